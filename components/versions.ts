@@ -1,0 +1,91 @@
+/**
+ * Every chart, image and package version the platform installs, pinned exactly, in one place.
+ *
+ * Each pin carries a `// renovate:` comment that renovate.json's regex manager reads, so upgrades
+ * arrive as pull requests that `npm run synth -- --diff` and `pulumi preview` review. Upgrade order
+ * and caveats per component: docs/runbooks.md. Nothing here is ever "latest".
+ */
+
+export interface HelmChartPin {
+  /** Chart name as published. */
+  readonly chart: string;
+  /** Exact chart version. */
+  readonly version: string;
+  /** Helm repository URL, or the OCI registry path (`oci://...`) that holds the chart. */
+  readonly repository: string;
+  /** Upstream project, for release notes before an upgrade. */
+  readonly upstream: string;
+}
+
+export interface ImagePin {
+  /** Image repository without tag. */
+  readonly image: string;
+  /** Exact tag. */
+  readonly tag: string;
+  readonly upstream: string;
+}
+
+export interface CrossplanePackagePin {
+  /** OCI package path without tag. */
+  readonly package: string;
+  /** Exact package version (tag). */
+  readonly version: string;
+  readonly upstream: string;
+}
+
+/** The chart reference Helm understands: `oci://.../<chart>` for OCI registries, the chart name otherwise. */
+export function chartReference(pin: HelmChartPin): string {
+  return pin.repository.startsWith("oci://") ? `${pin.repository}/${pin.chart}` : pin.chart;
+}
+
+export function imageReference(pin: ImagePin): string {
+  return `${pin.image}:${pin.tag}`;
+}
+
+export function packageReference(pin: CrossplanePackagePin): string {
+  return `${pin.package}:${pin.version}`;
+}
+
+export const CHARTS = {
+  // renovate: datasource=docker depName=quay.io/jetstack/charts/cert-manager
+  certManager: {
+    chart: "cert-manager",
+    version: "v1.21.1",
+    repository: "oci://quay.io/jetstack/charts",
+    upstream: "https://github.com/cert-manager/cert-manager/releases",
+  },
+  // renovate: datasource=helm depName=external-secrets registryUrl=https://charts.external-secrets.io
+  externalSecrets: {
+    chart: "external-secrets",
+    version: "2.9.0",
+    repository: "https://charts.external-secrets.io",
+    upstream: "https://github.com/external-secrets/external-secrets/releases",
+  },
+  // Retired upstream (final release): kept only for stacks that choose it. See README, "Ingress layer".
+  // renovate: datasource=helm depName=ingress-nginx registryUrl=https://kubernetes.github.io/ingress-nginx
+  ingressNginx: {
+    chart: "ingress-nginx",
+    version: "4.15.1",
+    repository: "https://kubernetes.github.io/ingress-nginx",
+    upstream: "https://github.com/kubernetes/ingress-nginx/releases",
+  },
+  // renovate: datasource=helm depName=crossplane registryUrl=https://charts.crossplane.io/stable
+  crossplane: {
+    chart: "crossplane",
+    version: "2.3.4",
+    repository: "https://charts.crossplane.io/stable",
+    upstream: "https://github.com/crossplane/crossplane/releases",
+  },
+  // Argo CD v3.4.4.
+  // renovate: datasource=helm depName=argo-cd registryUrl=https://argoproj.github.io/argo-helm
+  argoCd: {
+    chart: "argo-cd",
+    version: "10.1.1",
+    repository: "https://argoproj.github.io/argo-helm",
+    upstream: "https://github.com/argoproj/argo-helm/releases?q=argo-cd",
+  },
+} as const satisfies Record<string, HelmChartPin>;
+
+export const IMAGES = {} as const satisfies Record<string, ImagePin>;
+
+export const CROSSPLANE_PACKAGES = {} as const satisfies Record<string, CrossplanePackagePin>;

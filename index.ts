@@ -1,0 +1,89 @@
+/**
+ * Entry point, and the only module that reads configuration.
+ *
+ * Pulumi's Node.js host calls the exported function and turns its result into stack outputs. The
+ * offline synth and the tests call the same function under mocks. Config is validated before any
+ * resource is created: bad input stops the run with one line per problem and no stack trace.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as github from "@pulumi/github";
+import * as kubernetes from "@pulumi/kubernetes";
+import { Platform } from "./components/platform";
+import { toPlatformArgs } from "./stacks/args";
+import { ConfigError, parseConfig, type PlatformConfig, type RawStackConfig } from "./stacks/config";
+import { secretKeys } from "./stacks/schema";
+
+/** Reads every config value once, with which of them are secrets. */
+function readStackConfig(): RawStackConfig {
+  const values = pulumi.runtime.allConfig();
+  // `isConfigSecret` is not in the SDK's typings; without it, trust that secret keys were set as secrets.
+  const isSecret = (pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean })
+    .isConfigSecret;
+  const secret = Object.keys(values).filter((key) =>
+    isSecret !== undefined ? isSecret(key) : key.split(":")[1]! in secretKeys,
+  );
+  return { values, secretKeys: new Set(secret) };
+}
+
+function loadConfig(): PlatformConfig {
+  try {
+    return parseConfig(readStackConfig());
+  } catch (error) {
+    // RunError ends the program cleanly: the message only, no stack trace, nothing registered.
+    if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+}
+
+/** Explicit providers: every resource uses one of these, never an ambient default. */
+function createProviders(config: PlatformConfig, stack: string) {
+  const { settings, secrets } = config;
+  const cluster = new kubernetes.Provider("idp-cluster", {
+    ...(settings.cluster.kubeContext !== undefined ? { context: settings.cluster.kubeContext } : {}),
+    enableServerSideApply: true,
+    deleteUnreachable: false,
+  });
+  const gh = settings.github;
+  const githubProvider = new github.Provider("idp-github", {
+    owner: gh.owner,
+    ...(gh.auth === "app"
+      ? {
+          appAuth: {
+            id: String(gh.appId),
+            installationId: String(gh.installationId),
+            pemFile: secrets.githubAppPrivateKey!,
+          },
+        }
+      : { token: secrets.githubToken! }),
+  });
+  const awsProvider =
+    settings.aws === undefined
+      ? undefined
+      : new aws.Provider("idp-aws", {
+          region: settings.aws.region as aws.Region,
+          allowedAccountIds: [settings.aws.accountId],
+          defaultTags: {
+            tags: { "idp:stack": stack, "idp:cluster": settings.cluster.name, "managed-by": "pulumi" },
+          },
+        });
+  return { kubernetes: cluster, github: githubProvider, ...(awsProvider ? { aws: awsProvider } : {}) };
+}
+
+function main() {
+  const config = loadConfig();
+  const stack = pulumi.getStack();
+  const providers = createProviders(config, stack);
+  const platform = new Platform("idp", toPlatformArgs(config, stack), {
+    providers: Object.values(providers),
+  });
+  return {
+    profile: config.profile.name,
+    domain: config.settings.domain,
+    cluster: config.settings.cluster.name,
+    githubOrganization: `https://github.com/${config.settings.github.owner}`,
+    nextSteps: platform.nextSteps,
+  };
+}
+
+export = main;

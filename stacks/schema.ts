@@ -1,0 +1,197 @@
+/**
+ * The stack configuration schema: every `idp:*` key, its type, default and meaning.
+ *
+ * This file is the single source of truth. `Pulumi.yaml` declares the same top-level keys (a test keeps
+ * them in step) and `docs/config-reference.md` is generated from it (`npm run docs:config`).
+ * Objects are strict: an unknown key anywhere is an error, so a typo cannot pass silently.
+ */
+import { z } from "zod";
+import { PROFILE_NAMES } from "./profiles";
+
+/** The Pulumi project name, and so the config namespace of every key below. */
+export const PROJECT = "idp";
+
+// ---------------------------------------------------------------------------------------------
+// Reusable value types. Messages say what a valid value looks like; the config loader adds the key
+// and the command that fixes it.
+
+export const dnsName = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/,
+    "must be a lowercase DNS name with at least two labels, such as dev.idp.example.com",
+  );
+
+/** RFC 1123 label: Kubernetes object names, GitHub team slugs, repository-safe names. */
+export const dnsLabel = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    "must be a lowercase name of letters, digits and '-' (at most 63), starting and ending alphanumeric",
+  );
+
+export const githubLogin = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/,
+    "must be a GitHub login: letters, digits and single hyphens, at most 39 characters",
+  );
+
+export const awsAccountId = z
+  .string()
+  .regex(/^\d{12}$/, 'must be a 12-digit AWS account id, quoted in YAML ("123456789012")');
+
+export const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, "must be an AWS region such as eu-west-1");
+
+export const iamOidcProviderArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/.+$/,
+    "must be the ARN of the cluster's IAM OIDC provider (arn:aws:iam::<account>:oidc-provider/oidc.eks.<region>.amazonaws.com/id/<id>)",
+  );
+
+// ---------------------------------------------------------------------------------------------
+// Sections.
+
+const clusterSchema = z
+  .strictObject({
+    name: dnsLabel.meta({
+      description:
+        "Name of the cluster. Used in resource names and tags; for EKS Pod Identity it must be the EKS cluster name.",
+      examples: ["idp-dev"],
+    }),
+    kubeContext: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          "kubeconfig context Pulumi deploys to. Default: the kubeconfig's current context. Set it: a wrong current context must not deploy a platform.",
+        examples: ["kind-idp"],
+      }),
+  })
+  .meta({ description: "The existing Kubernetes cluster the platform is installed onto." });
+
+const awsSchema = z
+  .strictObject({
+    region: awsRegion.meta({
+      description: "AWS region of the cluster and its secrets.",
+      examples: ["eu-west-1"],
+    }),
+    accountId: awsAccountId.meta({
+      description: "AWS account id. The AWS provider refuses any other account (allowedAccountIds).",
+      examples: ["123456789012"],
+    }),
+    identity: z
+      .enum(["pod-identity", "irsa"])
+      .default("pod-identity")
+      .meta({
+        description:
+          "How platform service accounts assume IAM roles: EKS Pod Identity (default) or IRSA through the cluster's OIDC provider.",
+        examples: ["pod-identity"],
+      }),
+    oidcProviderArn: iamOidcProviderArn.optional().meta({
+      description: "ARN of the cluster's IAM OIDC provider. Required when identity is irsa.",
+      examples: [
+        "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+      ],
+    }),
+  })
+  .superRefine((aws, ctx) => {
+    if (aws.identity === "irsa" && aws.oidcProviderArn === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["oidcProviderArn"],
+        message: "is required when idp:aws.identity is irsa (or set identity to pod-identity)",
+      });
+    }
+  })
+  .meta({
+    description: "AWS account and identity wiring. Omit for stacks that need no AWS (the local dev profile).",
+  });
+
+const githubSchema = z
+  .strictObject({
+    owner: githubLogin.meta({
+      description:
+        "The GitHub organization the platform seeds. Always explicit: never inferred from a token.",
+      examples: ["acme-platform"],
+    }),
+    auth: z
+      .enum(["app", "token"])
+      .default("app")
+      .meta({
+        description:
+          "How Pulumi authenticates to GitHub: a GitHub App installation (default; needs appId, installationId and the secret idp:githubAppPrivateKey) or a token (secret idp:githubToken).",
+        examples: ["app"],
+      }),
+    appId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "GitHub App id. Required when auth is app.", examples: [123456] }),
+    installationId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({
+        description: "Installation id of the GitHub App on the organization. Required when auth is app.",
+        examples: [45678901],
+      }),
+  })
+  .superRefine((gh, ctx) => {
+    if (gh.auth !== "app") return;
+    for (const key of ["appId", "installationId"] as const) {
+      if (gh[key] === undefined) {
+        ctx.addIssue({ code: "custom", path: [key], message: "is required when idp:github.auth is app" });
+      }
+    }
+  })
+  .meta({ description: "The GitHub organization and how Pulumi authenticates to it." });
+
+// ---------------------------------------------------------------------------------------------
+// The whole config. Each key is a top-level `idp:<key>` in a stack file.
+
+export const settingsShape = {
+  profile: z.enum(PROFILE_NAMES).meta({
+    description:
+      "Environment profile: what differs between environments on purpose (protection, issuers, replicas, deletion policies, runner limits). See stacks/profiles.ts.",
+    examples: ["dev"],
+  }),
+  domain: dnsName.meta({
+    description: "Base DNS domain of the platform. Hosts are <service>.<domain>, e.g. argocd.<domain>.",
+    examples: ["dev.idp.example.com"],
+  }),
+  cluster: clusterSchema,
+  aws: awsSchema.optional(),
+  github: githubSchema,
+} as const;
+
+export const settingsSchema = z.strictObject(settingsShape);
+
+/**
+ * Secret keys: set only with `pulumi config set --secret`. The loader rejects them in plaintext and
+ * hands them to the program as Pulumi secrets; their values never appear in an error message.
+ */
+export const secretKeys = {
+  githubToken: "GitHub token with admin:org and repo scopes. Required when idp:github.auth is token.",
+  githubAppPrivateKey: "PEM private key of the GitHub App. Required when idp:github.auth is app.",
+} as const;
+
+export type SecretKey = keyof typeof secretKeys;
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** Which secret keys the settings require. One rule per secret, so every message can name its reason. */
+export function requiredSecrets(settings: Settings): ReadonlyArray<{ key: SecretKey; because: string }> {
+  const required: Array<{ key: SecretKey; because: string }> = [];
+  if (settings.github.auth === "token") {
+    required.push({ key: "githubToken", because: "idp:github.auth is token" });
+  } else {
+    required.push({ key: "githubAppPrivateKey", because: "idp:github.auth is app" });
+  }
+  return required;
+}

@@ -1,0 +1,114 @@
+/**
+ * Reads a stack's configuration the way the Pulumi CLI hands it to a program: project defaults from
+ * `Pulumi.yaml`, overridden by `Pulumi.<stack>.yaml`, every value as a string (objects as JSON).
+ * `secure:` values cannot be decrypted offline; they become placeholders and are marked secret.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+import type { RawStackConfig } from "../stacks/config";
+import { PROJECT } from "../stacks/schema";
+
+export const PROJECT_ROOT = path.resolve(__dirname, "..");
+
+export class StackFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackFileError";
+  }
+}
+
+/** The placeholder a `secure:` value becomes; it never equals a real secret. */
+export function secretPlaceholder(key: string): string {
+  return `synth-placeholder-for-${key.replace(/[^A-Za-z0-9]+/g, "-")}`;
+}
+
+/** Stacks that have a `Pulumi.<stack>.yaml` in the project root, sorted. */
+export function listStacks(root = PROJECT_ROOT): string[] {
+  return fs
+    .readdirSync(root)
+    .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort();
+}
+
+function readYaml(file: string): unknown {
+  try {
+    return YAML.parse(fs.readFileSync(file, "utf8")) as unknown;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    throw new StackFileError(`Invalid stack file ${path.basename(file)}: not valid YAML (${reason}).`);
+  }
+}
+
+function qualify(key: string): string {
+  return key.includes(":") ? key : `${PROJECT}:${key}`;
+}
+
+/** Project-level defaults (`default:`) and values (`value:` / shorthand) from Pulumi.yaml. */
+export function projectConfigDefaults(root = PROJECT_ROOT): Record<string, unknown> {
+  const project = readYaml(path.join(root, "Pulumi.yaml")) as { config?: Record<string, unknown> } | null;
+  const out: Record<string, unknown> = {};
+  for (const [key, declaration] of Object.entries(project?.config ?? {})) {
+    if (declaration !== null && typeof declaration === "object" && !Array.isArray(declaration)) {
+      const decl = declaration as { default?: unknown; value?: unknown };
+      if (decl.value !== undefined) out[qualify(key)] = decl.value;
+      else if (decl.default !== undefined) out[qualify(key)] = decl.default;
+    } else {
+      out[qualify(key)] = declaration;
+    }
+  }
+  return out;
+}
+
+/** Replaces `secure:` leaves with placeholders; reports whether any were found. */
+function stripSecure(key: string, value: unknown): { value: unknown; secret: boolean } {
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => stripSecure(`${key}[${i}]`, item));
+    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+  }
+  if (value !== null && typeof value === "object") {
+    const object = value as Record<string, unknown>;
+    const keys = Object.keys(object);
+    if (keys.length === 1 && keys[0] === "secure") return { value: secretPlaceholder(key), secret: true };
+    let secret = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(object)) {
+      const stripped = stripSecure(`${key}.${k}`, v);
+      out[k] = stripped.value;
+      secret ||= stripped.secret;
+    }
+    return { value: out, secret };
+  }
+  return { value, secret: false };
+}
+
+/** Loads `Pulumi.<stack>.yaml` merged over the project defaults, in the engine's wire form. */
+export function loadStackConfig(stack: string, root = PROJECT_ROOT): RawStackConfig {
+  const file = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) {
+    const known = listStacks(root);
+    throw new StackFileError(
+      `Unknown stack "${stack}": there is no Pulumi.${stack}.yaml. Stacks in this project: ${known.join(", ") || "none"}.`,
+    );
+  }
+  const document = readYaml(file) as { config?: unknown } | null;
+  const config = document?.config ?? {};
+  if (config === null || typeof config !== "object" || Array.isArray(config)) {
+    throw new StackFileError(
+      `Invalid stack file Pulumi.${stack}.yaml: "config" must be a map of keys to values.`,
+    );
+  }
+  const merged: Record<string, unknown> = { ...projectConfigDefaults(root) };
+  const secretKeys = new Set<string>();
+  for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+    const stripped = stripSecure(qualify(key), value);
+    merged[qualify(key)] = stripped.value;
+    if (stripped.secret) secretKeys.add(qualify(key));
+  }
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(merged)) {
+    values[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return { values, secretKeys };
+}

@@ -1,0 +1,192 @@
+/**
+ * The shared mocha harness. Every test evaluates the real program (or one component) under Pulumi's
+ * mocks through `synth/run.ts`: the mocks are set before the program is first imported, every
+ * registration is recorded with its dependencies and options, and any invoke throws.
+ *
+ * `Synth` wraps a result with the queries tests need; assertions stay in the tests.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+import type { RawStackConfig } from "../stacks/config";
+import { PROJECT } from "../stacks/schema";
+import { decodeWire, plaintextOccurrences, secretPaths, type ResourceRecord } from "../synth/records";
+import { synthesize, type SynthResult } from "../synth/run";
+import { loadStackConfig, PROJECT_ROOT, secretPlaceholder } from "../synth/stack-files";
+
+export const SHARED_DIR = path.resolve(PROJECT_ROOT, "..", "shared");
+export const hasShared = fs.existsSync(path.join(SHARED_DIR, "crds"));
+
+/** Structured config of a stack file: `idp:key` → value, with secure values as placeholders. */
+export interface StackConfigObject {
+  values: Record<string, unknown>;
+  secretKeys: Set<string>;
+}
+
+export function stackConfigObject(stack: string): StackConfigObject {
+  const raw = loadStackConfig(stack);
+  const values: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(raw.values)) {
+    try {
+      values[key] = JSON.parse(text) as unknown;
+      if (typeof values[key] !== "object") values[key] = text; // keep scalars exactly as the engine passes them
+    } catch {
+      values[key] = text;
+    }
+  }
+  return { values, secretKeys: new Set(raw.secretKeys) };
+}
+
+export function toRaw(config: StackConfigObject): RawStackConfig {
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config.values)) {
+    if (value === undefined) continue;
+    values[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return { values, secretKeys: new Set(config.secretKeys) };
+}
+
+/** A stack's config changed by `edit`, which may mutate the structured values and secret keys. */
+export function editedConfig(stack: string, edit: (config: StackConfigObject) => void): RawStackConfig {
+  const config = stackConfigObject(stack);
+  edit(config);
+  return toRaw(config);
+}
+
+/** Sets a secret value as `pulumi config set --secret` would. */
+export function setSecret(config: StackConfigObject, key: string, value: string): void {
+  config.values[`${PROJECT}:${key}`] = value;
+  config.secretKeys.add(`${PROJECT}:${key}`);
+}
+
+export { secretPlaceholder };
+
+export class Synth {
+  constructor(readonly result: SynthResult) {}
+
+  get resources(): readonly ResourceRecord[] {
+    return this.result.resources;
+  }
+
+  /** Resources of a type token, e.g. `kubernetes:helm.sh/v3:Release`. */
+  ofType(type: string): ResourceRecord[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  /** Exactly one resource with this type (and name, when given); fails the test otherwise. */
+  one(type: string, name?: string): ResourceRecord {
+    const found = this.ofType(type).filter((r) => name === undefined || r.name === name);
+    assert.equal(
+      found.length,
+      1,
+      `expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${found.map((r) => r.name).join(", ") || "none"}`,
+    );
+    return found[0]!;
+  }
+
+  byName(name: string): ResourceRecord {
+    const found = this.resources.filter((r) => r.name === name);
+    assert.equal(found.length, 1, `expected exactly one resource named ${name}, found ${found.length}`);
+    return found[0]!;
+  }
+
+  find(predicate: (record: ResourceRecord) => boolean): ResourceRecord[] {
+    return this.resources.filter(predicate);
+  }
+
+  /** Inputs with secrets revealed: for asserting values. */
+  inputs<T = Record<string, unknown>>(record: ResourceRecord): T {
+    return decodeWire(record.wireInputs, "plain") as T;
+  }
+
+  /** Inputs as they would be shown or stored in plaintext: secrets redacted. */
+  redacted<T = Record<string, unknown>>(record: ResourceRecord): T {
+    return decodeWire(record.wireInputs, "redacted") as T;
+  }
+
+  secretInputs(record: ResourceRecord): string[] {
+    return secretPaths(record.wireInputs);
+  }
+
+  /** Kubernetes custom resources / objects by kind (inputs.kind), e.g. `ClusterIssuer`. */
+  kind(kind: string): ResourceRecord[] {
+    return this.resources.filter(
+      (r) => r.custom && r.type.startsWith("kubernetes:") && r.type.endsWith(`:${kind}`),
+    );
+  }
+
+  children(parent: ResourceRecord): ResourceRecord[] {
+    return this.resources.filter((r) => r.parent === parent.urn);
+  }
+
+  /** All resources below a component, at any depth. */
+  descendants(parent: ResourceRecord): ResourceRecord[] {
+    const out: ResourceRecord[] = [];
+    const queue = [parent.urn];
+    while (queue.length > 0) {
+      const urn = queue.shift()!;
+      for (const child of this.resources.filter((r) => r.parent === urn)) {
+        out.push(child);
+        queue.push(child.urn);
+      }
+    }
+    return out;
+  }
+
+  /** True when `from` waits for `to`, directly or through a chain of dependencies. */
+  dependsOn(from: ResourceRecord, to: ResourceRecord): boolean {
+    const byUrn = new Map(this.resources.map((r) => [r.urn, r]));
+    const seen = new Set<string>();
+    const queue = [...from.dependencies];
+    while (queue.length > 0) {
+      const urn = queue.shift()!;
+      if (urn === to.urn) return true;
+      if (seen.has(urn)) continue;
+      seen.add(urn);
+      queue.push(...(byUrn.get(urn)?.dependencies ?? []));
+    }
+    return false;
+  }
+
+  /** Input paths where `needle` appears outside a Pulumi secret, across every resource and output. */
+  plaintextLeaks(needle: string): string[] {
+    const leaks = this.resources.flatMap((r) =>
+      plaintextOccurrences(r.wireInputs, needle).map((p) => `${r.type} ${r.name}: ${p}`),
+    );
+    leaks.push(...plaintextOccurrences(this.result.stackOutputs, needle).map((p) => `stack output ${p}`));
+    return leaks;
+  }
+}
+
+export async function synthStack(
+  stack: string,
+  options: { preview?: boolean; config?: RawStackConfig } = {},
+): Promise<Synth> {
+  const result = await synthesize({
+    stack,
+    config: options.config ?? loadStackConfig(stack),
+    preview: options.preview ?? false,
+  });
+  return new Synth(result);
+}
+
+/** Runs a program (e.g. one component) under the same mocks and recorder. */
+export async function synthProgram(
+  program: () => unknown,
+  options: { stack?: string; config?: RawStackConfig; preview?: boolean } = {},
+): Promise<Synth> {
+  const result = await synthesize({
+    stack: options.stack ?? "test",
+    config: options.config ?? { values: {}, secretKeys: new Set() },
+    preview: options.preview ?? false,
+    program,
+  });
+  return new Synth(result);
+}
+
+/** Upstream CRDs from ../shared/crds, parsed; undefined when the folder is absent (a user's clone). */
+export function loadSharedYaml(relative: string): unknown {
+  const file = path.join(SHARED_DIR, relative);
+  return fs.existsSync(file) ? (YAML.parse(fs.readFileSync(file, "utf8")) as unknown) : undefined;
+}
