@@ -2,7 +2,7 @@
  * Small Kubernetes building blocks every part uses the same way: namespaces with Pod Security labels,
  * pinned Helm releases that wait for their workloads, readiness annotations and protection options.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
 import type { EnvironmentProfile } from "../stacks/profiles";
 import { chartReference, type HelmChartPin } from "./versions";
