@@ -23,7 +23,7 @@ function readStackConfig(): RawStackConfig {
   const secret = Object.keys(values).filter((key) =>
     isSecret !== undefined ? isSecret(key) : key.split(":")[1]! in secretKeys,
   );
-  return { values, secretKeys: new Set(secret) };
+  return { stack: pulumi.getStack(), values, secretKeys: new Set(secret) };
 }
 
 function loadConfig(): PlatformConfig {

@@ -18,6 +18,8 @@ import {
 } from "./schema";
 
 export interface RawStackConfig {
+  /** The stack (environment) the config belongs to. */
+  readonly stack: string;
   /** Every config key the engine passed (`namespace:key` → value; objects and lists as JSON text). */
   readonly values: Readonly<Record<string, string>>;
   /** The keys whose values are secrets (`secure:` in the stack file). */
@@ -99,6 +101,12 @@ export function parseConfig(raw: RawStackConfig): PlatformConfig {
   if (!parsed.success) {
     problems.push(...parsed.error.issues.flatMap((issue) => issueLines(issue)));
   } else {
+    const environments = parsed.data.github.environments;
+    if (!environments.includes(raw.stack)) {
+      problems.push(
+        `Invalid config ${PROJECT}:github.environments: does not list this stack's environment "${raw.stack}" (${environments.join(", ")}). Fix: pulumi config set --path '${PROJECT}:github.environments[${environments.length}]' ${raw.stack}`,
+      );
+    }
     for (const { key, because } of requiredSecrets(parsed.data)) {
       if (
         secretValues[key] === undefined &&
@@ -186,6 +194,7 @@ function exampleFor(path: ReadonlyArray<PropertyKey>): string {
   const example =
     meta?.examples?.[0] ??
     (inner instanceof z.ZodEnum ? (inner.options as unknown[])[0] : undefined) ??
+    (inner instanceof z.ZodBoolean ? true : undefined) ??
     "<value>";
   return typeof example === "string" ? example : JSON.stringify(example);
 }

@@ -142,6 +142,20 @@ const githubSchema = z
         description: "Installation id of the GitHub App on the organization. Required when auth is app.",
         examples: [45678901],
       }),
+    manageOrganization: z.boolean().default(false).meta({
+      description:
+        "This stack creates and owns the organization-wide GitHub objects (teams, management and template repositories, rulesets, organization secrets, app repositories, seeded content of every environment). Exactly one stack sets it: dev, the first in promotion order. The other stacks only add their environment's webhook and deploy key to the management repository.",
+    }),
+    managementRepository: dnsLabel
+      .default("platform-management")
+      .meta({ description: "Name of the management repository: the GitOps source of truth Argo CD syncs." }),
+    templateRepository: dnsLabel
+      .default("app-template")
+      .meta({ description: "Name of the application template repository new apps are created from." }),
+    environments: z.array(dnsLabel).min(1).default(["dev", "staging", "prod"]).meta({
+      description:
+        "Environments with a folder in the management repository (environments/<name>/). Each stack's name must be one of them.",
+    }),
   })
   .superRefine((gh, ctx) => {
     if (gh.auth !== "app") return;
@@ -152,6 +166,52 @@ const githubSchema = z
     }
   })
   .meta({ description: "The GitHub organization and how Pulumi authenticates to it." });
+
+const teamSchema = z
+  .strictObject({
+    slug: dnsLabel.meta({
+      description: "GitHub team slug; also names the team's namespace (team-<slug>) and Argo CD project.",
+      examples: ["payments"],
+    }),
+    name: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: "Display name of the GitHub team. Default: the slug.", examples: ["Payments"] }),
+    description: z.string().optional().meta({ description: "Team description on GitHub." }),
+    platformAdmin: z.boolean().default(false).meta({
+      description:
+        "Platform administrators: Argo CD admin role, code owners of the management repository. At least one team.",
+    }),
+    maintainers: z.array(githubLogin).default([]).meta({
+      description: "GitHub logins made team maintainers. Omit to manage membership outside Pulumi.",
+    }),
+    members: z
+      .array(githubLogin)
+      .default([])
+      .meta({ description: "GitHub logins made team members. Omit to manage membership outside Pulumi." }),
+  })
+  .meta({ description: "A team." });
+
+const appSchema = z
+  .strictObject({
+    name: dnsLabel.meta({
+      description: "Application name: its repository, its host (<name>.<domain>) and its App resource.",
+      examples: ["checkout-api"],
+    }),
+    team: dnsLabel.meta({
+      description: "Slug of the owning team (one of idp:teams).",
+      examples: ["payments"],
+    }),
+    database: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Give the app a Postgres SQLDatabase (and SchemaHero tables)." }),
+  })
+  .meta({
+    description:
+      "An application the platform bootstraps: repository from the template, App resource, catalog entry.",
+  });
 
 // ---------------------------------------------------------------------------------------------
 // The whole config. Each key is a top-level `idp:<key>` in a stack file.
@@ -169,9 +229,63 @@ export const settingsShape = {
   cluster: clusterSchema,
   aws: awsSchema.optional(),
   github: githubSchema,
+  teams: z.array(teamSchema).min(1).meta({
+    description:
+      "Teams of the organization: platform administrators and product teams. Org-wide data, so Pulumi.yaml holds it for every stack.",
+  }),
+  apps: z.array(appSchema).default([]).meta({
+    description:
+      "Applications to bootstrap. Further apps arrive through the self-service create-app workflow. Org-wide data, in Pulumi.yaml.",
+  }),
 } as const;
 
-export const settingsSchema = z.strictObject(settingsShape);
+/** Rules that span keys: names must resolve, lists must not repeat. */
+function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: z.RefinementCtx): void {
+  const slugs = new Set<string>();
+  settings.teams.forEach((team, index) => {
+    if (slugs.has(team.slug)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["teams", index, "slug"],
+        message: `repeats the team "${team.slug}"`,
+      });
+    }
+    slugs.add(team.slug);
+  });
+  if (!settings.teams.some((team) => team.platformAdmin)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["teams", 0, "platformAdmin"],
+      message: "no team is marked platformAdmin; at least one team must administer the platform",
+    });
+  }
+  const apps = new Set<string>();
+  settings.apps.forEach((app, index) => {
+    if (apps.has(app.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apps", index, "name"],
+        message: `repeats the app "${app.name}"`,
+      });
+    }
+    apps.add(app.name);
+    if (!slugs.has(app.team)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apps", index, "team"],
+        message: `names the team "${app.team}", which is not in idp:teams (${[...slugs].join(", ")})`,
+      });
+    }
+  });
+}
+
+export const settingsSchema = z.strictObject(settingsShape).superRefine(crossKeyRules);
+
+/**
+ * Keys whose value is the same for every stack (org-wide data): Pulumi.yaml supplies it as the
+ * project default, so the stack files need not repeat it.
+ */
+export const PROJECT_WIDE_KEYS = ["teams", "apps"] as const;
 
 /**
  * Secret keys: set only with `pulumi config set --secret`. The loader rejects them in plaintext and

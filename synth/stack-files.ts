@@ -110,5 +110,5 @@ export function loadStackConfig(stack: string, root = PROJECT_ROOT): RawStackCon
   for (const [key, value] of Object.entries(merged)) {
     values[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
-  return { values, secretKeys };
+  return { stack, values, secretKeys };
 }

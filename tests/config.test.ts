@@ -233,6 +233,45 @@ describe("stack config validation", () => {
     );
   });
 
+  it("rejects a repeated team, an app of an unknown team and a repeated app", () => {
+    assert.deepEqual(
+      problems("dev", (c) => {
+        const teams = c.values["idp:teams"] as Array<Record<string, unknown>>;
+        teams.push({ slug: "payments" });
+        const apps = c.values["idp:apps"] as Array<Record<string, unknown>>;
+        apps.push({ name: "checkout-api", team: "payments" }, { name: "ledger", team: "finance" });
+      }),
+      [
+        `Invalid config idp:teams[3].slug: repeats the team "payments". Fix: pulumi config set --path 'idp:teams[3].slug' payments`,
+        `Invalid config idp:apps[2].name: repeats the app "checkout-api". Fix: pulumi config set --path 'idp:apps[2].name' checkout-api`,
+        `Invalid config idp:apps[3].team: names the team "finance", which is not in idp:teams (platform, payments, storefront). Fix: pulumi config set --path 'idp:apps[3].team' payments`,
+      ],
+    );
+  });
+
+  it("requires a platform admin team", () => {
+    assert.deepEqual(
+      problems("dev", (c) => {
+        for (const team of c.values["idp:teams"] as Array<Record<string, unknown>>)
+          team["platformAdmin"] = false;
+      }),
+      [
+        `Invalid config idp:teams[0].platformAdmin: no team is marked platformAdmin; at least one team must administer the platform. Fix: pulumi config set --path 'idp:teams[0].platformAdmin' true`,
+      ],
+    );
+  });
+
+  it("requires the stack's environment among the management repository's environments", () => {
+    assert.deepEqual(
+      problems("dev", (c) => {
+        object(c, "github")["environments"] = ["staging", "prod"];
+      }),
+      [
+        `Invalid config idp:github.environments: does not list this stack's environment "dev" (staging, prod). Fix: pulumi config set --path 'idp:github.environments[2]' dev`,
+      ],
+    );
+  });
+
   it("reports every problem, one line each", () => {
     const lines = problems("dev", (c) => {
       c.values["idp:profile"] = "qa";

@@ -20,6 +20,7 @@ export const hasShared = fs.existsSync(path.join(SHARED_DIR, "crds"));
 
 /** Structured config of a stack file: `idp:key` → value, with secure values as placeholders. */
 export interface StackConfigObject {
+  stack: string;
   values: Record<string, unknown>;
   secretKeys: Set<string>;
 }
@@ -35,7 +36,7 @@ export function stackConfigObject(stack: string): StackConfigObject {
       values[key] = text;
     }
   }
-  return { values, secretKeys: new Set(raw.secretKeys) };
+  return { stack, values, secretKeys: new Set(raw.secretKeys) };
 }
 
 export function toRaw(config: StackConfigObject): RawStackConfig {
@@ -44,7 +45,7 @@ export function toRaw(config: StackConfigObject): RawStackConfig {
     if (value === undefined) continue;
     values[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
-  return { values, secretKeys: new Set(config.secretKeys) };
+  return { stack: config.stack, values, secretKeys: new Set(config.secretKeys) };
 }
 
 /** A stack's config changed by `edit`, which may mutate the structured values and secret keys. */
@@ -178,7 +179,7 @@ export async function synthProgram(
 ): Promise<Synth> {
   const result = await synthesize({
     stack: options.stack ?? "test",
-    config: options.config ?? { values: {}, secretKeys: new Set() },
+    config: options.config ?? { stack: options.stack ?? "test", values: {}, secretKeys: new Set() },
     preview: options.preview ?? false,
     program,
   });

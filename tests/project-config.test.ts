@@ -8,12 +8,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
-import { PROJECT, secretKeys, settingsSchema } from "../stacks/schema";
+import { PROJECT, PROJECT_WIDE_KEYS, secretKeys, settingsSchema } from "../stacks/schema";
 import { PROJECT_ROOT } from "../synth/stack-files";
 import { REFERENCE_FILE, renderReference } from "../stacks/reference";
 
 interface Declaration {
   type?: string;
+  items?: { type?: string };
   description?: string;
   default?: unknown;
   value?: unknown;
@@ -25,7 +26,10 @@ const project = YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"
   config: Record<string, Declaration>;
 };
 const jsonSchema = z.toJSONSchema(settingsSchema, { io: "input" }) as {
-  properties: Record<string, { type?: string; description?: string; default?: unknown; enum?: unknown[] }>;
+  properties: Record<
+    string,
+    { type?: string; description?: string; default?: unknown; enum?: unknown[]; items?: { type?: string } }
+  >;
   required?: string[];
 };
 
@@ -43,8 +47,18 @@ describe("Pulumi.yaml", () => {
       assert.ok(property, `${key} is in the schema`);
       const expectedType = property.type ?? (property.enum ? "string" : undefined);
       assert.equal(declaration.type, expectedType === "number" ? "integer" : expectedType);
+      if (property.type === "array") assert.deepEqual(declaration.items, { type: property.items?.type });
       assert.equal(declaration.description, property.description);
-      assert.deepEqual(declaration.default, property.default);
+      const shortKey = key.slice(PROJECT.length + 1);
+      if ((PROJECT_WIDE_KEYS as readonly string[]).includes(shortKey)) {
+        // Org-wide data: Pulumi.yaml supplies the value for every stack; it must be valid.
+        const result = settingsSchema.shape[shortKey as keyof typeof settingsSchema.shape].safeParse(
+          declaration.default,
+        );
+        assert.ok(result.success, `the Pulumi.yaml default of ${key} is valid`);
+      } else {
+        assert.deepEqual(declaration.default, property.default);
+      }
     });
   }
 

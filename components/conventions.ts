@@ -1,0 +1,39 @@
+/**
+ * Names and paths several parts must agree on: team namespaces, hosts, the management repository's
+ * layout. One definition each, so Argo CD, Crossplane, the seeded repository and the catalog line up.
+ */
+
+/** Namespace of a team's applications and databases. */
+export function teamNamespace(teamSlug: string): string {
+  return `team-${teamSlug}`;
+}
+
+/** Argo CD project of a team. */
+export function teamProject(teamSlug: string): string {
+  return `team-${teamSlug}`;
+}
+
+/** Public host of a service: `<service>.<domain>`. */
+export function serviceHost(service: string, domain: string): string {
+  return `${service}.${domain}`;
+}
+
+/**
+ * Layout of the management repository (seeded by the GitHub part, synced by Argo CD):
+ *
+ *   environments/<env>/argocd/            Argo CD Applications: one per team (the root app syncs this folder)
+ *   environments/<env>/apps/<team>/<app>/ an app's App, SQLDatabase and SchemaHero Tables
+ *   catalog/                              software catalog (Backstage descriptors, Port blueprints)
+ */
+export const managementRepoPaths = {
+  environment: (env: string) => `environments/${env}`,
+  /** Folder the environment's root Application (app of apps) syncs. */
+  rootApps: (env: string) => `environments/${env}/argocd`,
+  /** Folder a team's Application syncs, recursively. */
+  teamApps: (env: string, team: string) => `environments/${env}/apps/${team}`,
+  app: (env: string, team: string, app: string) => `environments/${env}/apps/${team}/${app}`,
+  catalog: () => "catalog",
+} as const;
+
+/** Branch Argo CD tracks and the ruleset protects. */
+export const MANAGEMENT_BRANCH = "main";
