@@ -37,3 +37,12 @@ export const managementRepoPaths = {
 
 /** Branch Argo CD tracks and the ruleset protects. */
 export const MANAGEMENT_BRANCH = "main";
+
+/** The ClusterSecretStore every ExternalSecret of the platform (and of compositions) reads from. */
+export const PLATFORM_SECRET_STORE = "platform-secrets";
+
+/**
+ * Logical prefix of database credentials in the secrets backend (`<prefix>/databases/<namespace>/<name>`).
+ * Compositions push generated database passwords below it; the store's identity may write only there.
+ */
+export const DATABASE_SECRETS_PREFIX = "databases";
