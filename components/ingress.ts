@@ -502,9 +502,9 @@ export function expose(
   );
 }
 
+/** `dependsOn` as a list: resources (or promises/outputs of them) the caller already waits for. */
 function toArray(dependsOn: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] {
   if (dependsOn === undefined) return [];
-  return Array.isArray(dependsOn)
-    ? [...(dependsOn as pulumi.Input<pulumi.Resource>[])]
-    : [dependsOn];
+  const list: unknown[] = Array.isArray(dependsOn) ? dependsOn : [dependsOn];
+  return list as pulumi.Input<pulumi.Resource>[];
 }
