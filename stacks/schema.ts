@@ -268,7 +268,11 @@ const tlsSchema = z
     description: "Certificates: cert-manager's default ClusterIssuer and how ACME challenges are solved.",
   });
 
-const nodePort = z.number().int().min(30000).max(32767);
+const nodePort = z
+  .number()
+  .int("must be a whole node port number")
+  .min(30000, "must be a node port between 30000 and 32767")
+  .max(32767, "must be a node port between 30000 and 32767");
 
 const ingressSchema = z
   .strictObject({
@@ -348,6 +352,7 @@ const secretsSchema = z
       .meta({
         description:
           "Customer-managed KMS key for the secrets. Default: the account's aws/secretsmanager key.",
+        examples: ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
       }),
   })
   .default({ backend: "kubernetes" })
