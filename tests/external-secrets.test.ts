@@ -339,6 +339,15 @@ describe("External Secrets Operator", () => {
     });
   });
 
+  it("does not wait for cert-manager or the ingress layer", () => {
+    const release = prod.one(RELEASE, "idp-external-secrets-release");
+    const store = prod.one(STORE, "idp-external-secrets-store");
+    for (const other of ["idp-cert-manager-release", "idp-ingress-envoy-gateway"]) {
+      assert.ok(!prod.dependsOn(release, prod.byName(other)), `ESO is independent of ${other}`);
+      assert.ok(!prod.dependsOn(store, prod.byName(other)), `the store is independent of ${other}`);
+    }
+  });
+
   it("admits only webhook traffic into ESO's namespace", () => {
     const deny = dev.inputs(
       dev.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "idp-external-secrets-deny-ingress"),
