@@ -111,6 +111,21 @@ export function externalSecretsPolicy(aws: AwsContext, prefix: string, kmsKeyArn
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/** Misuse of the component (config validation reports the same problems earlier, with the key to fix). */
+export function externalSecretsArgsProblems(args: ExternalSecretsArgs): string[] {
+  const backend = args.backend;
+  if (backend.kind !== "aws-secrets-manager") return [];
+  const problems: string[] = [];
+  if (backend.prefix.length === 0 || backend.prefix.startsWith("/") || backend.prefix.endsWith("/")) {
+    problems.push(`prefix "${backend.prefix}" must be non-empty and must not start or end with "/"`);
+  }
+  const days = backend.recoveryWindowInDays;
+  if (!(days === 0 || (Number.isInteger(days) && days >= 7 && days <= 30))) {
+    problems.push(`recoveryWindowInDays ${days} must be 0 or between 7 and 30`);
+  }
+  return problems;
+}
+
 export class ExternalSecrets extends pulumi.ComponentResource {
   /** Where parts write their secrets (`put`) and which store ExternalSecrets read them from. */
   public readonly backend: SecretsBackend;
@@ -123,6 +138,8 @@ export class ExternalSecrets extends pulumi.ComponentResource {
 
   constructor(name: string, args: ExternalSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("idp:secrets:ExternalSecrets", name, {}, opts);
+    const problems = externalSecretsArgsProblems(args);
+    if (problems.length > 0) throw new Error(`ExternalSecrets ${name}: ${problems.join("; ")}`);
     const defaults = EXTERNAL_SECRETS_DEFAULTS;
     const ns = args.namespace ?? defaults.namespace;
     const protection = statefulProtection(args.profile);
@@ -138,9 +155,6 @@ export class ExternalSecrets extends pulumi.ComponentResource {
 
     const backend = args.backend;
     if (backend.kind === "aws-secrets-manager") {
-      if (backend.prefix.endsWith("/") || backend.prefix.startsWith("/")) {
-        throw new Error(`ExternalSecrets ${name}: prefix "${backend.prefix}" must not start or end with "/"`);
-      }
       this.identity = workloadIdentity(
         `${name}-identity`,
         {

@@ -133,6 +133,21 @@ export interface IngressLayerArgs {
   readonly gatewayApiCrds?: Readiness;
 }
 
+/** Misuse of the component (config validation reports the same problems earlier, with the key to fix). */
+export function ingressLayerArgsProblems(args: IngressLayerArgs): string[] {
+  const problems: string[] = [];
+  if (args.service.nodePorts !== undefined && args.service.type !== "NodePort") {
+    problems.push("nodePorts need the NodePort service type");
+  }
+  if (args.controller === "gateway") {
+    if (args.gatewayApiCrds === undefined) problems.push("the gateway controller needs the Gateway API CRDs");
+    if (!args.tls.wildcard && args.hosts.length === 0) {
+      problems.push("no hosts for the Gateway certificate (its issuer cannot sign a wildcard)");
+    }
+  }
+  return problems;
+}
+
 export class IngressLayer extends pulumi.ComponentResource {
   /** What other parts use to expose services (see `expose`). */
   public readonly ref: IngressLayerRef;
@@ -143,16 +158,12 @@ export class IngressLayer extends pulumi.ComponentResource {
 
   constructor(name: string, args: IngressLayerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("idp:ingress:IngressLayer", name, {}, opts);
+    const problems = ingressLayerArgsProblems(args);
+    if (problems.length > 0) throw new Error(`IngressLayer ${name}: ${problems.join("; ")}`);
     const protection = statefulProtection(args.profile);
-    if (args.service.nodePorts !== undefined && args.service.type !== "NodePort") {
-      throw new Error(`IngressLayer ${name}: nodePorts need the NodePort service type`);
-    }
 
     if (args.controller === "gateway") {
-      if (args.gatewayApiCrds === undefined) {
-        throw new Error(`IngressLayer ${name}: the gateway controller needs the Gateway API CRDs`);
-      }
-      const built = this.buildGateway(name, args, args.gatewayApiCrds, protection);
+      const built = this.buildGateway(name, args, args.gatewayApiCrds ?? [], protection);
       this.release = built.release;
       this.certificateDnsNames = built.dnsNames;
       this.ready = [built.release, built.gateway];
@@ -285,11 +296,6 @@ export class IngressLayer extends pulumi.ComponentResource {
     );
 
     const dnsNames = args.tls.wildcard ? [`*.${args.domain}`] : [...new Set(args.hosts)].sort();
-    if (dnsNames.length === 0) {
-      throw new Error(
-        `IngressLayer ${name}: no hosts for the Gateway certificate (HTTP-01 cannot issue a wildcard)`,
-      );
-    }
     // No waitFor: with HTTP-01 the challenge is served through this very Gateway, so the Gateway must
     // not wait for the certificate. The HTTPS listener serves as soon as cert-manager writes the Secret.
     const certificate = new kubernetes.apiextensions.CustomResource(

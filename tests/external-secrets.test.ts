@@ -9,6 +9,7 @@ import { externalSecret } from "../components/secrets-backend";
 import {
   EXTERNAL_SECRETS_DEFAULTS,
   ExternalSecrets,
+  externalSecretsArgsProblems,
   externalSecretsPolicy,
   secretArnPattern,
 } from "../components/external-secrets";
@@ -409,6 +410,24 @@ describe("External Secrets Operator", () => {
     assert.ok(synth.dependsOn(es, synth.one(RELEASE, "eso-release")));
     const secret = synth.inputs(synth.one("kubernetes:core/v1:Secret", "eso-webhook"));
     assert.equal((secret["metadata"] as { namespace: string }).namespace, "idp-secrets");
+  });
+
+  it("refuses inconsistent arguments when used directly", () => {
+    const aws = (prefix: string, recoveryWindowInDays: number) =>
+      externalSecretsArgsProblems({
+        profile: PROFILES.prod,
+        backend: { kind: "aws-secrets-manager", aws: prodAws, prefix, recoveryWindowInDays },
+      });
+    assert.deepEqual(aws("idp/prod", 30), []);
+    assert.deepEqual(aws("idp/prod", 0), []);
+    assert.deepEqual(aws("idp/prod/", 3), [
+      'prefix "idp/prod/" must be non-empty and must not start or end with "/"',
+      "recoveryWindowInDays 3 must be 0 or between 7 and 30",
+    ]);
+    assert.deepEqual(
+      externalSecretsArgsProblems({ profile: PROFILES.dev, backend: { kind: "kubernetes" } }),
+      [],
+    );
   });
 
   it("creates only external-secrets.io/v1 objects the upstream schemas accept", async function () {

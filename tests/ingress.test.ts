@@ -5,7 +5,14 @@
 import * as assert from "node:assert/strict";
 import * as kubernetes from "@pulumi/kubernetes";
 import type { IngressLayerRef } from "../components/contracts";
-import { expose, INGRESS_DEFAULTS, INGRESS_NAMES } from "../components/ingress";
+import {
+  expose,
+  INGRESS_DEFAULTS,
+  INGRESS_NAMES,
+  ingressLayerArgsProblems,
+  type IngressLayerArgs,
+} from "../components/ingress";
+import { PROFILES } from "../stacks/profiles";
 import { CHARTS } from "../components/versions";
 import { crdValidator } from "./crd-schema";
 import { editedConfig, synthProgram, synthStack, type StackConfigObject, type Synth } from "./harness";
@@ -324,6 +331,36 @@ describe("ingress layer", () => {
       assert.equal(nginx.find((r) => r.type.includes("gateway")).length, 0);
       assert.equal(nginx.result.stackOutputs["ingress"], "nginx");
     });
+  });
+
+  it("refuses inconsistent arguments when used directly", () => {
+    const base: IngressLayerArgs = {
+      profile: PROFILES.dev,
+      domain: "x.example.com",
+      controller: "gateway",
+      service: { type: "LoadBalancer", annotations: {} },
+      tls: { kind: "ClusterIssuer", name: "letsencrypt-staging", wildcard: false, ready: [] },
+      hosts: ["a.x.example.com"],
+      gatewayApiCrds: [],
+    };
+    assert.deepEqual(ingressLayerArgsProblems(base), []);
+    assert.deepEqual(
+      ingressLayerArgsProblems({
+        ...base,
+        service: { type: "LoadBalancer", annotations: {}, nodePorts: { http: 30080, https: 30443 } },
+        hosts: [],
+        gatewayApiCrds: undefined,
+      }),
+      [
+        "nodePorts need the NodePort service type",
+        "the gateway controller needs the Gateway API CRDs",
+        "no hosts for the Gateway certificate (its issuer cannot sign a wildcard)",
+      ],
+    );
+    assert.deepEqual(
+      ingressLayerArgsProblems({ ...base, controller: "nginx", hosts: [], gatewayApiCrds: undefined }),
+      [],
+    );
   });
 
   describe("expose()", () => {
