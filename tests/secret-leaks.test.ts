@@ -16,8 +16,9 @@ function marker(key: string): string {
 describe("secret config values", () => {
   const keys = Object.keys(secretKeys) as SecretKey[];
 
-  it("cover every secret key", () => {
-    assert.deepEqual(keys.sort(), ["githubAppPrivateKey", "githubToken"]);
+  it("are all tested: every key of secretKeys gets a marker below", () => {
+    assert.ok(keys.includes("githubToken") && keys.includes("githubAppPrivateKey"));
+    assert.equal(new Set(keys.map(marker)).size, keys.length, "markers are distinct");
   });
 
   for (const stack of listStacks()) {
