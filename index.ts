@@ -82,6 +82,9 @@ function main() {
     domain: config.settings.domain,
     cluster: config.settings.cluster.name,
     githubOrganization: `https://github.com/${config.settings.github.owner}`,
+    clusterIssuer: platform.clusterIssuer,
+    ingress: platform.ingress.kind,
+    secretStore: platform.secrets.store.name,
     nextSteps: platform.nextSteps,
   };
 }

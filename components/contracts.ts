@@ -49,6 +49,11 @@ export interface SecretsBackend {
   readonly kind: "aws-secrets-manager" | "kubernetes";
   readonly store: SecretStoreRef;
   put(resourceName: string, args: PutSecretArgs, opts: pulumi.CustomResourceOptions): StoredSecret;
+  /**
+   * The backend key of a logical name, as `put` would store it: for objects rendered elsewhere that
+   * address the backend directly (the SQLDatabase composition's PushSecret `remoteRef.remoteKey`).
+   */
+  remoteKey(name: string): string;
 }
 
 /**

@@ -5,6 +5,22 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentProfile } from "../stacks/profiles";
+import { CertManager, type TlsIssuer } from "./cert-manager";
+import type { AwsContext, IngressLayerRef, SecretsBackend } from "./contracts";
+import { PLATFORM_SECRET_STORE, serviceHost } from "./conventions";
+import {
+  EXTERNAL_SECRETS_DEFAULTS,
+  ExternalSecrets,
+  type ExternalSecretsBackendArgs,
+} from "./external-secrets";
+import {
+  GatewayApiCrds,
+  http01RouteFor,
+  INGRESS_NAMES,
+  IngressLayer,
+  type IngressController,
+  type ProxyServiceArgs,
+} from "./ingress";
 
 export interface PlatformArgs {
   /** Stack name; used only in tags and descriptions, never to branch behaviour (that is the profile's job). */
@@ -17,19 +33,121 @@ export interface PlatformArgs {
   readonly clusterName: string;
   /** GitHub organization that drives the platform. */
   readonly githubOwner: string;
+
+  // --- Cluster foundations (issue 3) ---
+  /** AWS account and workload identity wiring; absent on stacks without AWS. */
+  readonly aws?: AwsContext;
+  /** Applications from config; their hosts go on the Gateway's certificate when it cannot be a wildcard. */
+  readonly apps: ReadonlyArray<{ readonly name: string }>;
+  /** Certificates: the default issuer and how ACME challenges are solved. */
+  readonly tls: {
+    readonly issuer: TlsIssuer;
+    readonly acmeEmail?: string;
+    readonly dns01?: { readonly route53: { readonly hostedZoneId: string; readonly region?: string } };
+  };
+  /** The ingress layer: Envoy Gateway (default) or ingress-nginx, and the proxies' Service. */
+  readonly ingress: { readonly controller: IngressController; readonly service: ProxyServiceArgs };
+  /** Where platform secrets live. */
+  readonly secrets: ExternalSecretsBackendArgs;
 }
 
 export class Platform extends pulumi.ComponentResource {
   /** What to do after `pulumi up`, one line per step. */
   public readonly nextSteps: pulumi.Output<string[]>;
+  /** How services are exposed: pass it to `expose()` (components/ingress.ts). */
+  public readonly ingress: IngressLayerRef;
+  /** Where parts write their secrets (`put`); workloads read them through ExternalSecrets of `secrets.store`. */
+  public readonly secrets: SecretsBackend;
+  /** Name of the default ClusterIssuer (cert-manager). */
+  public readonly clusterIssuer: string;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("idp:platform:Platform", name, {}, opts);
+    const { profile, domain } = args;
+
+    // --- Cluster foundations (issue 3): Gateway API CRDs → cert-manager → ingress layer; ESO independent.
+    const gatewayApi =
+      args.ingress.controller === "gateway"
+        ? new GatewayApiCrds(`${name}-gateway-api`, { profile }, { parent: this })
+        : undefined;
+    const certManager = new CertManager(
+      `${name}-cert-manager`,
+      {
+        profile,
+        domain,
+        ...args.tls,
+        ...(args.aws !== undefined ? { aws: args.aws } : {}),
+        http01: http01RouteFor(args.ingress.controller),
+        ...(gatewayApi !== undefined ? { gatewayApi: { ready: gatewayApi.ready } } : {}),
+      },
+      { parent: this },
+    );
+    const ingressLayer = new IngressLayer(
+      `${name}-ingress`,
+      {
+        profile,
+        domain,
+        controller: args.ingress.controller,
+        service: args.ingress.service,
+        tls: certManager.issuerRef,
+        hosts: [serviceHost("argocd", domain), ...args.apps.map((app) => serviceHost(app.name, domain))],
+        ...(gatewayApi !== undefined ? { gatewayApiCrds: gatewayApi.ready } : {}),
+      },
+      { parent: this },
+    );
+    const externalSecrets = new ExternalSecrets(
+      `${name}-external-secrets`,
+      { profile, backend: args.secrets },
+      { parent: this },
+    );
+    this.ingress = ingressLayer.ref;
+    this.secrets = externalSecrets.backend;
+    this.clusterIssuer = certManager.clusterIssuer;
+    const foundationSteps = foundationNextSteps(args, certManager, ingressLayer);
 
     this.nextSteps = pulumi.output([
       `Platform for ${args.clusterName} (${args.profile.name} profile) at *.${args.domain}, driven by https://github.com/${args.githubOwner}.`,
+      ...foundationSteps,
     ]);
 
     this.registerOutputs({ nextSteps: this.nextSteps });
   }
+}
+
+/** What an operator does after the foundations are up: trust the local CA, point DNS or ports at the proxies. */
+function foundationNextSteps(args: PlatformArgs, certManager: CertManager, ingress: IngressLayer): string[] {
+  const steps: string[] = [];
+  if (certManager.rootCa !== undefined) {
+    const { namespace, secretName } = certManager.rootCa;
+    steps.push(
+      `Trust the local root CA: kubectl -n ${namespace} get secret ${secretName} -o jsonpath='{.data.ca\\.crt}' | base64 -d > ${secretName}.crt, then add ${secretName}.crt to your OS or browser trust store.`,
+    );
+  }
+  const service = args.ingress.service;
+  if (service.type === "NodePort" && service.nodePorts !== undefined) {
+    steps.push(
+      `Map host ports 80 and 443 to node ports ${service.nodePorts.http} and ${service.nodePorts.https} (kind: extraPortMappings, see README) and make *.${args.domain} resolve to that host.`,
+    );
+  } else if (args.ingress.controller === "gateway") {
+    const names = INGRESS_NAMES.gateway;
+    steps.push(
+      `Point *.${args.domain} at the Gateway: kubectl -n ${names.namespace} get gateway ${names.gateway} -o jsonpath='{.status.addresses[0].value}'.`,
+    );
+  } else {
+    steps.push(
+      `Point *.${args.domain} at ingress-nginx: kubectl -n ${INGRESS_NAMES.nginx.namespace} get service ingress-nginx-controller -o jsonpath='{.status.loadBalancer.ingress[0]}'.`,
+    );
+  }
+  if (ingress.certificateDnsNames !== undefined && !certManager.issuerRef.wildcard) {
+    steps.push(
+      `The Gateway certificate names ${ingress.certificateDnsNames.join(", ")} only (HTTP-01): apps created through self-service need idp:tls.dns01, or their name in idp:apps.`,
+    );
+  }
+  const secrets = args.secrets;
+  steps.push(
+    secrets.kind === "aws-secrets-manager"
+      ? `Platform secrets live in AWS Secrets Manager below ${secrets.prefix}/ and reach workloads through the ClusterSecretStore ${PLATFORM_SECRET_STORE}.`
+      : `Platform secrets live in the namespace ${EXTERNAL_SECRETS_DEFAULTS.secretsNamespace} and reach workloads through the ClusterSecretStore ${PLATFORM_SECRET_STORE}.`,
+  );
+  return steps;
 }

@@ -51,8 +51,12 @@ export class AwsSecretsManagerBackend implements SecretsBackend {
     this.store = args.store;
   }
 
+  remoteKey(name: string): string {
+    return `${this.args.prefix}/${name}`;
+  }
+
   put(resourceName: string, put: PutSecretArgs, opts: pulumi.CustomResourceOptions): StoredSecret {
-    const remoteKey = `${this.args.prefix}/${put.name}`;
+    const remoteKey = this.remoteKey(put.name);
     const secret = new aws.secretsmanager.Secret(
       resourceName,
       {
@@ -89,8 +93,12 @@ export class KubernetesSecretsBackend implements SecretsBackend {
     this.store = args.store;
   }
 
+  remoteKey(name: string): string {
+    return kubernetesSecretName(name);
+  }
+
   put(resourceName: string, put: PutSecretArgs, opts: pulumi.CustomResourceOptions): StoredSecret {
-    const remoteKey = kubernetesSecretName(put.name);
+    const remoteKey = this.remoteKey(put.name);
     const secret = new kubernetes.core.v1.Secret(
       resourceName,
       {

@@ -69,6 +69,24 @@ export const CHARTS = {
     repository: "https://kubernetes.github.io/ingress-nginx",
     upstream: "https://github.com/kubernetes/ingress-nginx/releases",
   },
+  // Envoy Gateway v1.9.0 (Gateway API v1.6.1, the version in ../shared/crds/gateway-api). The controller
+  // chart and the CRD chart below are released together: keep both pins on the same version.
+  // renovate: datasource=docker depName=docker.io/envoyproxy/gateway-helm
+  envoyGateway: {
+    chart: "gateway-helm",
+    version: "v1.9.0",
+    repository: "oci://docker.io/envoyproxy",
+    upstream: "https://github.com/envoyproxy/gateway/releases",
+  },
+  // Gateway API (standard channel) and Envoy Gateway CRDs, rendered by Pulumi (helm.v4.Chart), not installed
+  // as a Helm release: the chart is larger than Helm's 1 MiB release record. See README, "Ingress layer".
+  // renovate: datasource=docker depName=docker.io/envoyproxy/gateway-crds-helm
+  envoyGatewayCrds: {
+    chart: "gateway-crds-helm",
+    version: "v1.9.0",
+    repository: "oci://docker.io/envoyproxy",
+    upstream: "https://github.com/envoyproxy/gateway/releases",
+  },
   // renovate: datasource=helm depName=crossplane registryUrl=https://charts.crossplane.io/stable
   crossplane: {
     chart: "crossplane",

@@ -36,6 +36,8 @@ export interface EnvironmentProfile {
   readonly schemaImmediateDeploy: boolean;
   /** Default replica bounds of an `App` when the claim does not say. */
   readonly appReplicas: { readonly min: number; readonly max: number };
+  /** Days AWS Secrets Manager keeps a deleted platform secret recoverable (0: delete at once). */
+  readonly secretRecoveryWindowDays: number;
 }
 
 export const PROFILES = {
@@ -50,6 +52,7 @@ export const PROFILES = {
     runners: { minRunners: 0, maxRunners: 2 },
     schemaImmediateDeploy: true,
     appReplicas: { min: 1, max: 2 },
+    secretRecoveryWindowDays: 0,
   },
   staging: {
     name: "staging",
@@ -62,6 +65,7 @@ export const PROFILES = {
     runners: { minRunners: 0, maxRunners: 10 },
     schemaImmediateDeploy: true,
     appReplicas: { min: 2, max: 4 },
+    secretRecoveryWindowDays: 7,
   },
   prod: {
     name: "prod",
@@ -75,6 +79,7 @@ export const PROFILES = {
     runners: { minRunners: 1, maxRunners: 30 },
     schemaImmediateDeploy: false,
     appReplicas: { min: 3, max: 10 },
+    secretRecoveryWindowDays: 30,
   },
 } as const satisfies Record<ProfileName, EnvironmentProfile>;
 

@@ -75,6 +75,7 @@ function profileTable(): string[] {
     ["runner bounds (min–max)", (p) => `${p.runners.minRunners}–${p.runners.maxRunners}`],
     ["SchemaHero immediate deploy", (p) => p.schemaImmediateDeploy],
     ["App replicas (min–max)", (p) => `${p.appReplicas.min}–${p.appReplicas.max}`],
+    ["secret recovery window (days, AWS)", (p) => p.secretRecoveryWindowDays],
   ];
   const lines = [`| | ${PROFILE_NAMES.join(" | ")} |`, `|---|${PROFILE_NAMES.map(() => "---").join("|")}|`];
   for (const [label, get] of fields) {

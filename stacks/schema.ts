@@ -6,7 +6,7 @@
  * Objects are strict: an unknown key anywhere is an error, so a typo cannot pass silently.
  */
 import { z } from "zod";
-import { PROFILE_NAMES } from "./profiles";
+import { PROFILE_NAMES, profileFor } from "./profiles";
 
 /** The Pulumi project name, and so the config namespace of every key below. */
 export const PROJECT = "idp";
@@ -214,6 +214,231 @@ const appSchema = z
   });
 
 // ---------------------------------------------------------------------------------------------
+// Cluster foundations (issue 3): certificates, the ingress layer, the secrets backend.
+
+export const TLS_ISSUERS = ["self-signed", "letsencrypt-staging", "letsencrypt-production"] as const;
+export const INGRESS_CONTROLLERS = ["gateway", "nginx"] as const;
+export const SECRETS_BACKENDS = ["kubernetes", "aws-secrets-manager"] as const;
+
+const route53HostedZoneId = z
+  .string()
+  .regex(/^Z[0-9A-Z]{1,31}$/, "must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ");
+
+const tlsSchema = z
+  .strictObject({
+    issuer: z
+      .enum(TLS_ISSUERS)
+      .default("self-signed")
+      .meta({
+        description:
+          "Default ClusterIssuer of the platform: self-signed (a local root CA and a CA issuer; local stacks), letsencrypt-staging, or letsencrypt-production (prod profile only).",
+        examples: ["letsencrypt-staging"],
+      }),
+    acmeEmail: z
+      .email("must be an email address (Let's Encrypt sends expiry notices there)")
+      .optional()
+      .meta({
+        description: "Contact address of the Let's Encrypt account. Required for the letsencrypt-* issuers.",
+        examples: ["platform-team@example.com"],
+      }),
+    dns01: z
+      .strictObject({
+        route53: z
+          .strictObject({
+            hostedZoneId: route53HostedZoneId.meta({
+              description:
+                "Hosted zone of idp:domain. cert-manager's IAM role may change TXT records of this zone only.",
+              examples: ["Z0123456789ABCDEFGHIJ"],
+            }),
+            region: awsRegion.optional().meta({
+              description: "Region for the Route53 API. Default: idp:aws.region.",
+              examples: ["eu-west-1"],
+            }),
+          })
+          .meta({ description: "Solve DNS-01 challenges in Route53 (needs idp:aws)." }),
+      })
+      .optional()
+      .meta({
+        description:
+          "Solve ACME challenges with DNS-01 instead of HTTP-01: allows a wildcard certificate, so apps created later are covered. Default: HTTP-01 through the ingress layer.",
+      }),
+  })
+  .default({ issuer: "self-signed" })
+  .meta({
+    description: "Certificates: cert-manager's default ClusterIssuer and how ACME challenges are solved.",
+  });
+
+const nodePort = z
+  .number()
+  .int("must be a whole node port number")
+  .min(30000, "must be a node port between 30000 and 32767")
+  .max(32767, "must be a node port between 30000 and 32767");
+
+const ingressSchema = z
+  .strictObject({
+    controller: z
+      .enum(INGRESS_CONTROLLERS)
+      .default("gateway")
+      .meta({
+        description:
+          "gateway: Envoy Gateway with one shared Gateway API Gateway (recommended). nginx: ingress-nginx, retired upstream (final release 4.15.1), for stacks that still need Ingress objects.",
+        examples: ["gateway"],
+      }),
+    serviceType: z
+      .enum(["LoadBalancer", "NodePort"])
+      .default("LoadBalancer")
+      .meta({
+        description:
+          "Service type of the proxies: LoadBalancer (cloud), or NodePort (kind: map the node ports to the host's 80/443).",
+        examples: ["NodePort"],
+      }),
+    nodePorts: z
+      .strictObject({
+        http: nodePort.meta({ description: "Node port of HTTP (30000-32767).", examples: [30080] }),
+        https: nodePort.meta({ description: "Node port of HTTPS (30000-32767).", examples: [30443] }),
+      })
+      .optional()
+      .meta({ description: "Fixed node ports, so a kind cluster's extraPortMappings can target them." }),
+    serviceAnnotations: z.record(z.string(), z.string()).default({}).meta({
+      description:
+        "Annotations of the proxies' Service, e.g. for an AWS NLB through the AWS Load Balancer Controller.",
+    }),
+  })
+  .default({ controller: "gateway", serviceType: "LoadBalancer", serviceAnnotations: {} })
+  .meta({ description: "How the platform's HTTP services are exposed: the ingress layer." });
+
+const secretsSchema = z
+  .strictObject({
+    backend: z
+      .enum(SECRETS_BACKENDS)
+      .default("kubernetes")
+      .meta({
+        description:
+          "Where platform secrets live: kubernetes (a locked-down in-cluster namespace; local stacks) or aws-secrets-manager (needs idp:aws).",
+        examples: ["aws-secrets-manager"],
+      }),
+    prefix: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_+=.@-]+(\/[A-Za-z0-9_+=.@-]+)*$/,
+        "must be a Secrets Manager name prefix of letters, digits and _+=.@- separated by single '/', without a leading or trailing '/'",
+      )
+      .max(128)
+      .optional()
+      .meta({
+        description:
+          "Name prefix of every platform secret in AWS Secrets Manager; the store's IAM role is limited to it. Default: idp/<stack>.",
+        examples: ["idp/prod"],
+      }),
+    recoveryWindowInDays: z
+      .number()
+      .int()
+      .refine((days) => days === 0 || (days >= 7 && days <= 30), {
+        message: "must be 0 (delete at once) or between 7 and 30",
+      })
+      .optional()
+      .meta({
+        description:
+          "Days a deleted secret stays recoverable in AWS Secrets Manager. Default: the profile's (see below).",
+        examples: [30],
+      }),
+    kmsKeyArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]+$/,
+        "must be the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>)",
+      )
+      .optional()
+      .meta({
+        description:
+          "Customer-managed KMS key for the secrets. Default: the account's aws/secretsmanager key.",
+        examples: ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+      }),
+  })
+  .default({ backend: "kubernetes" })
+  .meta({ description: "The secrets backend behind the platform's ClusterSecretStore." });
+
+type FoundationSettings = {
+  profile: (typeof PROFILE_NAMES)[number];
+  aws?: unknown;
+  tls: z.infer<typeof tlsSchema>;
+  ingress: z.infer<typeof ingressSchema>;
+  secrets: z.infer<typeof secretsSchema>;
+};
+
+/** Rules across the foundations' keys: issuers the profile allows, what needs idp:aws. */
+function foundationRules(settings: FoundationSettings, ctx: z.RefinementCtx): void {
+  const { tls, ingress, secrets } = settings;
+  const profile = profileFor(settings.profile);
+  if (tls.issuer !== "self-signed") {
+    const environment = tls.issuer === "letsencrypt-production" ? "production" : "staging";
+    if (!profile.allowedLetsEncrypt.includes(environment)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls", "issuer"],
+        message: `${tls.issuer} is reserved for the prod profile (this stack's profile is ${profile.name}); use letsencrypt-staging`,
+      });
+    }
+    if (tls.acmeEmail === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tls", "acmeEmail"],
+        message: `is required when idp:tls.issuer is ${tls.issuer} (the Let's Encrypt account's contact)`,
+      });
+    }
+  } else if (tls.dns01 !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["tls", "issuer"],
+      message:
+        "is self-signed, but idp:tls.dns01 is set: DNS-01 applies to Let's Encrypt issuers only (or remove idp:tls.dns01)",
+    });
+  }
+  if (tls.dns01?.route53 !== undefined && settings.aws === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["aws"],
+      message:
+        "is required by idp:tls.dns01.route53 (cert-manager's IAM role for Route53 lives in that account)",
+    });
+  }
+  if (secrets.backend === "aws-secrets-manager" && settings.aws === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["aws"],
+      message: "is required by idp:secrets.backend aws-secrets-manager (or use the kubernetes backend)",
+    });
+  }
+  if (secrets.backend === "kubernetes") {
+    for (const key of ["prefix", "recoveryWindowInDays", "kmsKeyArn"] as const) {
+      if (secrets[key] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["secrets", "backend"],
+          message: `is kubernetes, but idp:secrets.${key} applies to aws-secrets-manager only (or remove idp:secrets.${key})`,
+        });
+      }
+    }
+  }
+  if (ingress.nodePorts !== undefined) {
+    if (ingress.serviceType !== "NodePort") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ingress", "serviceType"],
+        message: `must be NodePort when idp:ingress.nodePorts is set (it is ${ingress.serviceType})`,
+      });
+    }
+    if (ingress.nodePorts.http === ingress.nodePorts.https) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ingress", "nodePorts", "https"],
+        message: `must differ from idp:ingress.nodePorts.http (both are ${ingress.nodePorts.http})`,
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The whole config. Each key is a top-level `idp:<key>` in a stack file.
 
 export const settingsShape = {
@@ -237,6 +462,10 @@ export const settingsShape = {
     description:
       "Applications to bootstrap. Further apps arrive through the self-service create-app workflow. Org-wide data, in Pulumi.yaml.",
   }),
+  // Cluster foundations (issue 3).
+  tls: tlsSchema,
+  ingress: ingressSchema,
+  secrets: secretsSchema,
 } as const;
 
 /** Rules that span keys: names must resolve, lists must not repeat. */
@@ -279,7 +508,10 @@ function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
   });
 }
 
-export const settingsSchema = z.strictObject(settingsShape).superRefine(crossKeyRules);
+export const settingsSchema = z
+  .strictObject(settingsShape)
+  .superRefine(crossKeyRules)
+  .superRefine(foundationRules);
 
 /**
  * Keys whose value is the same for every stack (org-wide data): Pulumi.yaml supplies it as the

@@ -1,0 +1,451 @@
+/**
+ * External Secrets Operator: the pinned chart and its values, the ClusterSecretStore of each backend,
+ * ESO's IAM scope (read below the prefix, write only database secrets), the locked-down in-cluster
+ * backend, readiness, protection, and the store against the upstream schemas.
+ */
+import * as assert from "node:assert/strict";
+import type { AwsContext } from "../components/contracts";
+import { externalSecret } from "../components/secrets-backend";
+import {
+  EXTERNAL_SECRETS_DEFAULTS,
+  ExternalSecrets,
+  externalSecretsArgsProblems,
+  externalSecretsPolicy,
+  secretArnPattern,
+} from "../components/external-secrets";
+import { CHARTS } from "../components/versions";
+import { PROFILES } from "../stacks/profiles";
+import { chartValuesValidator } from "./chart-schema";
+import { crdValidator } from "./crd-schema";
+import { editedConfig, synthProgram, synthStack, type Synth } from "./harness";
+import { modelErrors } from "./kubernetes-models";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const STORE = "kubernetes:external-secrets.io/v1:ClusterSecretStore";
+
+const prodAws: AwsContext = {
+  accountId: "123456789012",
+  region: "eu-west-1",
+  partition: "aws",
+  identity: "irsa",
+  oidcProviderArn:
+    "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/5C9E8F1A2B3C4D5E6F708192A3B4C5D6",
+  clusterName: "idp-prod",
+};
+
+function values(synth: Synth): Record<string, unknown> {
+  return synth.inputs(synth.one(RELEASE, "idp-external-secrets-release"))["values"] as Record<
+    string,
+    unknown
+  >;
+}
+
+function storeSpec(synth: Synth): unknown {
+  return synth.inputs(synth.one(STORE, "idp-external-secrets-store"))["spec"];
+}
+
+describe("External Secrets Operator", () => {
+  let dev: Synth;
+  let staging: Synth;
+  let prod: Synth;
+  let prodWithKey: Synth;
+
+  before(async () => {
+    dev = await synthStack("dev");
+    staging = await synthStack("staging");
+    prod = await synthStack("prod");
+    prodWithKey = await synthStack("prod", {
+      config: editedConfig("prod", (c) => {
+        const secrets = c.values["idp:secrets"] as Record<string, unknown>;
+        secrets["prefix"] = "platform/eu";
+        secrets["recoveryWindowInDays"] = 14;
+        secrets["kmsKeyArn"] = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+      }),
+    });
+  });
+
+  it("installs the pinned chart with its CRDs, kept on uninstall", () => {
+    const release = dev.inputs(dev.one(RELEASE, "idp-external-secrets-release"));
+    assert.equal(release["chart"], "external-secrets");
+    assert.equal(release["version"], "2.9.0");
+    assert.deepEqual(release["repositoryOpts"], { repo: "https://charts.external-secrets.io" });
+    assert.equal(release["namespace"], "external-secrets");
+    const { resources } = EXTERNAL_SECRETS_DEFAULTS;
+    const single = { enabled: false, minAvailable: 1 };
+    assert.deepEqual(values(dev), {
+      installCRDs: true,
+      crds: { annotations: { "helm.sh/resource-policy": "keep" } },
+      replicaCount: 1,
+      leaderElect: false,
+      podDisruptionBudget: single,
+      resources: resources.controller,
+      serviceAccount: { name: "external-secrets", annotations: {} },
+      webhook: { replicaCount: 1, podDisruptionBudget: single, resources: resources.webhook },
+      certController: { replicaCount: 1, podDisruptionBudget: single, resources: resources.certController },
+    });
+  });
+
+  it("runs several replicas with leader election and disruption budgets outside dev", () => {
+    const prodValues = values(prod);
+    assert.equal(prodValues["replicaCount"], 3);
+    assert.equal(prodValues["leaderElect"], true);
+    assert.deepEqual(prodValues["podDisruptionBudget"], { enabled: true, minAvailable: 1 });
+    assert.deepEqual(prodValues["serviceAccount"], {
+      name: "external-secrets",
+      annotations: {
+        "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/idp-prod-external-secrets",
+      },
+    });
+    assert.equal(values(staging)["replicaCount"], 2);
+    assert.deepEqual(values(staging)["serviceAccount"], { name: "external-secrets", annotations: {} });
+  });
+
+  it("passes the chart's values schema (draft 2020-12)", function () {
+    const validate = chartValuesValidator("external-secrets", CHARTS.externalSecrets.version);
+    if (!validate) this.skip(); // ../shared is absent: nothing to validate against
+    for (const synth of [dev, staging, prod]) assert.deepEqual(validate(values(synth)), []);
+    assert.notDeepEqual(validate({ replicaCount: "3" }), [], "the validator rejects a wrong type");
+  });
+
+  describe("AWS Secrets Manager backend", () => {
+    it("lets ESO read below the prefix and write only database secrets, nothing on *", () => {
+      assert.deepEqual(externalSecretsPolicy(prodAws, "idp/prod"), {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "ReadPlatformSecrets",
+            Effect: "Allow",
+            Action: [
+              "secretsmanager:GetSecretValue",
+              "secretsmanager:DescribeSecret",
+              "secretsmanager:ListSecretVersionIds",
+            ],
+            Resource: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:idp/prod/*"],
+          },
+          {
+            Sid: "PushDatabaseSecrets",
+            Effect: "Allow",
+            Action: [
+              "secretsmanager:CreateSecret",
+              "secretsmanager:PutSecretValue",
+              "secretsmanager:TagResource",
+              "secretsmanager:DescribeSecret",
+            ],
+            Resource: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:idp/prod/databases/*"],
+          },
+        ],
+      });
+      const inline = prod.one("aws:iam/rolePolicy:RolePolicy", "idp-external-secrets-identity-policy");
+      assert.deepEqual(
+        JSON.parse(prod.inputs(inline)["policy"] as string),
+        externalSecretsPolicy(prodAws, "idp/prod"),
+      );
+      assert.equal(
+        secretArnPattern({ ...prodAws, partition: "aws-cn", region: "cn-north-1" }, "p"),
+        "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:p/*",
+      );
+    });
+
+    it("adds the customer-managed key, through Secrets Manager only, and honours prefix and window", () => {
+      const inline = prodWithKey.one("aws:iam/rolePolicy:RolePolicy", "idp-external-secrets-identity-policy");
+      const policy = JSON.parse(prodWithKey.inputs(inline)["policy"] as string) as {
+        Statement: Array<{ Sid: string; Resource: string[] }>;
+      };
+      assert.deepEqual(policy.Statement[2], {
+        Sid: "UsePlatformKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+        Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+      });
+      assert.deepEqual(policy.Statement[1]!.Resource, [
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform/eu/databases/*",
+      ]);
+      assert.ok(prodWithKey.result.stackOutputs["nextSteps"]);
+      const steps = prodWithKey.result.stackOutputs["nextSteps"] as string[];
+      assert.ok(steps.some((line) => line.includes("below platform/eu/")));
+    });
+
+    it("binds the role to ESO's service account through IRSA (prod) or Pod Identity (staging)", () => {
+      const trust = JSON.parse(
+        prod.inputs(prod.one("aws:iam/role:Role", "idp-external-secrets-identity"))[
+          "assumeRolePolicy"
+        ] as string,
+      ) as { Statement: Array<{ Condition: { StringEquals: Record<string, string> } }> };
+      assert.equal(
+        trust.Statement[0]!.Condition.StringEquals[
+          "oidc.eks.eu-west-1.amazonaws.com/id/5C9E8F1A2B3C4D5E6F708192A3B4C5D6:sub"
+        ],
+        "system:serviceaccount:external-secrets:external-secrets",
+      );
+      const association = staging.inputs(
+        staging.one(
+          "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+          "idp-external-secrets-identity-association",
+        ),
+      );
+      assert.deepEqual(
+        [association["namespace"], association["serviceAccount"]],
+        ["external-secrets", "external-secrets"],
+      );
+      assert.equal(
+        staging.inputs(staging.one("aws:iam/role:Role", "idp-external-secrets-identity"))["name"],
+        "idp-staging-external-secrets",
+      );
+    });
+
+    it("points the ClusterSecretStore at Secrets Manager with ESO's own identity", () => {
+      assert.deepEqual(storeSpec(prod), {
+        provider: { aws: { service: "SecretsManager", region: "eu-west-1" } },
+      });
+      const store = prod.one(STORE, "idp-external-secrets-store");
+      assert.equal((prod.inputs(store)["metadata"] as { name: string }).name, "platform-secrets");
+      assert.ok(prod.dependsOn(store, prod.one(RELEASE, "idp-external-secrets-release")));
+      assert.ok(prod.dependsOn(store, prod.byName("idp-external-secrets-identity-policy")));
+      assert.equal(prod.result.stackOutputs["secretStore"], "platform-secrets");
+      // No in-cluster backend pieces on AWS stacks.
+      assert.equal(prod.find((r) => r.name.startsWith("idp-external-secrets-secrets-")).length, 0);
+    });
+  });
+
+  describe("in-cluster backend", () => {
+    it("locks the secrets namespace down: restricted, no pods, no traffic", () => {
+      const namespace = dev.inputs(
+        dev.one("kubernetes:core/v1:Namespace", "idp-external-secrets-secrets-namespace"),
+      );
+      const labels = (namespace["metadata"] as { name: string; labels: Record<string, string> }).labels;
+      assert.equal((namespace["metadata"] as { name: string }).name, "idp-secrets");
+      assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
+      const quota = dev.inputs(
+        dev.one("kubernetes:core/v1:ResourceQuota", "idp-external-secrets-secrets-no-pods"),
+      );
+      assert.deepEqual(quota["spec"], { hard: { pods: "0" } });
+      const denyAll = dev.inputs(
+        dev.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "idp-external-secrets-secrets-deny-all"),
+      );
+      assert.deepEqual(denyAll["spec"], { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+      assert.equal((denyAll["metadata"] as { namespace: string }).namespace, "idp-secrets");
+    });
+
+    it("gives the store a dedicated account: read secrets there, write only databases-* Secrets", () => {
+      const account = dev.inputs(
+        dev.one("kubernetes:core/v1:ServiceAccount", "idp-external-secrets-store-account"),
+      );
+      assert.deepEqual(account["metadata"], {
+        name: "platform-secret-store",
+        namespace: "external-secrets",
+        labels: { "app.kubernetes.io/part-of": "idp", "app.kubernetes.io/managed-by": "pulumi" },
+      });
+      assert.equal(account["automountServiceAccountToken"], false);
+      const role = dev.inputs(
+        dev.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "idp-external-secrets-store-role"),
+      );
+      assert.equal((role["metadata"] as { namespace: string }).namespace, "idp-secrets");
+      assert.deepEqual(role["rules"], [
+        { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["secrets"], verbs: ["create", "update", "patch"] },
+      ]);
+      const binding = dev.inputs(
+        dev.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "idp-external-secrets-store-binding"),
+      );
+      assert.deepEqual(binding["subjects"], [
+        { kind: "ServiceAccount", name: "platform-secret-store", namespace: "external-secrets" },
+      ]);
+      const review = dev.inputs(
+        dev.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "idp-external-secrets-store-review"),
+      );
+      assert.deepEqual(review["rules"], [
+        {
+          apiGroups: ["authorization.k8s.io"],
+          resources: ["selfsubjectrulesreviews", "selfsubjectaccessreviews"],
+          verbs: ["create"],
+        },
+      ]);
+      const policy = dev.inputs(
+        dev.one(
+          "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+          "idp-external-secrets-store-write-policy",
+        ),
+      );
+      assert.deepEqual(policy["spec"], {
+        failurePolicy: "Fail",
+        matchConstraints: {
+          resourceRules: [
+            {
+              apiGroups: [""],
+              apiVersions: ["v1"],
+              operations: ["CREATE", "UPDATE"],
+              resources: ["secrets"],
+            },
+          ],
+        },
+        matchConditions: [
+          {
+            name: "store-account",
+            expression:
+              'request.userInfo.username == "system:serviceaccount:external-secrets:platform-secret-store"',
+          },
+        ],
+        validations: [
+          {
+            expression: 'object.metadata.name.startsWith("databases-")',
+            message: "platform-secret-store may write only databases-* Secrets",
+          },
+        ],
+      });
+      const policyBinding = dev.inputs(
+        dev.one(
+          "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+          "idp-external-secrets-store-write-policy-binding",
+        ),
+      );
+      assert.deepEqual(policyBinding["spec"], {
+        policyName: "platform-secret-store-writes-databases-only",
+        validationActions: ["Deny"],
+        matchResources: {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "idp-secrets" } },
+        },
+      });
+    });
+
+    it("reads the namespace through ESO's Kubernetes provider, once access is in place", () => {
+      assert.deepEqual(storeSpec(dev), {
+        provider: {
+          kubernetes: {
+            remoteNamespace: "idp-secrets",
+            server: {
+              caProvider: {
+                type: "ConfigMap",
+                name: "kube-root-ca.crt",
+                key: "ca.crt",
+                namespace: "idp-secrets",
+              },
+            },
+            auth: { serviceAccount: { name: "platform-secret-store", namespace: "external-secrets" } },
+          },
+        },
+      });
+      const store = dev.one(STORE, "idp-external-secrets-store");
+      for (const prerequisite of [
+        "idp-external-secrets-release",
+        "idp-external-secrets-store-binding",
+        "idp-external-secrets-store-review-binding",
+        "idp-external-secrets-store-write-policy-binding",
+        "idp-external-secrets-secrets-namespace",
+      ]) {
+        assert.ok(dev.dependsOn(store, dev.byName(prerequisite)), `the store waits for ${prerequisite}`);
+      }
+      const metadata = dev.inputs(store)["metadata"] as { annotations: Record<string, string> };
+      assert.equal(metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
+    });
+  });
+
+  it("does not wait for cert-manager or the ingress layer", () => {
+    const release = prod.one(RELEASE, "idp-external-secrets-release");
+    const store = prod.one(STORE, "idp-external-secrets-store");
+    for (const other of ["idp-cert-manager-release", "idp-ingress-envoy-gateway"]) {
+      assert.ok(!prod.dependsOn(release, prod.byName(other)), `ESO is independent of ${other}`);
+      assert.ok(!prod.dependsOn(store, prod.byName(other)), `the store is independent of ${other}`);
+    }
+  });
+
+  it("admits only webhook traffic into ESO's namespace", () => {
+    const deny = dev.inputs(
+      dev.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "idp-external-secrets-deny-ingress"),
+    );
+    assert.deepEqual(deny["spec"], { podSelector: {}, policyTypes: ["Ingress"] });
+    const webhook = dev.inputs(
+      dev.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "idp-external-secrets-allow-webhook"),
+    );
+    assert.deepEqual(webhook["spec"], {
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "external-secrets-webhook" } },
+      policyTypes: ["Ingress"],
+      ingress: [{ ports: [{ protocol: "TCP", port: 10250 }] }],
+    });
+  });
+
+  it("protects and retains the namespaces and the release as the profile says", () => {
+    for (const [synth, expected, names] of [
+      [
+        dev,
+        false,
+        [
+          "idp-external-secrets-namespace",
+          "idp-external-secrets-release",
+          "idp-external-secrets-secrets-namespace",
+        ],
+      ],
+      [prod, true, ["idp-external-secrets-namespace", "idp-external-secrets-release"]],
+    ] as const) {
+      for (const name of names) {
+        const record = synth.byName(name);
+        assert.deepEqual([record.options.protect, record.options.retainOnDelete], [expected, expected], name);
+      }
+    }
+  });
+
+  it("hands parts a backend whose ExternalSecrets wait for the store", async () => {
+    const synth = await synthProgram(() => {
+      const eso = new ExternalSecrets("eso", { profile: PROFILES.dev, backend: { kind: "kubernetes" } });
+      assert.equal(eso.backend.kind, "kubernetes");
+      assert.equal(eso.backend.remoteKey("databases/team-a/orders"), "databases-team-a-orders");
+      const stored = eso.backend.put(
+        "eso-webhook",
+        { name: "argocd/webhook", description: "d", data: { secret: "s" } },
+        { parent: eso },
+      );
+      externalSecret(
+        "argocd-webhook",
+        {
+          name: "argocd-webhook",
+          namespace: "argocd",
+          store: eso.store,
+          data: [{ secretKey: "secret", from: stored, property: "secret" }],
+        },
+        {},
+      );
+    });
+    const es = synth.one("kubernetes:external-secrets.io/v1:ExternalSecret", "argocd-webhook");
+    assert.ok(synth.dependsOn(es, synth.one(STORE, "eso-store")));
+    assert.ok(synth.dependsOn(es, synth.one(RELEASE, "eso-release")));
+    const secret = synth.inputs(synth.one("kubernetes:core/v1:Secret", "eso-webhook"));
+    assert.equal((secret["metadata"] as { namespace: string }).namespace, "idp-secrets");
+  });
+
+  it("refuses inconsistent arguments when used directly", () => {
+    const aws = (prefix: string, recoveryWindowInDays: number) =>
+      externalSecretsArgsProblems({
+        profile: PROFILES.prod,
+        backend: { kind: "aws-secrets-manager", aws: prodAws, prefix, recoveryWindowInDays },
+      });
+    assert.deepEqual(aws("idp/prod", 30), []);
+    assert.deepEqual(aws("idp/prod", 0), []);
+    assert.deepEqual(aws("idp/prod/", 3), [
+      'prefix "idp/prod/" must be non-empty and must not start or end with "/"',
+      "recoveryWindowInDays 3 must be 0 or between 7 and 30",
+    ]);
+    assert.deepEqual(
+      externalSecretsArgsProblems({ profile: PROFILES.dev, backend: { kind: "kubernetes" } }),
+      [],
+    );
+  });
+
+  it("creates only external-secrets.io/v1 objects the upstream schemas accept", async function () {
+    const validator = crdValidator();
+    for (const synth of [dev, staging, prod]) {
+      const objects = synth.find((r) => r.type.startsWith("kubernetes:external-secrets.io/"));
+      assert.ok(objects.length > 0);
+      for (const record of objects) {
+        assert.ok(record.type.startsWith("kubernetes:external-secrets.io/v1:"), record.type);
+        const object = synth.inputs(record);
+        assert.deepEqual(
+          await modelErrors(object),
+          [],
+          `${record.name} (@kubernetes-models/external-secrets)`,
+        );
+        if (validator) assert.deepEqual(validator.validate(object), [], `${record.name} (../shared/crds)`);
+      }
+    }
+    if (!validator) this.skip(); // ../shared is absent: validated against @kubernetes-models only
+  });
+});
