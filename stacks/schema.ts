@@ -257,8 +257,8 @@ export const cidr = z
   );
 
 const resourceListSchema = z.strictObject({
-  cpu: kubernetesQuantity.optional().meta({ description: "CPU in cores or millicores.", examples: ["500m"] }),
-  memory: kubernetesQuantity.optional().meta({ description: "Memory in bytes.", examples: ["1Gi"] }),
+  cpu: kubernetesQuantity.optional().meta({ description: "CPU in cores or millicores.", examples: ["1"] }),
+  memory: kubernetesQuantity.optional().meta({ description: "Memory in bytes.", examples: ["4Gi"] }),
 });
 
 const runnerResourcesSchema = z
@@ -312,7 +312,8 @@ const runnerScaleSetSchema = z
         z
           .string()
           .min(1, "must not be empty")
-          .max(255, "must be shorter than 256 characters (ARC's limit on a scale set label)"),
+          .max(255, "must be shorter than 256 characters (ARC's limit on a scale set label)")
+          .meta({ examples: ["linux"] }),
       )
       .default([])
       .meta({
@@ -338,7 +339,7 @@ const runnerScaleSetSchema = z
       .meta({
         description:
           "Most runners at once. Default, and upper bound: the profile's runners.maxRunners (dev 2, staging 10, prod 30).",
-        examples: [10],
+        examples: [2],
       }),
     resources: runnerResourcesSchema
       .default({ requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "4Gi" } })
@@ -390,18 +391,32 @@ const runnersSchema = z
           "StorageClass of the runners' work volumes in kubernetes mode. Default: the cluster's default StorageClass.",
         examples: ["gp3"],
       }),
-    apiServerCidrs: z
-      .array(cidr)
-      .min(1)
-      .meta({
-        description:
-          "Where pods reach the Kubernetes API server after Service translation (`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`): the runners' and the controller's NetworkPolicies allow egress there on ports 443 and 6443, and otherwise only DNS and HTTPS to public addresses.",
-        examples: [["172.18.0.0/16"]],
-      }),
+    apiServerCidrs: z.array(cidr.meta({ examples: ["172.18.0.0/16"] })).meta({
+      description:
+        "At least one CIDR where pods reach the Kubernetes API server after Service translation (`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`): the runners' and the controller's NetworkPolicies allow egress there on ports 443 and 6443, and otherwise only DNS and HTTPS to public addresses.",
+      examples: [["172.18.0.0/16"]],
+    }),
     scaleSets: z
       .array(runnerScaleSetSchema)
-      .min(1, "must list at least one scale set (or remove idp:runners)")
-      .meta({ description: "The organization's runner scale sets." }),
+      .meta({ description: "The organization's runner scale sets; at least one." }),
+  })
+  .superRefine((runners, ctx) => {
+    // Reported on the first element, so that the fix names a field to set rather than a whole list.
+    if (runners.apiServerCidrs.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apiServerCidrs", 0],
+        message:
+          "is required: the NetworkPolicies let ARC reach the Kubernetes API server only at the listed CIDRs",
+      });
+    }
+    if (runners.scaleSets.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["scaleSets", 0, "name"],
+        message: "is required: idp:runners must list at least one scale set (or remove idp:runners)",
+      });
+    }
   })
   .meta({
     description:

@@ -303,10 +303,10 @@ describe("Runners (Actions Runner Controller)", () => {
           [profile.protectStateful, profile.retainStateful],
         );
         const es = synth.one(EXTERNAL_SECRET, "runners-arc-runners-github-app");
-        const object = synth.inputs(es) as {
+        const object = synth.inputs<{
           metadata: Record<string, unknown>;
           spec: Record<string, unknown>;
-        };
+        }>(es);
         assert.equal(object.metadata["name"], "arc-github-app");
         assert.equal(object.metadata["namespace"], "arc-runners");
         assert.deepEqual(object.metadata["annotations"], { "pulumi.com/waitFor": "condition=Ready" });
@@ -476,9 +476,9 @@ describe("Runners (Actions Runner Controller)", () => {
     const synth = await synthRunners("staging", { backend: "aws" });
     const secret = synth.one("aws:secretsmanager/secret:Secret", "runners-github-app");
     assert.equal(synth.inputs(secret)["name"], "idp/staging/arc/github-app");
-    const es = synth.inputs(synth.one(EXTERNAL_SECRET, "runners-arc-runners-github-app")) as {
-      spec: { data: Array<{ remoteRef: { key: string } }> };
-    };
+    const es = synth.inputs<{ spec: { data: Array<{ remoteRef: { key: string } }> } }>(
+      synth.one(EXTERNAL_SECRET, "runners-arc-runners-github-app"),
+    );
     assert.ok(es.spec.data.every((item) => item.remoteRef.key === "idp/staging/arc/github-app"));
     assert.deepEqual(synth.plaintextLeaks("runners-marker-5e0c9a"), []);
   });
