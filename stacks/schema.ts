@@ -371,7 +371,7 @@ const runnersSchema = z
       .positive()
       .meta({
         description:
-          "Id of the GitHub App the runner controller authenticates as. Use a dedicated App whose only permission is the organization permission Self-hosted runners (read and write); its private key is the secret idp:runnersGithubAppPrivateKey.",
+          "Id of the GitHub App the runner controller authenticates as. Use a dedicated App with only the organization permission Self-hosted runners (read and write) and the mandatory repository permission Metadata (read-only), installed on the organization; its private key is the secret idp:runnersGithubAppPrivateKey.",
         examples: [2345678],
       }),
     installationId: z
