@@ -220,6 +220,8 @@ function listenerTemplate(resources: RunnerResources): Record<string, unknown> {
   return {
     spec: {
       securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+      // ARC's own value for listener pods, which a listener template would otherwise reset.
+      terminationGracePeriodSeconds: 60,
       containers: [{ name: "listener", resources, securityContext: { ...HARDENED_CONTAINER } }],
     },
   };

@@ -213,6 +213,34 @@ describe("Runners (Actions Runner Controller)", () => {
         assert.equal(synth.result.warnings.length, 0, synth.result.warnings.join("\n"));
       });
 
+      it("makes the controller and the listeners fit their restricted namespace", () => {
+        const controller = releaseInputs(synth, "runners-controller").values;
+        assert.deepEqual(controller["podSecurityContext"], {
+          runAsNonRoot: true,
+          seccompProfile: { type: "RuntimeDefault" },
+        });
+        assert.deepEqual(controller["securityContext"], {
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ["ALL"] },
+          readOnlyRootFilesystem: true,
+        });
+        assert.deepEqual(controller["resources"], RUNNERS_DEFAULTS.controllerResources);
+        const { values } = releaseInputs(synth, `runners-${scaleSetName}`);
+        assert.deepEqual(values["listenerTemplate"], {
+          spec: {
+            securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+            terminationGracePeriodSeconds: 60,
+            containers: [
+              {
+                name: "listener",
+                resources: RUNNERS_DEFAULTS.listenerResources,
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+              },
+            ],
+          },
+        });
+      });
+
       it("isolates the controller and the runners in namespaces with Pod Security labels", () => {
         const namespaces = synth.ofType(NAMESPACE);
         assert.deepEqual(
