@@ -93,6 +93,9 @@ export interface RunnersArgs {
   readonly listenerResources?: RunnerResources;
 }
 
+/** What `Runners` takes from stack config (`runnersSettingsFrom` in stacks/args.ts); Platform adds the backend. */
+export type RunnersSettings = Omit<RunnersArgs, "secretsBackend">;
+
 export const RUNNERS_DEFAULTS = {
   controllerNamespace: "arc-systems",
   runnersNamespace: "arc-runners",

@@ -3,7 +3,7 @@
  * Components never see raw config; everything they need arrives here, named and typed.
  */
 import type { PlatformArgs } from "../components/platform";
-import type { RunnersArgs } from "../components/runners";
+import type { RunnersSettings } from "../components/runners";
 import type { PlatformConfig } from "./config";
 
 export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformArgs {
@@ -18,9 +18,6 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
 }
 
 // --- runners (issue 7) --------------------------------------------------------------------------
-
-/** Everything `Runners` needs from config; Platform adds the secrets backend. */
-export type RunnersSettings = Omit<RunnersArgs, "secretsBackend">;
 
 /**
  * The runners' arguments from config, or undefined when the stack has no `idp:runners`. Scale set
