@@ -33,7 +33,9 @@ export interface RunnerResourceList {
 }
 
 export interface RunnerResources {
+  /** What the scheduler reserves. Default: none. */
   readonly requests?: RunnerResourceList;
+  /** The most the container may use. Default: none. */
   readonly limits?: RunnerResourceList;
 }
 
@@ -494,7 +496,7 @@ export class Runners extends pulumi.ComponentResource {
     // --- Runner namespaces: one per container mode in use ------------------------------------
     const perMode = new Map<
       RunnerContainerMode,
-      { namespace: kubernetes.core.v1.Namespace; gated: pulumi.Output<string>; dependsOn: pulumi.Resource[] }
+      { gated: pulumi.Output<string>; dependsOn: pulumi.Resource[] }
     >();
     for (const mode of modes) {
       const nsName = modeNamespaces[mode];
@@ -540,7 +542,6 @@ export class Runners extends pulumi.ComponentResource {
         { parent: this, transformations: [annotate(waitFor("condition=Ready"))] },
       );
       perMode.set(mode, {
-        namespace: ns,
         // The scale sets' namespace input, routed through the upgrade gate (see above).
         gated: pulumi
           .all([upgradeGate.metadata.name, ns.metadata.name])
