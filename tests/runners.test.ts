@@ -14,6 +14,7 @@ import {
   Runners,
   scaleSetProblems,
   type RunnerScaleSetArgs,
+  type RunnersSettings,
 } from "../components/runners";
 import { AwsSecretsManagerBackend, KubernetesSecretsBackend } from "../components/secrets-backend";
 import { ARC_VERSION, IMAGES } from "../components/versions";
@@ -518,6 +519,28 @@ describe("Runners (Actions Runner Controller)", () => {
       assert.deepEqual(synth.plaintextLeaks("runners-marker-5e0c9a"), []);
     });
   }
+
+  it("throws, naming the problem, when its arguments break an invariant", async () => {
+    const program = (edit: (settings: RunnersSettings) => RunnersSettings) => () => {
+      const settings = runnersSettingsFrom(parseConfig(stackConfig("dev")))!;
+      const store: SecretStoreRef = { kind: "ClusterSecretStore", name: "platform", ready: [] };
+      const secretsBackend = new KubernetesSecretsBackend({
+        store,
+        namespace: "idp-secrets",
+        protect: false,
+        retainOnDelete: false,
+      });
+      new Runners("runners", { ...edit(settings), secretsBackend });
+    };
+    await assert.rejects(
+      synthProgram(program((s) => ({ ...s, apiServerCidrs: [] }))),
+      /^Error: Runners runners: apiServerCidrs is empty; the NetworkPolicies would cut off the API server$/,
+    );
+    await assert.rejects(
+      synthProgram(program((s) => ({ ...s, scaleSets: s.scaleSets.map((x) => ({ ...x, maxRunners: 3 })) }))),
+      /^Error: Runners runners: scale set "idp-dev-linux": maxRunners 3 exceeds the dev profile's bound of 2$/,
+    );
+  });
 
   it("refuses scale sets that break ARC's or the profile's limits", () => {
     const base: RunnerScaleSetArgs = {
