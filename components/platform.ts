@@ -21,6 +21,7 @@ import {
   type IngressController,
   type ProxyServiceArgs,
 } from "./ingress";
+import { Runners, type RunnersSettings } from "./runners";
 
 export interface PlatformArgs {
   /** Stack name; used only in tags and descriptions, never to branch behaviour (that is the profile's job). */
@@ -49,6 +50,10 @@ export interface PlatformArgs {
   readonly ingress: { readonly controller: IngressController; readonly service: ProxyServiceArgs };
   /** Where platform secrets live. */
   readonly secrets: ExternalSecretsBackendArgs;
+
+  // --- Runners (issue 7) ---
+  /** Self-hosted CI runners (ARC); absent when the stack has no idp:runners. */
+  readonly runners?: RunnersSettings;
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -100,6 +105,16 @@ export class Platform extends pulumi.ComponentResource {
       { profile, backend: args.secrets },
       { parent: this },
     );
+    // --- Runners (issue 7): the App key goes through the secrets backend, scale sets after the controller.
+    const runners =
+      args.runners !== undefined
+        ? new Runners(
+            `${name}-runners`,
+            { ...args.runners, secretsBackend: externalSecrets.backend },
+            { parent: this },
+          )
+        : undefined;
+
     this.ingress = ingressLayer.ref;
     this.secrets = externalSecrets.backend;
     this.clusterIssuer = certManager.clusterIssuer;
@@ -108,6 +123,11 @@ export class Platform extends pulumi.ComponentResource {
     this.nextSteps = pulumi.output([
       `Platform for ${args.clusterName} (${args.profile.name} profile) at *.${args.domain}, driven by https://github.com/${args.githubOwner}.`,
       ...foundationSteps,
+      ...(runners !== undefined
+        ? [
+            `Runners: scale sets ${runners.scaleSetNames.join(", ")} register with https://github.com/${args.githubOwner}; use them with runs-on: <scale set name>.`,
+          ]
+        : []),
     ]);
 
     this.registerOutputs({ nextSteps: this.nextSteps });

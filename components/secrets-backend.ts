@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as kubernetes from "@pulumi/kubernetes";
 import type { PutSecretArgs, SecretsBackend, SecretStoreRef, StoredSecret } from "./contracts";
-import { PLATFORM_LABELS } from "./kube";
+import { PLATFORM_LABELS, waitFor } from "./kube";
 
 /** Secret names in the in-cluster backend: `argocd/webhook` → `argocd-webhook`. */
 export function kubernetesSecretName(name: string): string {
@@ -146,7 +146,8 @@ export const EXTERNAL_SECRET_DEFAULTS = { refreshInterval: "1h" } as const;
 
 /**
  * An ExternalSecret that syncs backend properties into a Secret of `namespace`. It depends on the
- * store being ready (ESO's CRDs and webhook, the store) and on the backend resources it reads.
+ * store being ready (ESO's CRDs and webhook, the store) and on the backend resources it reads, and
+ * Pulumi waits for its `Ready` condition (the target Secret exists).
  */
 export function externalSecret(
   resourceName: string,
@@ -180,7 +181,14 @@ export function externalSecret(
     {
       apiVersion: "external-secrets.io/v1",
       kind: "ExternalSecret",
-      metadata: { name: args.name, namespace: args.namespace, labels: { ...PLATFORM_LABELS } },
+      // Pulumi counts the ExternalSecret as created once ESO has synced the target Secret, so whatever
+      // depends on it (a release that mounts the Secret) starts only then.
+      metadata: {
+        name: args.name,
+        namespace: args.namespace,
+        labels: { ...PLATFORM_LABELS },
+        annotations: { ...waitFor("condition=Ready") },
+      },
       spec: {
         refreshInterval: args.refreshInterval ?? EXTERNAL_SECRET_DEFAULTS.refreshInterval,
         secretStoreRef: { kind: args.store.kind, name: args.store.name },

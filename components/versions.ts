@@ -46,6 +46,17 @@ export function packageReference(pin: CrossplanePackagePin): string {
   return `${pin.package}:${pin.version}`;
 }
 
+// --- Actions Runner Controller (issue 7) ---------------------------------------------------------
+/**
+ * The one version of Actions Runner Controller (ARC). Its two charts, `gha-runner-scale-set-controller`
+ * and `gha-runner-scale-set`, are released together and must run at the same version: both pins below
+ * reference this constant, so Renovate bumps them in one change. Upgrade procedure:
+ * docs/runbooks/arc-upgrade.md.
+ */
+// renovate: datasource=docker depName=ghcr.io/actions/actions-runner-controller-charts/gha-runner-scale-set-controller
+export const ARC_VERSION = "0.14.2";
+// --- end Actions Runner Controller -------------------------------------------------------------
+
 export const CHARTS = {
   // renovate: datasource=docker depName=quay.io/jetstack/charts/cert-manager
   certManager: {
@@ -102,8 +113,38 @@ export const CHARTS = {
     repository: "https://argoproj.github.io/argo-helm",
     upstream: "https://github.com/argoproj/argo-helm/releases?q=argo-cd",
   },
+  // ARC: both charts at ARC_VERSION (never a literal here; tests/versions.test.ts checks it).
+  arcController: {
+    chart: "gha-runner-scale-set-controller",
+    version: ARC_VERSION,
+    repository: "oci://ghcr.io/actions/actions-runner-controller-charts",
+    upstream: "https://github.com/actions/actions-runner-controller/releases?q=gha-runner-scale-set",
+  },
+  arcScaleSet: {
+    chart: "gha-runner-scale-set",
+    version: ARC_VERSION,
+    repository: "oci://ghcr.io/actions/actions-runner-controller-charts",
+    upstream: "https://github.com/actions/actions-runner-controller/releases?q=gha-runner-scale-set",
+  },
 } as const satisfies Record<string, HelmChartPin>;
 
-export const IMAGES = {} as const satisfies Record<string, ImagePin>;
+export const IMAGES = {
+  // The runner of every scale set (ARC's charts default to the unpinned :latest). Ships the Kubernetes
+  // container hooks that run jobs in their own pods.
+  // renovate: datasource=docker depName=ghcr.io/actions/actions-runner
+  actionsRunner: {
+    image: "ghcr.io/actions/actions-runner",
+    tag: "2.336.0",
+    upstream: "https://github.com/actions/runner/releases",
+  },
+  // Docker daemon sidecar of scale sets that opt in to docker-in-docker (the chart's dind mode would use
+  // the unpinned docker:dind).
+  // renovate: datasource=docker depName=docker.io/library/docker
+  dockerDind: {
+    image: "docker.io/library/docker",
+    tag: "29.7.2-dind",
+    upstream: "https://github.com/docker-library/docker",
+  },
+} as const satisfies Record<string, ImagePin>;
 
 export const CROSSPLANE_PACKAGES = {} as const satisfies Record<string, CrossplanePackagePin>;

@@ -6,7 +6,7 @@
  * Objects are strict: an unknown key anywhere is an error, so a typo cannot pass silently.
  */
 import { z } from "zod";
-import { PROFILE_NAMES, profileFor } from "./profiles";
+import { PROFILE_NAMES, PROFILES, profileFor } from "./profiles";
 
 /** The Pulumi project name, and so the config namespace of every key below. */
 export const PROJECT = "idp";
@@ -212,6 +212,252 @@ const appSchema = z
     description:
       "An application the platform bootstraps: repository from the template, App resource, catalog entry.",
   });
+
+// --- runners (issue 7): self-hosted GitHub Actions runners (Actions Runner Controller) ---------
+
+/** Kubernetes resource quantity (CPU, memory, storage). */
+export const kubernetesQuantity = z
+  .string()
+  .regex(
+    /^\d+(\.\d+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/,
+    "must be a Kubernetes quantity such as 500m, 2 or 4Gi",
+  );
+
+const QUANTITY_FACTORS: Readonly<Record<string, number>> = {
+  "": 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** The value of a quantity that `kubernetesQuantity` accepted, in base units (cores, bytes). */
+export function quantityValue(quantity: string): number {
+  const match = /^(\d+(?:\.\d+)?)([a-zA-Z]*)$/.exec(quantity);
+  const factor = match ? QUANTITY_FACTORS[match[2]!] : undefined;
+  if (!match || factor === undefined) throw new Error(`not a Kubernetes quantity: ${quantity}`);
+  return Number(match[1]) * factor;
+}
+
+/** An IPv4 or IPv6 CIDR. */
+export const cidr = z
+  .string()
+  .regex(
+    /^((25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)|[0-9a-fA-F:]*:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|\d?\d))$/,
+    "must be a CIDR such as 172.18.0.0/16 or fd00:10::/64",
+  );
+
+const resourceListSchema = z.strictObject({
+  cpu: kubernetesQuantity.optional().meta({ description: "CPU in cores or millicores.", examples: ["1"] }),
+  memory: kubernetesQuantity.optional().meta({ description: "Memory in bytes.", examples: ["4Gi"] }),
+});
+
+const runnerResourcesSchema = z
+  .strictObject({
+    requests: resourceListSchema.optional().meta({ description: "What the scheduler reserves." }),
+    limits: resourceListSchema.optional().meta({ description: "What the container may use at most." }),
+  })
+  .superRefine((resources, ctx) => {
+    for (const kind of ["cpu", "memory"] as const) {
+      const request = resources.requests?.[kind];
+      const limit = resources.limits?.[kind];
+      if (request === undefined || limit === undefined) continue;
+      if (!kubernetesQuantity.safeParse(request).success || !kubernetesQuantity.safeParse(limit).success)
+        continue;
+      if (quantityValue(limit) < quantityValue(request)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["limits", kind],
+          message: `is ${limit}, below the request of ${request}; a limit must be at least the request`,
+        });
+      }
+    }
+  });
+
+/** ARC refuses scale set names longer than this (the chart fails to render). */
+export const MAX_SCALE_SET_NAME_LENGTH = 45;
+
+const runnerScaleSetSchema = z
+  .strictObject({
+    name: dnsLabel
+      .max(
+        MAX_SCALE_SET_NAME_LENGTH,
+        `must be at most ${MAX_SCALE_SET_NAME_LENGTH} characters (ARC's limit on a runner scale set name)`,
+      )
+      .meta({
+        description:
+          "Name of the runner scale set: what workflows ask for with `runs-on: <name>`, the Helm release and the runners' pod names.",
+        examples: ["idp-linux"],
+      }),
+    runnerGroup: z
+      .string()
+      .min(1)
+      .default("Default")
+      .meta({
+        description:
+          "Organization runner group the scale set joins. Groups other than Default must already exist (Organization settings → Actions → Runner groups); they decide which repositories may use the runners.",
+        examples: ["Default"],
+      }),
+    labels: z
+      .array(
+        z
+          .string()
+          .min(1, "must not be empty")
+          .max(255, "must be shorter than 256 characters (ARC's limit on a scale set label)")
+          .meta({ examples: ["linux"] }),
+      )
+      .default([])
+      .meta({
+        description:
+          "Extra labels of the scale set (ARC's runnerScaleSetLabels) that `runs-on` may name besides the scale set's name.",
+        examples: [["linux", "x64"]],
+      }),
+    minRunners: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .meta({
+        description:
+          "Idle runners kept warm. Default: the profile's runners.minRunners (at most maxRunners). It must not exceed maxRunners.",
+        examples: [1],
+      }),
+    maxRunners: z
+      .number()
+      .int()
+      .nonnegative()
+      .optional()
+      .meta({
+        description:
+          "Most runners at once. Default, and upper bound: the profile's runners.maxRunners (dev 2, staging 10, prod 30).",
+        examples: [2],
+      }),
+    resources: runnerResourcesSchema
+      .default({ requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "4Gi" } })
+      .meta({
+        description:
+          "Requests and limits of the runner container (with containerMode dind, also of its Docker daemon, where job containers run).",
+      }),
+    containerMode: z
+      .enum(["kubernetes", "dind"])
+      .default("kubernetes")
+      .meta({
+        description:
+          "How jobs run containers. kubernetes (default): each job runs in its own pod through the runner's container hooks; no privileged pods, jobs need a `container:`. dind: a privileged Docker daemon beside the runner, for jobs that need `docker build`/`docker run`; an explicit opt-in that preview warns about and that moves the scale set into a namespace enforcing only the privileged Pod Security level.",
+        examples: ["kubernetes"],
+      }),
+    workVolumeSize: kubernetesQuantity.default("10Gi").meta({
+      description:
+        "Size of the per-runner work volume (ephemeral PersistentVolumeClaim) in kubernetes mode, shared with the job's pod.",
+      examples: ["10Gi"],
+    }),
+  })
+  .meta({ description: "An organization-level runner scale set." });
+
+const runnersSchema = z
+  .strictObject({
+    appId: z
+      .number()
+      .int()
+      .positive()
+      .meta({
+        description:
+          "Id of the GitHub App the runner controller authenticates as. Use a dedicated App with only the organization permission Self-hosted runners (read and write) and the mandatory repository permission Metadata (read-only), installed on the organization; its private key is the secret idp:runnersGithubAppPrivateKey.",
+        examples: [2345678],
+      }),
+    installationId: z
+      .number()
+      .int()
+      .positive()
+      .meta({
+        description: "Installation id of that App on the organization.",
+        examples: [98765432],
+      }),
+    storageClassName: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          "StorageClass of the runners' work volumes in kubernetes mode. Default: the cluster's default StorageClass.",
+        examples: ["gp3"],
+      }),
+    apiServerCidrs: z.array(cidr.meta({ examples: ["172.18.0.0/16"] })).meta({
+      description:
+        "At least one CIDR where pods reach the Kubernetes API server after Service translation (`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`): the runners' and the controller's NetworkPolicies allow egress there on ports 443 and 6443, and otherwise only DNS and HTTPS to public addresses.",
+      examples: [["172.18.0.0/16"]],
+    }),
+    scaleSets: z
+      .array(runnerScaleSetSchema)
+      .meta({ description: "The organization's runner scale sets; at least one." }),
+  })
+  .superRefine((runners, ctx) => {
+    // Reported on the first element, so that the fix names a field to set rather than a whole list.
+    if (runners.apiServerCidrs.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apiServerCidrs", 0],
+        message:
+          "is required: the NetworkPolicies let ARC reach the Kubernetes API server only at the listed CIDRs",
+      });
+    }
+    if (runners.scaleSets.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["scaleSets", 0, "name"],
+        message: "is required: idp:runners must list at least one scale set (or remove idp:runners)",
+      });
+    }
+  })
+  .meta({
+    description:
+      "Self-hosted GitHub Actions runners on the platform cluster (Actions Runner Controller). Omit for a stack without runners.",
+  });
+
+/** Runner bounds that span keys: scale set names are unique, min ≤ max ≤ the profile's bound. */
+function runnersRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: z.RefinementCtx): void {
+  if (settings.runners === undefined) return;
+  const bounds = PROFILES[settings.profile].runners;
+  const names = new Set<string>();
+  settings.runners.scaleSets.forEach((scaleSet, index) => {
+    const path = ["runners", "scaleSets", index];
+    if (names.has(scaleSet.name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "name"],
+        message: `repeats the scale set "${scaleSet.name}"`,
+      });
+    }
+    names.add(scaleSet.name);
+    const max = scaleSet.maxRunners ?? bounds.maxRunners;
+    if (max > bounds.maxRunners) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "maxRunners"],
+        message: `is ${max}, above the ${settings.profile} profile's bound of ${bounds.maxRunners} runners per scale set`,
+      });
+    } else if (scaleSet.minRunners !== undefined && scaleSet.minRunners > max) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "minRunners"],
+        message:
+          scaleSet.maxRunners === undefined
+            ? `is ${scaleSet.minRunners}, above the ${settings.profile} profile's bound of ${max} runners (maxRunners is not set)`
+            : `is ${scaleSet.minRunners}, above maxRunners ${max}`,
+      });
+    }
+  });
+}
+// --- end runners ------------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------------------------
 // Cluster foundations (issue 3): certificates, the ingress layer, the secrets backend.
@@ -466,6 +712,7 @@ export const settingsShape = {
   tls: tlsSchema,
   ingress: ingressSchema,
   secrets: secretsSchema,
+  runners: runnersSchema.optional(), // issue 7
 } as const;
 
 /** Rules that span keys: names must resolve, lists must not repeat. */
@@ -506,6 +753,7 @@ function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
       });
     }
   });
+  runnersRules(settings, ctx);
 }
 
 export const settingsSchema = z
@@ -526,6 +774,8 @@ export const PROJECT_WIDE_KEYS = ["teams", "apps"] as const;
 export const secretKeys = {
   githubToken: "GitHub token with admin:org and repo scopes. Required when idp:github.auth is token.",
   githubAppPrivateKey: "PEM private key of the GitHub App. Required when idp:github.auth is app.",
+  runnersGithubAppPrivateKey:
+    "PEM private key of the runner controller's GitHub App (idp:runners.appId). Required when idp:runners is set.",
 } as const;
 
 export type SecretKey = keyof typeof secretKeys;
@@ -538,6 +788,9 @@ export function requiredSecrets(settings: Settings): ReadonlyArray<{ key: Secret
     required.push({ key: "githubToken", because: "idp:github.auth is token" });
   } else {
     required.push({ key: "githubAppPrivateKey", because: "idp:github.auth is app" });
+  }
+  if (settings.runners !== undefined) {
+    required.push({ key: "runnersGithubAppPrivateKey", because: "idp:runners is set" });
   }
   return required;
 }

@@ -242,6 +242,9 @@ describe("secrets backends and ExternalSecrets", () => {
     });
     const es = synth.one("kubernetes:external-secrets.io/v1:ExternalSecret", "argocd-secret");
     const object = synth.inputs(es);
+    assert.deepEqual((object["metadata"] as Record<string, unknown>)["annotations"], {
+      "pulumi.com/waitFor": "condition=Ready",
+    });
     assert.deepEqual(object["spec"], {
       refreshInterval: "1h",
       secretStoreRef: { kind: "ClusterSecretStore", name: "platform" },

@@ -1,0 +1,582 @@
+/**
+ * `Runners`: self-hosted GitHub Actions runners for the organization, on the platform cluster, with
+ * GitHub's Actions Runner Controller (ARC): the `gha-runner-scale-set-controller` chart and one
+ * `gha-runner-scale-set` release per organization-level runner scale set, both at `ARC_VERSION`.
+ *
+ * - Credentials: a GitHub App (only the organization permission "Self-hosted runners") whose private key
+ *   goes into the platform's secrets backend and reaches the runners' namespace only through an
+ *   ExternalSecret; Helm values name the Secret, never its content.
+ * - Isolation: the controller (and the listeners it starts) in a restricted namespace; kubernetes-mode
+ *   runners in their own namespace; docker-in-docker runners, an explicit opt-in, in a third namespace
+ *   that is the only one allowing privileged pods. Every namespace gets a NetworkPolicy: no ingress,
+ *   egress only to DNS, the API server and HTTPS on public addresses.
+ * - Order: scale sets depend on the controller, their ExternalSecret and the secret store, so a destroy
+ *   removes them first (their finalizers need the controller). An ARC version bump deletes the scale
+ *   sets, then upgrades the controller, then recreates them (docs/runbooks/arc-upgrade.md): see
+ *   `upgradeGate` below.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as kubernetes from "@pulumi/kubernetes";
+import type { EnvironmentProfile } from "../stacks/profiles";
+import type { Readiness, SecretsBackend, StoredSecret } from "./contracts";
+import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection } from "./kube";
+import { externalSecret } from "./secrets-backend";
+import { ARC_VERSION, CHARTS, IMAGES, imageReference } from "./versions";
+
+export type RunnerContainerMode = "kubernetes" | "dind";
+
+export interface RunnerResourceList {
+  /** CPU quantity, e.g. `500m`. */
+  readonly cpu?: string;
+  /** Memory quantity, e.g. `1Gi`. */
+  readonly memory?: string;
+}
+
+export interface RunnerResources {
+  /** What the scheduler reserves. Default: none. */
+  readonly requests?: RunnerResourceList;
+  /** The most the container may use. Default: none. */
+  readonly limits?: RunnerResourceList;
+}
+
+export interface RunnerScaleSetArgs {
+  /** Scale set name (`runs-on: <name>`), also its Helm release name. At most 45 characters. */
+  readonly name: string;
+  /** Organization runner group the scale set joins; it must exist. `Default` is GitHub's default group. */
+  readonly runnerGroup: string;
+  /** Extra labels workflows may select the scale set by. */
+  readonly labels: readonly string[];
+  /** Idle runners kept warm. At most `maxRunners`. */
+  readonly minRunners: number;
+  /** Most runners at once. At most the profile's `runners.maxRunners`. */
+  readonly maxRunners: number;
+  /** Requests and limits of the runner container (in dind mode also of the Docker daemon sidecar). */
+  readonly resources: RunnerResources;
+  /**
+   * `kubernetes`: jobs run in their own pods through the runner's container hooks; nothing privileged.
+   * `dind`: a privileged Docker daemon beside the runner; an explicit opt-in, logged as a warning.
+   */
+  readonly containerMode: RunnerContainerMode;
+  /** Size of the per-runner work volume in kubernetes mode (e.g. `10Gi`). Unused in dind mode. */
+  readonly workVolumeSize: string;
+}
+
+export interface RunnersArgs {
+  /** Environment profile: controller replicas, runner bounds, protection of the controller. */
+  readonly profile: EnvironmentProfile;
+  /** The GitHub organization whose runners these are (`https://github.com/<owner>`). */
+  readonly githubOwner: string;
+  /**
+   * The GitHub App ARC authenticates as: ids and its PEM private key (a Pulumi secret). Written into the
+   * secrets backend; never into Helm values.
+   */
+  readonly githubApp: {
+    readonly appId: number;
+    readonly installationId: number;
+    readonly privateKey: pulumi.Input<string>;
+  };
+  /** Where the App's credentials are stored and read back from through ExternalSecrets. */
+  readonly secretsBackend: SecretsBackend;
+  /** The organization-level scale sets; at least one, names unique. */
+  readonly scaleSets: readonly RunnerScaleSetArgs[];
+  /** CIDRs of the Kubernetes API server endpoints as pods reach them: NetworkPolicy egress on 443/6443. */
+  readonly apiServerCidrs: readonly string[];
+  /** StorageClass of kubernetes-mode work volumes. Default: the cluster's default StorageClass. */
+  readonly storageClassName?: string;
+  /** Namespace of the controller and the listeners. Default `arc-systems`. */
+  readonly controllerNamespace?: string;
+  /** Namespace of kubernetes-mode runners and their job pods. Default `arc-runners`. */
+  readonly runnersNamespace?: string;
+  /** Namespace of docker-in-docker runners (created only when a scale set opts in). Default `arc-runners-dind`. */
+  readonly dindNamespace?: string;
+  /** Resources of the controller. Default: requests 100m / 128Mi, limit 512Mi memory. */
+  readonly controllerResources?: RunnerResources;
+  /** Resources of each scale set's listener pod. Default: requests 50m / 64Mi, limit 256Mi memory. */
+  readonly listenerResources?: RunnerResources;
+}
+
+/** What `Runners` takes from stack config (`runnersSettingsFrom` in stacks/args.ts); Platform adds the backend. */
+export type RunnersSettings = Omit<RunnersArgs, "secretsBackend">;
+
+export const RUNNERS_DEFAULTS = {
+  controllerNamespace: "arc-systems",
+  runnersNamespace: "arc-runners",
+  dindNamespace: "arc-runners-dind",
+  controllerReleaseName: "arc",
+  /** Named explicitly so scale sets can name it too (the chart would otherwise look it up in the cluster). */
+  controllerServiceAccount: "arc-controller",
+  /** Backend secret (logical name) and the Secret the ExternalSecrets create in each runner namespace. */
+  backendSecretName: "arc/github-app",
+  githubConfigSecret: "arc-github-app",
+  controllerResources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+  listenerResources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+  /** The `runner` user of the actions-runner image, and its `docker` group (owner of the work volume). */
+  runnerUser: 1001,
+  runnerGroup: 123,
+  /** ARC's limit on scale set names. */
+  maxNameLength: 45,
+} as const;
+
+/** Address ranges that are not "the internet": private, carrier-grade NAT, link-local (cloud metadata). */
+export const NON_PUBLIC_IPV4 = [
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+] as const;
+export const NON_PUBLIC_IPV6 = ["fc00::/7", "fe80::/10"] as const;
+/** Ports the API server listens on (managed clusters 443, kubeadm and kind 6443). */
+export const API_SERVER_PORTS = [443, 6443] as const;
+
+/** Problems with the scale sets that no stack config may produce; [] when they are fine. */
+export function scaleSetProblems(
+  scaleSets: readonly RunnerScaleSetArgs[],
+  profile: EnvironmentProfile,
+): string[] {
+  const problems: string[] = [];
+  if (scaleSets.length === 0) problems.push("at least one scale set is required");
+  const seen = new Set<string>();
+  for (const scaleSet of scaleSets) {
+    const label = `scale set "${scaleSet.name}"`;
+    if (seen.has(scaleSet.name)) problems.push(`${label} is defined twice`);
+    seen.add(scaleSet.name);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(scaleSet.name)) {
+      problems.push(`${label}: the name must be a lowercase DNS label`);
+    }
+    if (scaleSet.name.length > RUNNERS_DEFAULTS.maxNameLength) {
+      problems.push(`${label}: the name is longer than ${RUNNERS_DEFAULTS.maxNameLength} characters`);
+    }
+    if (scaleSet.maxRunners > profile.runners.maxRunners) {
+      problems.push(
+        `${label}: maxRunners ${scaleSet.maxRunners} exceeds the ${profile.name} profile's bound of ${profile.runners.maxRunners}`,
+      );
+    }
+    if (scaleSet.minRunners > scaleSet.maxRunners) {
+      problems.push(`${label}: minRunners ${scaleSet.minRunners} exceeds maxRunners ${scaleSet.maxRunners}`);
+    }
+  }
+  return problems;
+}
+
+/** Container security context every non-privileged ARC container gets (Pod Security "restricted"). */
+const HARDENED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+} as const;
+
+/**
+ * The NetworkPolicy spec of an ARC namespace: no ingress at all; egress to cluster DNS, to the API
+ * server (the controller, and the container hooks of kubernetes-mode runners, use it) and to HTTPS on
+ * public addresses (GitHub, registries, package mirrors), never to private ranges or cloud metadata.
+ */
+export function arcNetworkPolicySpec(
+  apiServerCidrs: readonly string[],
+): kubernetes.types.input.networking.v1.NetworkPolicySpec {
+  return {
+    podSelector: {},
+    policyTypes: ["Ingress", "Egress"],
+    ingress: [],
+    egress: [
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+            podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+          },
+        ],
+        ports: [
+          { protocol: "UDP", port: 53 },
+          { protocol: "TCP", port: 53 },
+        ],
+      },
+      {
+        to: apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+        ports: API_SERVER_PORTS.map((port) => ({ protocol: "TCP", port })),
+      },
+      {
+        to: [
+          { ipBlock: { cidr: "0.0.0.0/0", except: [...NON_PUBLIC_IPV4] } },
+          { ipBlock: { cidr: "::/0", except: [...NON_PUBLIC_IPV6] } },
+        ],
+        ports: [{ protocol: "TCP", port: 443 }],
+      },
+    ],
+  };
+}
+
+/** Chart values of the controller release. */
+export function controllerValues(args: {
+  readonly replicas: number;
+  readonly resources: RunnerResources;
+}): Record<string, unknown> {
+  return {
+    replicaCount: args.replicas,
+    serviceAccount: { create: true, name: RUNNERS_DEFAULTS.controllerServiceAccount },
+    podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    securityContext: { ...HARDENED_CONTAINER, readOnlyRootFilesystem: true },
+    resources: args.resources,
+    flags: { logLevel: "info", logFormat: "json" },
+  };
+}
+
+/** The listener pod of a scale set runs in the controller's namespace: keep it "restricted" too. */
+function listenerTemplate(resources: RunnerResources): Record<string, unknown> {
+  return {
+    spec: {
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+      // ARC's own value for listener pods, which a listener template would otherwise reset.
+      terminationGracePeriodSeconds: 60,
+      containers: [{ name: "listener", resources, securityContext: { ...HARDENED_CONTAINER } }],
+    },
+  };
+}
+
+const runnerImage = imageReference(IMAGES.actionsRunner);
+
+/** The runner container: pinned image, numeric non-root user (so runAsNonRoot can be verified), no escalation. */
+function runnerContainer(
+  resources: RunnerResources,
+  extra: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    name: "runner",
+    image: runnerImage,
+    command: ["/home/runner/run.sh"],
+    resources,
+    securityContext: { ...HARDENED_CONTAINER, runAsNonRoot: true, runAsUser: RUNNERS_DEFAULTS.runnerUser },
+    ...extra,
+  };
+}
+
+/**
+ * Runner pod template of a kubernetes-mode scale set. The chart adds the container-hook environment and
+ * the work volume (an ephemeral PersistentVolumeClaim the job's pod mounts too); the pod's fsGroup makes
+ * that volume writable by the runner.
+ */
+function kubernetesModeValues(scaleSet: RunnerScaleSetArgs, storageClassName: string | undefined) {
+  return {
+    containerMode: {
+      type: "kubernetes",
+      kubernetesModeWorkVolumeClaim: {
+        accessModes: ["ReadWriteOnce"],
+        ...(storageClassName !== undefined ? { storageClassName } : {}),
+        resources: { requests: { storage: scaleSet.workVolumeSize } },
+      },
+    },
+    template: {
+      spec: {
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: RUNNERS_DEFAULTS.runnerUser,
+          fsGroup: RUNNERS_DEFAULTS.runnerGroup,
+          fsGroupChangePolicy: "OnRootMismatch",
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        containers: [runnerContainer(scaleSet.resources, {})],
+      },
+    },
+  };
+}
+
+/**
+ * Runner pod template of a docker-in-docker scale set, spelled out rather than left to the chart's
+ * `containerMode: dind`, which hard-codes the unpinned `docker:dind` image. Same layout as the chart's:
+ * the Docker daemon is a privileged native sidecar (an init container with `restartPolicy: Always`,
+ * Kubernetes 1.29+) sharing the socket and the work directory with the runner.
+ */
+function dindModeValues(scaleSet: RunnerScaleSetArgs) {
+  const work = { name: "work", mountPath: "/home/runner/_work" };
+  const socket = { name: "dind-sock", mountPath: "/var/run" };
+  return {
+    template: {
+      spec: {
+        securityContext: {
+          fsGroup: RUNNERS_DEFAULTS.runnerGroup,
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        // The runner needs no Kubernetes API access in this mode.
+        automountServiceAccountToken: false,
+        initContainers: [
+          {
+            name: "init-dind-externals",
+            image: runnerImage,
+            command: ["cp"],
+            args: ["-r", "/home/runner/externals/.", "/home/runner/tmpDir/"],
+            securityContext: {
+              ...HARDENED_CONTAINER,
+              runAsNonRoot: true,
+              runAsUser: RUNNERS_DEFAULTS.runnerUser,
+            },
+            volumeMounts: [{ name: "dind-externals", mountPath: "/home/runner/tmpDir" }],
+          },
+          {
+            name: "dind",
+            image: imageReference(IMAGES.dockerDind),
+            args: ["dockerd", "--host=unix:///var/run/docker.sock", "--group=$(DOCKER_GROUP_GID)"],
+            env: [{ name: "DOCKER_GROUP_GID", value: String(RUNNERS_DEFAULTS.runnerGroup) }],
+            // The opt-in: dockerd needs a privileged container.
+            securityContext: { privileged: true },
+            restartPolicy: "Always",
+            startupProbe: {
+              exec: { command: ["docker", "info"] },
+              initialDelaySeconds: 0,
+              failureThreshold: 24,
+              periodSeconds: 5,
+            },
+            resources: scaleSet.resources,
+            volumeMounts: [work, socket, { name: "dind-externals", mountPath: "/home/runner/externals" }],
+          },
+        ],
+        containers: [
+          runnerContainer(scaleSet.resources, {
+            env: [
+              { name: "DOCKER_HOST", value: "unix:///var/run/docker.sock" },
+              { name: "RUNNER_WAIT_FOR_DOCKER_IN_SECONDS", value: "120" },
+            ],
+            volumeMounts: [work, socket],
+          }),
+        ],
+        volumes: [
+          { name: "work", emptyDir: {} },
+          { name: "dind-sock", emptyDir: {} },
+          { name: "dind-externals", emptyDir: {} },
+        ],
+      },
+    },
+  };
+}
+
+/** Chart values of one scale set release. Credentials appear only as the name of a Secret. */
+export function scaleSetValues(args: {
+  readonly scaleSet: RunnerScaleSetArgs;
+  readonly githubOwner: string;
+  readonly controllerNamespace: string;
+  readonly storageClassName?: string;
+  readonly listenerResources: RunnerResources;
+}): Record<string, unknown> {
+  const { scaleSet } = args;
+  return {
+    githubConfigUrl: `https://github.com/${args.githubOwner}`,
+    githubConfigSecret: RUNNERS_DEFAULTS.githubConfigSecret,
+    runnerScaleSetName: scaleSet.name,
+    runnerGroup: scaleSet.runnerGroup,
+    ...(scaleSet.labels.length > 0 ? { scaleSetLabels: [...scaleSet.labels] } : {}),
+    minRunners: scaleSet.minRunners,
+    maxRunners: scaleSet.maxRunners,
+    controllerServiceAccount: {
+      namespace: args.controllerNamespace,
+      name: RUNNERS_DEFAULTS.controllerServiceAccount,
+    },
+    listenerTemplate: listenerTemplate(args.listenerResources),
+    ...(scaleSet.containerMode === "dind"
+      ? dindModeValues(scaleSet)
+      : kubernetesModeValues(scaleSet, args.storageClassName)),
+  };
+}
+
+/** Adds an annotation to a resource's metadata before it is registered. */
+export class Runners extends pulumi.ComponentResource {
+  /** The controller release: ARC's CRDs installed and its controller available. */
+  public readonly ready: Readiness;
+  /** Namespace of the controller and the listeners. */
+  public readonly controllerNamespace: string;
+  /** Namespaces holding runners, by container mode. */
+  public readonly runnerNamespaces: Readonly<Partial<Record<RunnerContainerMode, string>>>;
+  /** Scale set names workflows can target with `runs-on`. */
+  public readonly scaleSetNames: readonly string[];
+
+  constructor(name: string, args: RunnersArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("idp:runners:Runners", name, {}, opts);
+
+    const problems = scaleSetProblems(args.scaleSets, args.profile);
+    if (problems.length > 0) throw new Error(`Runners ${name}: ${problems.join("; ")}`);
+    if (args.apiServerCidrs.length === 0) {
+      throw new Error(
+        `Runners ${name}: apiServerCidrs is empty; the NetworkPolicies would cut off the API server`,
+      );
+    }
+
+    const controllerNs = args.controllerNamespace ?? RUNNERS_DEFAULTS.controllerNamespace;
+    const modeNamespaces: Record<RunnerContainerMode, string> = {
+      kubernetes: args.runnersNamespace ?? RUNNERS_DEFAULTS.runnersNamespace,
+      dind: args.dindNamespace ?? RUNNERS_DEFAULTS.dindNamespace,
+    };
+    const modes = [...new Set(args.scaleSets.map((s) => s.containerMode))].sort();
+    this.controllerNamespace = controllerNs;
+    this.runnerNamespaces = Object.fromEntries(modes.map((mode) => [mode, modeNamespaces[mode]]));
+    this.scaleSetNames = args.scaleSets.map((s) => s.name);
+
+    const protection = statefulProtection(args.profile);
+
+    // --- Controller -------------------------------------------------------------------------
+    const controllerNamespace = namespace(
+      `${name}-controller-ns`,
+      { name: controllerNs, podSecurity: "restricted" },
+      { parent: this, ...protection },
+    );
+    new kubernetes.networking.v1.NetworkPolicy(
+      `${name}-controller-netpol`,
+      {
+        metadata: {
+          name: "arc-egress",
+          namespace: controllerNamespace.metadata.name,
+          labels: { ...PLATFORM_LABELS },
+        },
+        spec: arcNetworkPolicySpec(args.apiServerCidrs),
+      },
+      { parent: this },
+    );
+
+    /**
+     * The upgrade gate: replaced (delete first) whenever ARC_VERSION changes. Every scale set release takes
+     * its namespace through this object's output, so Pulumi deletes the scale sets before it replaces the
+     * gate; the controller release waits for the gate, so it is upgraded only after that, and the scale
+     * sets are recreated last. That is ARC's upgrade order: docs/runbooks/arc-upgrade.md.
+     */
+    const upgradeGate = new kubernetes.core.v1.ConfigMap(
+      `${name}-upgrade-gate`,
+      {
+        metadata: {
+          name: "arc-upgrade-gate",
+          namespace: controllerNamespace.metadata.name,
+          labels: { ...PLATFORM_LABELS },
+          annotations: {
+            "idp.platform/purpose":
+              "Replaced on every ARC version change so that scale sets are removed before the controller is upgraded (docs/runbooks/arc-upgrade.md).",
+          },
+        },
+        data: { arcVersion: ARC_VERSION },
+      },
+      { parent: this, replaceOnChanges: ["data"], deleteBeforeReplace: true },
+    );
+
+    const controller = helmRelease(
+      `${name}-controller`,
+      {
+        pin: CHARTS.arcController,
+        releaseName: RUNNERS_DEFAULTS.controllerReleaseName,
+        namespace: controllerNamespace.metadata.name,
+        values: controllerValues({
+          replicas: args.profile.controllerReplicas,
+          resources: args.controllerResources ?? RUNNERS_DEFAULTS.controllerResources,
+        }),
+      },
+      // CRD-bearing: protected as the profile says. An ARC upgrade is an in-place update of it.
+      { parent: this, dependsOn: [upgradeGate], ...protection },
+    );
+    this.ready = [controller];
+
+    // --- Credentials ------------------------------------------------------------------------
+    const stored: StoredSecret = args.secretsBackend.put(
+      `${name}-github-app`,
+      {
+        name: RUNNERS_DEFAULTS.backendSecretName,
+        description: `GitHub App of the runner controller for ${args.githubOwner} (organization permission: Self-hosted runners)`,
+        data: {
+          appId: String(args.githubApp.appId),
+          installationId: String(args.githubApp.installationId),
+          privateKey: args.githubApp.privateKey,
+        },
+      },
+      { parent: this },
+    );
+
+    // --- Runner namespaces: one per container mode in use ------------------------------------
+    const perMode = new Map<
+      RunnerContainerMode,
+      { gated: pulumi.Output<string>; dependsOn: pulumi.Resource[] }
+    >();
+    for (const mode of modes) {
+      const nsName = modeNamespaces[mode];
+      const ns = namespace(
+        `${name}-${nsName}-ns`,
+        mode === "dind"
+          ? { name: nsName, podSecurity: "privileged" }
+          : {
+              // Runner pods meet "restricted"; the job pods the container hooks create from workflow images
+              // cannot be made to (root users, no securityContext), so "baseline" is enforced — no
+              // privileged pods, host namespaces or host paths — and "restricted" is audited and warned.
+              name: nsName,
+              podSecurity: "baseline",
+              labels: {
+                "pod-security.kubernetes.io/audit": "restricted",
+                "pod-security.kubernetes.io/warn": "restricted",
+              },
+            },
+        { parent: this },
+      );
+      const networkPolicy = new kubernetes.networking.v1.NetworkPolicy(
+        `${name}-${nsName}-netpol`,
+        {
+          metadata: { name: "arc-egress", namespace: ns.metadata.name, labels: { ...PLATFORM_LABELS } },
+          spec: arcNetworkPolicySpec(args.apiServerCidrs),
+        },
+        { parent: this },
+      );
+      const githubSecret = externalSecret(
+        `${name}-${nsName}-github-app`,
+        {
+          name: RUNNERS_DEFAULTS.githubConfigSecret,
+          namespace: ns.metadata.name,
+          store: args.secretsBackend.store,
+          // The keys ARC reads from a pre-defined githubConfigSecret for GitHub App authentication.
+          data: [
+            { secretKey: "github_app_id", from: stored, property: "appId" },
+            { secretKey: "github_app_installation_id", from: stored, property: "installationId" },
+            { secretKey: "github_app_private_key", from: stored, property: "privateKey" },
+          ],
+        },
+        // externalSecret() waits until ESO has synced the Secret, so the scale sets install after it.
+        { parent: this },
+      );
+      perMode.set(mode, {
+        // The scale sets' namespace input, routed through the upgrade gate (see above).
+        gated: pulumi
+          .all([upgradeGate.metadata.name, ns.metadata.name])
+          .apply(([, namespaceName]) => namespaceName),
+        dependsOn: [controller, githubSecret, networkPolicy, ...args.secretsBackend.store.ready],
+      });
+    }
+
+    // --- Scale sets --------------------------------------------------------------------------
+    for (const scaleSet of args.scaleSets) {
+      const target = perMode.get(scaleSet.containerMode)!;
+      if (scaleSet.containerMode === "dind") {
+        void pulumi.log.warn(
+          `runner scale set "${scaleSet.name}" opts in to docker-in-docker: its pods run a privileged container, in namespace ${modeNamespaces.dind}, which enforces only the "privileged" Pod Security level. Use containerMode kubernetes unless jobs need a Docker daemon.`,
+          this,
+        );
+      }
+      helmRelease(
+        `${name}-${scaleSet.name}`,
+        {
+          pin: CHARTS.arcScaleSet,
+          releaseName: scaleSet.name,
+          namespace: target.gated,
+          values: scaleSetValues({
+            scaleSet,
+            githubOwner: args.githubOwner,
+            controllerNamespace: controllerNs,
+            ...(args.storageClassName !== undefined ? { storageClassName: args.storageClassName } : {}),
+            listenerResources: args.listenerResources ?? RUNNERS_DEFAULTS.listenerResources,
+          }),
+        },
+        {
+          parent: this,
+          // Controller, credentials, store: a destroy removes the scale set before any of them.
+          dependsOn: target.dependsOn,
+          // A release of the same name cannot exist twice: always delete before recreating.
+          deleteBeforeReplace: true,
+          replaceOnChanges: ["version"],
+        },
+      );
+    }
+
+    this.registerOutputs({
+      controllerNamespace: this.controllerNamespace,
+      runnerNamespaces: this.runnerNamespaces,
+      scaleSetNames: this.scaleSetNames,
+    });
+  }
+}
