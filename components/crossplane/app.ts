@@ -292,7 +292,12 @@ function databaseUsage(): ComposedTemplate {
         replayDeletion: true,
       },
     },
-    patches: [...named("-database"), requiredFromXr("spec.database.name", "spec.of.resourceRef.name")],
+    patches: [
+      ...named("-database"),
+      // Optional, not Required: without a database this resource is filtered out in the next step,
+      // and a Required patch would fail the whole pipeline before that.
+      fromXr("spec.database.name", "spec.of.resourceRef.name"),
+    ],
     readinessChecks: READY.none,
   };
 }
