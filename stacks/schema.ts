@@ -6,7 +6,7 @@
  * Objects are strict: an unknown key anywhere is an error, so a typo cannot pass silently.
  */
 import { z } from "zod";
-import { PROFILE_NAMES } from "./profiles";
+import { PROFILE_NAMES, PROFILES } from "./profiles";
 
 /** The Pulumi project name, and so the config namespace of every key below. */
 export const PROJECT = "idp";
@@ -240,7 +240,7 @@ const databasesSchema = z
       .meta({
         description:
           "Where a SQLDatabase's Postgres runs: rds (Amazon RDS in the cluster's VPC; needs idp:aws, vpcId, subnetIds and a client network) or in-cluster (a StatefulSet of the official postgres image; not for the prod profile). Default: rds when idp:aws is set, in-cluster otherwise.",
-        examples: ["in-cluster"],
+        examples: ["rds"],
       }),
     vpcId: awsVpcId.optional().meta({
       description: "VPC of the cluster, where RDS databases and their security groups are created.",
@@ -282,12 +282,13 @@ function databaseRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
   const mode = databaseMode(settings);
   const databases = settings.databases;
   if (mode === "in-cluster") {
-    if (settings.profile === "prod") {
+    if (PROFILES[settings.profile].dataDeletionPolicy === "Orphan") {
+      const why =
+        databases?.mode === "in-cluster" ? "is in-cluster" : "defaults to in-cluster without idp:aws";
       ctx.addIssue({
         code: "custom",
         path: ["databases", "mode"],
-        message:
-          "is in-cluster, which the prod profile does not allow: prod keeps databases when they are deleted (dataDeletionPolicy Orphan) and an in-cluster volume cannot; use rds",
+        message: `${why}, which the ${settings.profile} profile does not allow: it keeps deleted databases (dataDeletionPolicy Orphan) and an in-cluster volume cannot; use rds (with idp:aws)`,
       });
     }
     return;
@@ -297,9 +298,9 @@ function databaseRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
   if (settings.aws === undefined) {
     ctx.addIssue({
       code: "custom",
-      path: ["databases", "mode"],
+      path: ["aws", "region"],
       message:
-        "is rds, which needs idp:aws (the account and identity the RDS provider uses); set idp:aws or use in-cluster",
+        "is required because idp:databases.mode is rds: the RDS provider works in the stack's AWS account (or set idp:databases.mode to in-cluster)",
     });
     return;
   }
@@ -307,7 +308,7 @@ function databaseRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
     ctx.addIssue({
       code: "custom",
       path: ["databases", "vpcId"],
-      message: `is required for RDS databases (${why}); or set idp:databases.mode to in-cluster`,
+      message: `is required for RDS databases (${why}; or set idp:databases.mode to in-cluster)`,
     });
   }
   const subnets = databases?.subnetIds ?? [];
@@ -315,14 +316,14 @@ function databaseRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
     ctx.addIssue({
       code: "custom",
       path: ["databases", "subnetIds", subnets.length],
-      message: `is missing: RDS databases need at least two private subnets in different availability zones (${why})`,
+      message: `is required: RDS databases need at least two private subnets in different availability zones (${why})`,
     });
   }
   if ((databases?.clientSecurityGroupIds ?? []).length + (databases?.allowedCidrs ?? []).length === 0) {
     ctx.addIssue({
       code: "custom",
       path: ["databases", "clientSecurityGroupIds", 0],
-      message: `is missing: RDS databases need a client network, the cluster security group here or a CIDR in idp:databases.allowedCidrs (${why})`,
+      message: `is required: RDS databases need a client network, the cluster security group here or a CIDR in idp:databases.allowedCidrs (${why})`,
     });
   }
 }
