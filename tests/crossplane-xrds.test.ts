@@ -171,10 +171,17 @@ describe("App XRD", () => {
     );
   });
 
-  it("accepts only hosts below the platform domain", async () => {
+  it("accepts only hosts one label below the platform domain (what its wildcard certificate covers)", async () => {
     const image = "ghcr.io/acme/app:1.0.0";
-    assert.deepEqual(await errorsOf(app(), { spec: { image, host: `shop.eu.${DOMAIN}` } }), []);
-    for (const host of ["shop.example.org", DOMAIN, `shop.${DOMAIN}.evil.io`, `Shop.${DOMAIN}`]) {
+    assert.deepEqual(await errorsOf(app(), { spec: { image, host: `shop-2.${DOMAIN}` } }), []);
+    for (const host of [
+      "shop.example.org",
+      DOMAIN,
+      `shop.eu.${DOMAIN}`,
+      `shop.${DOMAIN}.evil.io`,
+      `Shop.${DOMAIN}`,
+      `shop.dev-idp-example-com`,
+    ]) {
       await assertRejected(app(), { image, host }, /\/spec\/host must match pattern/);
     }
   });

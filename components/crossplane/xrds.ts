@@ -14,7 +14,6 @@ import {
 } from "./api";
 import {
   array,
-  boolean,
   DNS_LABEL_PATTERN,
   escapeRegExp,
   integer,
@@ -71,9 +70,12 @@ export const CPU_PATTERN = "^([1-9][0-9]*m|[0-9]+(\\.[0-9]+)?)$";
 /** Memory: binary units only, so requests read the same everywhere. */
 export const MEMORY_PATTERN = "^[1-9][0-9]*(Ki|Mi|Gi)$";
 
-/** Hosts an App may claim: any name below the platform domain. */
+/**
+ * Hosts an App may claim: one label below the platform domain, like `serviceHost()`. One label, so the
+ * shared Gateway's wildcard certificate (`*.<domain>`) covers every App host.
+ */
 export function hostPattern(domain: string): string {
-  return `^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.)+${escapeRegExp(domain)}$`;
+  return `^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.${escapeRegExp(domain)}$`;
 }
 
 export interface AppXrdOptions {
@@ -116,7 +118,7 @@ export function appSpecSchema(options: AppXrdOptions): StructuralSchema {
         maximum: 65535,
       }),
       host: string({
-        description: `Public host name. Default: <name>.${options.domain}. Must be below ${options.domain}.`,
+        description: `Public host name: <label>.${options.domain}. Default: <name>.${options.domain}.`,
         pattern: hostPattern(options.domain),
         maxLength: 253,
       }),
@@ -305,7 +307,6 @@ export function sqlDatabaseXrd(options: SqlDatabaseXrdOptions): XrdObject {
       connectionSecret: string({
         description: "Secret with the connection details (PGHOST, ..., DATABASE_URL), in this namespace.",
       }),
-      ready: boolean({ description: "Whether the server reports ready." }),
     }),
     columns: [
       { name: "VERSION", type: "string", jsonPath: ".spec.version" },
