@@ -71,9 +71,16 @@ export function secretArnPattern(aws: AwsContext, prefix: string): string {
 
 /**
  * ESO's permissions: read every platform secret; create and write only database secrets (PushSecret of
- * the SQLDatabase composition). No wildcard resource; no delete (pushed secrets are retained).
+ * the SQLDatabase composition). Delete, also only of database secrets, only where the profile deletes a
+ * database's data with it (its PushSecret has `deletionPolicy: Delete`); elsewhere pushed passwords are
+ * retained. No wildcard resource.
  */
-export function externalSecretsPolicy(aws: AwsContext, prefix: string, kmsKeyArn?: string): PolicyDocument {
+export function externalSecretsPolicy(
+  aws: AwsContext,
+  prefix: string,
+  options: { readonly kmsKeyArn?: string; readonly deleteDatabaseSecrets?: boolean } = {},
+): PolicyDocument {
+  const { kmsKeyArn, deleteDatabaseSecrets = false } = options;
   const statements: PolicyStatement[] = [
     {
       Sid: "ReadPlatformSecrets",
@@ -93,6 +100,7 @@ export function externalSecretsPolicy(aws: AwsContext, prefix: string, kmsKeyArn
         "secretsmanager:PutSecretValue",
         "secretsmanager:TagResource",
         "secretsmanager:DescribeSecret",
+        ...(deleteDatabaseSecrets ? ["secretsmanager:DeleteSecret"] : []),
       ],
       Resource: [secretArnPattern(aws, `${prefix}/${DATABASE_SECRETS_PREFIX}`)],
     },
@@ -163,7 +171,10 @@ export class ExternalSecrets extends pulumi.ComponentResource {
           serviceAccount: defaults.serviceAccount,
           roleName: `${backend.aws.clusterName}-external-secrets`,
           description: `External Secrets Operator: platform secrets below ${backend.prefix}/`,
-          policy: externalSecretsPolicy(backend.aws, backend.prefix, backend.kmsKeyArn),
+          policy: externalSecretsPolicy(backend.aws, backend.prefix, {
+            ...(backend.kmsKeyArn !== undefined ? { kmsKeyArn: backend.kmsKeyArn } : {}),
+            deleteDatabaseSecrets: args.profile.dataDeletionPolicy === "Delete",
+          }),
         },
         { parent: this },
       );

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentProfile } from "../stacks/profiles";
 import { CertManager, type TlsIssuer } from "./cert-manager";
-import type { AwsContext, IngressLayerRef, SecretsBackend } from "./contracts";
+import type { AwsContext, IngressLayerRef, Readiness, SecretsBackend } from "./contracts";
 import { PLATFORM_SECRET_STORE, serviceHost } from "./conventions";
 import {
   EXTERNAL_SECRETS_DEFAULTS,
@@ -22,6 +22,8 @@ import {
   type ProxyServiceArgs,
 } from "./ingress";
 import { Runners, type RunnersSettings } from "./runners";
+import { Crossplane } from "./crossplane";
+import type { CrossplaneSettings } from "../stacks/args";
 
 export interface PlatformArgs {
   /** Stack name; used only in tags and descriptions, never to branch behaviour (that is the profile's job). */
@@ -51,6 +53,10 @@ export interface PlatformArgs {
   /** Where platform secrets live. */
   readonly secrets: ExternalSecretsBackendArgs;
 
+  // --- Crossplane (issue 4) ---
+  /** The control plane: providers, functions, the App and SQLDatabase APIs and their compositions. */
+  readonly crossplane: CrossplaneSettings;
+
   // --- Runners (issue 7) ---
   /** Self-hosted CI runners (ARC); absent when the stack has no idp:runners. */
   readonly runners?: RunnersSettings;
@@ -65,6 +71,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly secrets: SecretsBackend;
   /** Name of the default ClusterIssuer (cert-manager). */
   public readonly clusterIssuer: string;
+  /** The developer API (XRDs and Compositions): what GitOps must wait for before syncing claims. */
+  public readonly crossplaneApi: Readiness;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("idp:platform:Platform", name, {}, opts);
@@ -105,6 +113,26 @@ export class Platform extends pulumi.ComponentResource {
       { profile, backend: args.secrets },
       { parent: this },
     );
+    // --- Crossplane (issue 4): compositions render routes for the stack's ingress layer and push
+    // generated database passwords into the secrets backend through the platform's store.
+    const crossplane = new Crossplane(
+      `${name}-crossplane`,
+      {
+        ...args.crossplane,
+        ingress: ingressLayer.ref,
+        databaseSecrets:
+          args.secrets.kind === "aws-secrets-manager"
+            ? {
+                kind: "aws-secrets-manager",
+                store: externalSecrets.backend.store,
+                prefix: args.secrets.prefix,
+              }
+            : { kind: "kubernetes", store: externalSecrets.backend.store },
+      },
+      { parent: this },
+    );
+    this.crossplaneApi = crossplane.api;
+
     // --- Runners (issue 7): the App key goes through the secrets backend, scale sets after the controller.
     const runners =
       args.runners !== undefined

@@ -145,6 +145,77 @@ export const IMAGES = {
     tag: "29.7.2-dind",
     upstream: "https://github.com/docker-library/docker",
   },
+  // --- Crossplane part (issue 4): the in-cluster SQLDatabase server, one pin per Postgres major. ---
+  // Official image (Docker Library); Postgres versions are major.minor. renovate.json keeps each pin on its major.
+  // renovate: datasource=docker depName=postgres
+  postgres16: {
+    image: "docker.io/library/postgres",
+    tag: "16.13",
+    upstream: "https://github.com/docker-library/postgres",
+  },
+  // renovate: datasource=docker depName=postgres
+  postgres17: {
+    image: "docker.io/library/postgres",
+    tag: "17.9",
+    upstream: "https://github.com/docker-library/postgres",
+  },
+  // renovate: datasource=docker depName=postgres
+  postgres18: {
+    image: "docker.io/library/postgres",
+    tag: "18.3",
+    upstream: "https://github.com/docker-library/postgres",
+  },
 } as const satisfies Record<string, ImagePin>;
 
-export const CROSSPLANE_PACKAGES = {} as const satisfies Record<string, CrossplanePackagePin>;
+/** Crossplane packages (issue 4). xpkg.crossplane.io serves the crossplane-contrib packages from ghcr.io. */
+export const CROSSPLANE_PACKAGES = {
+  // renovate: datasource=docker depName=xpkg.crossplane.io/crossplane-contrib/provider-kubernetes
+  providerKubernetes: {
+    package: "xpkg.crossplane.io/crossplane-contrib/provider-kubernetes",
+    version: "v1.2.1",
+    upstream: "https://github.com/crossplane-contrib/provider-kubernetes/releases",
+  },
+  // renovate: datasource=docker depName=xpkg.crossplane.io/crossplane-contrib/provider-helm
+  providerHelm: {
+    package: "xpkg.crossplane.io/crossplane-contrib/provider-helm",
+    version: "v1.4.0",
+    upstream: "https://github.com/crossplane-contrib/provider-helm/releases",
+  },
+  // renovate: datasource=docker depName=xpkg.crossplane.io/crossplane-contrib/provider-sql
+  providerSql: {
+    package: "xpkg.crossplane.io/crossplane-contrib/provider-sql",
+    version: "v0.16.0",
+    upstream: "https://github.com/crossplane-contrib/provider-sql/releases",
+  },
+  // The AWS family moves together: the family package (ProviderConfig CRDs) and its service providers.
+  // renovate: datasource=docker depName=xpkg.crossplane.io/crossplane-contrib/provider-family-aws
+  providerFamilyAws: {
+    package: "xpkg.crossplane.io/crossplane-contrib/provider-family-aws",
+    version: "v2.6.0",
+    upstream: "https://github.com/crossplane-contrib/provider-upjet-aws/releases",
+  },
+  // renovate: datasource=docker depName=xpkg.crossplane.io/crossplane-contrib/provider-aws-rds
+  providerAwsRds: {
+    package: "xpkg.crossplane.io/crossplane-contrib/provider-aws-rds",
+    version: "v2.6.0",
+    upstream: "https://github.com/crossplane-contrib/provider-upjet-aws/releases",
+  },
+  // renovate: datasource=docker depName=xpkg.crossplane.io/crossplane-contrib/provider-aws-ec2
+  providerAwsEc2: {
+    package: "xpkg.crossplane.io/crossplane-contrib/provider-aws-ec2",
+    version: "v2.6.0",
+    upstream: "https://github.com/crossplane-contrib/provider-upjet-aws/releases",
+  },
+  // renovate: datasource=docker depName=xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform
+  functionPatchAndTransform: {
+    package: "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform",
+    version: "v0.10.8",
+    upstream: "https://github.com/crossplane-contrib/function-patch-and-transform/releases",
+  },
+  // renovate: datasource=docker depName=xpkg.crossplane.io/crossplane-contrib/function-cel-filter
+  functionCelFilter: {
+    package: "xpkg.crossplane.io/crossplane-contrib/function-cel-filter",
+    version: "v0.2.0",
+    upstream: "https://github.com/crossplane-contrib/function-cel-filter/releases",
+  },
+} as const satisfies Record<string, CrossplanePackagePin>;

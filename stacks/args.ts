@@ -3,10 +3,12 @@
  * Components never see raw config; everything they need arrives here, named and typed.
  */
 import type { AwsContext } from "../components/contracts";
+import type { CrossplaneArgs, DatabaseSettings } from "../components/crossplane";
 import type { ExternalSecretsBackendArgs } from "../components/external-secrets";
 import type { PlatformArgs } from "../components/platform";
 import type { RunnersSettings } from "../components/runners";
 import type { PlatformConfig } from "./config";
+import { databaseMode } from "./schema";
 
 export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformArgs {
   const { settings, profile } = config;
@@ -30,6 +32,8 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
       },
     },
     secrets: secretsBackend(config, stack, aws),
+    // --- Crossplane (issue 4) ---
+    crossplane: crossplaneSettingsFrom(config),
     // --- Runners (issue 7) ---
     ...(settings.runners !== undefined ? { runners: runnersSettingsFrom(config)! } : {}),
   };
@@ -111,3 +115,35 @@ export function runnersSettingsFrom(config: PlatformConfig): RunnersSettings | u
   };
 }
 // --- end runners --------------------------------------------------------------------------------
+
+// --- Crossplane (issue 4) -----------------------------------------------------------------------
+
+/** What `Crossplane` needs from config; `Platform` adds the ingress layer and the secrets backend. */
+export type CrossplaneSettings = Omit<CrossplaneArgs, "ingress" | "databaseSecrets">;
+
+export function crossplaneSettingsFrom(config: PlatformConfig): CrossplaneSettings {
+  const { settings, profile } = config;
+  const aws = awsContext(config);
+  const databases = settings.databases;
+  let resolved: DatabaseSettings = { mode: "in-cluster" };
+  if (databaseMode(settings) === "rds") {
+    // parseConfig has already reported a missing key with its fix; this only narrows the types.
+    if (databases?.vpcId === undefined || databases.subnetIds === undefined) {
+      throw new Error("idp:databases is incomplete for rds; validate the config with parseConfig first");
+    }
+    resolved = {
+      mode: "rds",
+      vpcId: databases.vpcId,
+      subnetIds: databases.subnetIds,
+      clientSecurityGroupIds: databases.clientSecurityGroupIds,
+      allowedCidrs: databases.allowedCidrs,
+    };
+  }
+  return {
+    profile,
+    clusterName: settings.cluster.name,
+    domain: settings.domain,
+    databases: resolved,
+    ...(aws !== undefined ? { aws } : {}),
+  };
+}

@@ -685,6 +685,121 @@ function foundationRules(settings: FoundationSettings, ctx: z.RefinementCtx): vo
 }
 
 // ---------------------------------------------------------------------------------------------
+// Databases (Crossplane part, issue 4): where SQLDatabase composes Postgres.
+
+export const DATABASE_MODES = ["rds", "in-cluster"] as const;
+
+const awsVpcId = z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id such as vpc-0123456789abcdef0");
+const awsSubnetId = z
+  .string()
+  .regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id such as subnet-0123456789abcdef0");
+const awsSecurityGroupId = z
+  .string()
+  .regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id such as sg-0123456789abcdef0");
+const ipv4Cidr = z
+  .string()
+  .regex(
+    /^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/,
+    "must be an IPv4 CIDR such as 10.0.0.0/16",
+  );
+
+const databasesSchema = z
+  .strictObject({
+    mode: z
+      .enum(DATABASE_MODES)
+      .optional()
+      .meta({
+        description:
+          "Where a SQLDatabase's Postgres runs: rds (Amazon RDS in the cluster's VPC; needs idp:aws, vpcId, subnetIds and a client network) or in-cluster (a StatefulSet of the official postgres image; not for the prod profile). Default: rds when idp:aws is set, in-cluster otherwise.",
+        examples: ["rds"],
+      }),
+    vpcId: awsVpcId.optional().meta({
+      description: "VPC of the cluster, where RDS databases and their security groups are created.",
+      examples: ["vpc-0123456789abcdef0"],
+    }),
+    subnetIds: z
+      .array(awsSubnetId.meta({ examples: ["subnet-0123456789abcdef0"] }))
+      .optional()
+      .meta({
+        description:
+          "Private subnets of the RDS subnet group: at least two, in different availability zones.",
+      }),
+    clientSecurityGroupIds: z
+      .array(awsSecurityGroupId.meta({ examples: ["sg-0123456789abcdef0"] }))
+      .default([])
+      .meta({
+        description:
+          "Security groups allowed to connect to RDS databases on 5432, typically the EKS cluster security group (nodes and pods).",
+      }),
+    allowedCidrs: z
+      .array(ipv4Cidr.meta({ examples: ["10.0.0.0/16"] }))
+      .default([])
+      .meta({ description: "IPv4 networks allowed to connect to RDS databases on 5432, e.g. a pod CIDR." }),
+  })
+  .meta({
+    description:
+      "Databases behind the SQLDatabase API (Crossplane). Omit on stacks without AWS: databases then run in-cluster.",
+  });
+
+/** The database mode a stack uses: explicit, or rds exactly when the stack has AWS. */
+export function databaseMode(settings: {
+  readonly aws?: unknown;
+  readonly databases?: { readonly mode?: (typeof DATABASE_MODES)[number] };
+}): (typeof DATABASE_MODES)[number] {
+  return settings.databases?.mode ?? (settings.aws !== undefined ? "rds" : "in-cluster");
+}
+
+function databaseRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: z.RefinementCtx): void {
+  const mode = databaseMode(settings);
+  const databases = settings.databases;
+  if (mode === "in-cluster") {
+    if (PROFILES[settings.profile].dataDeletionPolicy === "Orphan") {
+      const why =
+        databases?.mode === "in-cluster" ? "is in-cluster" : "defaults to in-cluster without idp:aws";
+      ctx.addIssue({
+        code: "custom",
+        path: ["databases", "mode"],
+        message: `${why}, which the ${settings.profile} profile does not allow: it keeps deleted databases (dataDeletionPolicy Orphan) and an in-cluster volume cannot; use rds (with idp:aws)`,
+      });
+    }
+    return;
+  }
+  const why =
+    databases?.mode === "rds" ? "idp:databases.mode is rds" : "idp:aws is set, so databases default to rds";
+  if (settings.aws === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["aws", "region"],
+      message:
+        "is required because idp:databases.mode is rds: the RDS provider works in the stack's AWS account (or set idp:databases.mode to in-cluster)",
+    });
+    return;
+  }
+  if (databases?.vpcId === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["databases", "vpcId"],
+      message: `is required for RDS databases (${why}; or set idp:databases.mode to in-cluster)`,
+    });
+  }
+  const subnets = databases?.subnetIds ?? [];
+  if (subnets.length < 2) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["databases", "subnetIds", subnets.length],
+      message: `is required: RDS databases need at least two private subnets in different availability zones (${why})`,
+    });
+  }
+  if ((databases?.clientSecurityGroupIds ?? []).length + (databases?.allowedCidrs ?? []).length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["databases", "clientSecurityGroupIds", 0],
+      message: `is required: RDS databases need a client network, the cluster security group here or a CIDR in idp:databases.allowedCidrs (${why})`,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The whole config. Each key is a top-level `idp:<key>` in a stack file.
 
 export const settingsShape = {
@@ -704,6 +819,7 @@ export const settingsShape = {
     description:
       "Teams of the organization: platform administrators and product teams. Org-wide data, so Pulumi.yaml holds it for every stack.",
   }),
+  databases: databasesSchema.optional(),
   apps: z.array(appSchema).default([]).meta({
     description:
       "Applications to bootstrap. Further apps arrive through the self-service create-app workflow. Org-wide data, in Pulumi.yaml.",
@@ -717,6 +833,7 @@ export const settingsShape = {
 
 /** Rules that span keys: names must resolve, lists must not repeat. */
 function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: z.RefinementCtx): void {
+  databaseRules(settings, ctx);
   const slugs = new Set<string>();
   settings.teams.forEach((team, index) => {
     if (slugs.has(team.slug)) {

@@ -140,6 +140,23 @@ describe("External Secrets Operator", () => {
         JSON.parse(prod.inputs(inline)["policy"] as string),
         externalSecretsPolicy(prodAws, "idp/prod"),
       );
+      // Where databases are deleted with their data (dev, staging), their pushed passwords may be too.
+      assert.deepEqual(
+        externalSecretsPolicy(prodAws, "idp/prod", { deleteDatabaseSecrets: true }).Statement[1]!.Action,
+        [
+          "secretsmanager:CreateSecret",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:TagResource",
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:DeleteSecret",
+        ],
+      );
+      const stagingPolicy = JSON.parse(
+        staging.inputs(staging.one("aws:iam/rolePolicy:RolePolicy", "idp-external-secrets-identity-policy"))[
+          "policy"
+        ] as string,
+      ) as { Statement: Array<{ Action: string[] }> };
+      assert.ok(stagingPolicy.Statement[1]!.Action.includes("secretsmanager:DeleteSecret"));
       assert.equal(
         secretArnPattern({ ...prodAws, partition: "aws-cn", region: "cn-north-1" }, "p"),
         "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:p/*",

@@ -37,13 +37,31 @@ function entrySource(key: string): string {
   return found[0];
 }
 
-const pins: Array<[string, string, string]> = [
-  ...Object.entries(CHARTS).map(([key, pin]): [string, string, string] => [key, pin.version, pin.upstream]),
-  ...Object.entries(IMAGES).map(([key, pin]): [string, string, string] => [key, pin.tag, pin.upstream]),
-  ...Object.entries(CROSSPLANE_PACKAGES).map(([key, pin]): [string, string, string] => [
+/**
+ * Semantic versions; images may be major.minor where upstream versions so (Postgres) and may name a
+ * variant after the version (docker's 29.7.2-dind).
+ */
+const EXACT = /^v?\d+\.\d+\.\d+$/;
+const EXACT_IMAGE = /^v?\d+\.\d+(\.\d+)?(-[a-z][a-z0-9.]*)?$/;
+
+const pins: Array<[string, string, string, RegExp]> = [
+  ...Object.entries(CHARTS).map(([key, pin]): [string, string, string, RegExp] => [
+    key,
+    pin.version,
+    pin.upstream,
+    EXACT,
+  ]),
+  ...Object.entries(IMAGES).map(([key, pin]): [string, string, string, RegExp] => [
+    key,
+    (pin as { tag: string }).tag,
+    (pin as { upstream: string }).upstream,
+    EXACT_IMAGE,
+  ]),
+  ...Object.entries(CROSSPLANE_PACKAGES).map(([key, pin]): [string, string, string, RegExp] => [
     key,
     (pin as { version: string }).version,
     (pin as { upstream: string }).upstream,
+    EXACT,
   ]),
 ];
 
@@ -52,10 +70,9 @@ describe("version pins", () => {
     assert.ok(pins.length > 0);
   });
 
-  for (const [key, version, upstream] of pins) {
+  for (const [key, version, upstream, exact] of pins) {
     it(`${key} is exact, links upstream and is visible to Renovate`, () => {
-      // Image tags may name a variant after the version (docker's 29.7.2-dind).
-      assert.match(version, /^v?\d+\.\d+\.\d+(-[a-z][a-z0-9.]*)?$/, `${key} pins an exact version`);
+      assert.match(version, exact, `${key} pins an exact version`);
       assert.match(upstream, /^https:\/\/github\.com\//, `${key} links its upstream`);
       const viaConstant = /version: ([A-Z][A-Z0-9_]*),/.exec(entrySource(key))?.[1];
       const found = viaConstant !== undefined ? constants.get(viaConstant) : matched.get(key);

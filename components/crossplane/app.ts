@@ -1,0 +1,313 @@
+/**
+ * The `App` composition: a backend application behind the stack's ingress layer.
+ *
+ * Composes, in the App's namespace: Deployment, Service, the route (a Gateway API HTTPRoute on the
+ * shared Gateway's HTTPS listener, or an Ingress with a cert-manager certificate), a
+ * HorizontalPodAutoscaler and a PodDisruptionBudget, plus, when `spec.database` is set, a Usage that
+ * keeps the SQLDatabase from being deleted while the App runs.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type { IngressLayerRef } from "../contracts";
+import { databaseConnectionSecret, XR_API_VERSION, XR_KINDS } from "./api";
+import {
+  asBase,
+  combineFromXr,
+  combineToXr,
+  composition,
+  type ComposedTemplate,
+  type CompositionObject,
+  format,
+  fromXr,
+  literalForFormat,
+  type Patch,
+  READY,
+  requiredFromXr,
+  toXr,
+} from "./pt";
+
+export const APP_NAME_LABEL = "app.kubernetes.io/name";
+
+/** Labels on every object the App composition creates (the name label is patched per App). */
+const COMPOSED_LABELS = {
+  "app.kubernetes.io/part-of": "idp",
+  "app.kubernetes.io/managed-by": "crossplane",
+} as const;
+
+/** The Service's port; the container port is the App's `spec.port`. */
+export const APP_SERVICE_PORT = 80;
+
+export interface AppCompositionOptions {
+  /** Composition name (the XRD's default composition). */
+  readonly name: string;
+  /** Platform domain: the default host is `<name>.<domain>`. */
+  readonly domain: string;
+  /** How the stack exposes HTTP: the route kind and where it attaches. */
+  readonly ingress: IngressLayerRef;
+}
+
+const LABEL = (key: string) => `metadata.labels[${key}]`;
+
+/** Patches every composed object gets: its name and name label follow the App's name. */
+function named(suffix = ""): Patch[] {
+  return [
+    suffix === ""
+      ? fromXr("metadata.name", "metadata.name")
+      : fromXr("metadata.name", "metadata.name", format(`%s${suffix}`)),
+    fromXr("metadata.name", LABEL(APP_NAME_LABEL)),
+  ];
+}
+
+function deployment(): ComposedTemplate {
+  const base: k8s.types.input.apps.v1.Deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { labels: { ...COMPOSED_LABELS } },
+    spec: {
+      // No replicas: the HorizontalPodAutoscaler owns the count.
+      revisionHistoryLimit: 5,
+      selector: { matchLabels: {} },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: { ...COMPOSED_LABELS } },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [
+            {
+              name: "app",
+              ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
+              resources: { requests: {}, limits: {} },
+              readinessProbe: { tcpSocket: { port: "http" }, periodSeconds: 5, failureThreshold: 3 },
+              livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 10, periodSeconds: 10 },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            },
+          ],
+          volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+        },
+      },
+    },
+  };
+  const container = "spec.template.spec.containers[0]";
+  return {
+    name: "deployment",
+    base: asBase(base),
+    patches: [
+      ...named(),
+      fromXr("metadata.name", `spec.selector.matchLabels[${APP_NAME_LABEL}]`),
+      fromXr("metadata.name", `spec.template.metadata.labels[${APP_NAME_LABEL}]`),
+      requiredFromXr("spec.image", `${container}.image`),
+      fromXr("spec.port", `${container}.ports[0].containerPort`),
+      fromXr("spec.resources.cpu", `${container}.resources.requests.cpu`),
+      fromXr("spec.resources.memory", `${container}.resources.requests.memory`),
+      fromXr("spec.resources.memory", `${container}.resources.limits.memory`),
+      fromXr("spec.env", `${container}.env`),
+      // With a database, every key of its connection Secret becomes an environment variable.
+      fromXr(
+        "spec.database.name",
+        `${container}.envFrom[0].secretRef.name`,
+        format(databaseConnectionSecret("%s")),
+      ),
+      toXr("status.availableReplicas", "status.availableReplicas"),
+    ],
+    readinessChecks: READY.condition("Available"),
+  };
+}
+
+function service(): ComposedTemplate {
+  const base: k8s.types.input.core.v1.Service = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { labels: { ...COMPOSED_LABELS } },
+    spec: {
+      type: "ClusterIP",
+      selector: {},
+      ports: [{ name: "http", port: APP_SERVICE_PORT, targetPort: "http", protocol: "TCP" }],
+    },
+  };
+  return {
+    name: "service",
+    base: asBase(base),
+    patches: [...named(), fromXr("metadata.name", `spec.selector[${APP_NAME_LABEL}]`)],
+    readinessChecks: READY.none,
+  };
+}
+
+/** The default host `<name>.<domain>`, then `spec.host` when the App sets one. */
+function hostPatches(to: readonly string[], domain: string): Patch[] {
+  return to.flatMap((path) => [
+    combineFromXr(`%s.${literalForFormat(domain)}`, ["metadata.name"], path),
+    fromXr("spec.host", path),
+  ]);
+}
+
+function route(options: AppCompositionOptions): ComposedTemplate {
+  const ingress = options.ingress;
+  if (ingress.kind === "gateway") {
+    const base = {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: { labels: { ...COMPOSED_LABELS } },
+      spec: {
+        parentRefs: [
+          {
+            group: "gateway.networking.k8s.io",
+            kind: "Gateway",
+            name: ingress.gatewayName,
+            namespace: ingress.gatewayNamespace,
+            sectionName: ingress.httpsListener,
+          },
+        ],
+        hostnames: [] as string[],
+        rules: [
+          {
+            matches: [{ path: { type: "PathPrefix", value: "/" } }],
+            backendRefs: [{ group: "", kind: "Service", port: APP_SERVICE_PORT }],
+          },
+        ],
+      },
+    };
+    return {
+      name: "route",
+      base: asBase(base),
+      patches: [
+        ...named(),
+        ...hostPatches(["spec.hostnames[0]"], options.domain),
+        fromXr("metadata.name", "spec.rules[0].backendRefs[0].name"),
+        combineToXr("https://%s", ["spec.hostnames[0]"], "status.url"),
+      ],
+      // Acceptance is reported per parent (status.parents[]), which readiness checks cannot select.
+      readinessChecks: READY.none,
+    };
+  }
+  const base: k8s.types.input.networking.v1.Ingress = {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: {
+      labels: { ...COMPOSED_LABELS },
+      // cert-manager's ingress-shim issues the certificate into the TLS secret below.
+      annotations: { "cert-manager.io/cluster-issuer": ingress.clusterIssuer },
+    },
+    spec: {
+      ingressClassName: ingress.ingressClassName,
+      tls: [{ hosts: [], secretName: "" }],
+      rules: [
+        {
+          host: "",
+          http: {
+            paths: [
+              {
+                path: "/",
+                pathType: "Prefix",
+                backend: { service: { name: "", port: { number: APP_SERVICE_PORT } } },
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+  return {
+    name: "route",
+    base: asBase(base),
+    patches: [
+      ...named(),
+      ...hostPatches(["spec.rules[0].host", "spec.tls[0].hosts[0]"], options.domain),
+      fromXr("metadata.name", "spec.tls[0].secretName", format("%s-tls")),
+      fromXr("metadata.name", "spec.rules[0].http.paths[0].backend.service.name"),
+      combineToXr("https://%s", ["spec.rules[0].host"], "status.url"),
+    ],
+    readinessChecks: READY.none,
+  };
+}
+
+function autoscaler(): ComposedTemplate {
+  const base: k8s.types.input.autoscaling.v2.HorizontalPodAutoscaler = {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { labels: { ...COMPOSED_LABELS } },
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "" },
+      minReplicas: 1,
+      maxReplicas: 1,
+      metrics: [
+        {
+          type: "Resource",
+          resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+        },
+      ],
+    },
+  };
+  return {
+    name: "autoscaler",
+    base: asBase(base),
+    patches: [
+      ...named(),
+      fromXr("metadata.name", "spec.scaleTargetRef.name"),
+      fromXr("spec.replicas.min", "spec.minReplicas"),
+      fromXr("spec.replicas.max", "spec.maxReplicas"),
+      fromXr("spec.replicas.targetCPUUtilization", "spec.metrics[0].resource.target.averageUtilization"),
+    ],
+    readinessChecks: READY.condition("AbleToScale"),
+  };
+}
+
+function disruptionBudget(): ComposedTemplate {
+  const base: k8s.types.input.policy.v1.PodDisruptionBudget = {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { labels: { ...COMPOSED_LABELS } },
+    // maxUnavailable rather than minAvailable: a single-replica App must not block node drains forever.
+    spec: { maxUnavailable: 1, selector: { matchLabels: {} } },
+  };
+  return {
+    name: "disruption-budget",
+    base: asBase(base),
+    patches: [...named(), fromXr("metadata.name", `spec.selector.matchLabels[${APP_NAME_LABEL}]`)],
+    readinessChecks: READY.none,
+  };
+}
+
+/** Name of the App's database Usage in the composition; filtered out when the App has no database. */
+export const DATABASE_USAGE = "database-usage";
+
+function databaseUsage(): ComposedTemplate {
+  return {
+    name: DATABASE_USAGE,
+    base: {
+      apiVersion: "protection.crossplane.io/v1beta1",
+      kind: "Usage",
+      metadata: { labels: { ...COMPOSED_LABELS } },
+      spec: {
+        of: { apiVersion: XR_API_VERSION, kind: XR_KINDS.sqlDatabase, resourceRef: { name: "" } },
+        // The App's own Deployment: it is what reads the database.
+        by: { apiVersion: "apps/v1", kind: "Deployment", resourceSelector: { matchControllerRef: true } },
+        // Deleting a database and its apps together: the database's deletion is retried once the
+        // apps are gone, instead of failing.
+        replayDeletion: true,
+      },
+    },
+    patches: [
+      ...named("-database"),
+      // Optional, not Required: without a database this resource is filtered out in the next step,
+      // and a Required patch would fail the whole pipeline before that.
+      fromXr("spec.database.name", "spec.of.resourceRef.name"),
+    ],
+    readinessChecks: READY.none,
+  };
+}
+
+export function appComposition(options: AppCompositionOptions): CompositionObject {
+  return composition({
+    name: options.name,
+    kind: XR_KINDS.app,
+    labels: { "app.kubernetes.io/part-of": "idp", "idp.platform/route": options.ingress.kind },
+    resources: [deployment(), service(), route(options), autoscaler(), disruptionBudget(), databaseUsage()],
+    filters: [{ name: DATABASE_USAGE, expression: "has(observed.composite.resource.spec.database)" }],
+  });
+}

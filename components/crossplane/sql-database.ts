@@ -1,0 +1,812 @@
+/**
+ * The `SQLDatabase` compositions: one Postgres database, its owner role and its connection Secret,
+ * served either by Amazon RDS (`rds`) or by an in-cluster server (`in-cluster`) behind the same XRD.
+ *
+ * Credentials never pass through Git or Pulumi: an ESO Password generator makes the server's master
+ * password and the app role's password, a PushSecret stores each once (IfNotExists) in the secrets
+ * backend below `<prefix>/databases/<namespace>/<name>/`, and ExternalSecrets read them back into
+ *   - `<name>-master`: the server's master credentials (RDS master password, provider-sql's login), and
+ *   - `<name>-connection`: what apps read (PGHOST ... DATABASE_URL), see `DATABASE_CONNECTION_KEYS`.
+ * The backend, not the cluster, is the source of truth: a re-created namespace gets the same passwords.
+ *
+ * provider-sql then creates the role and the database (owned by the role) on the server, and a
+ * SchemaHero `Database` points at the connection Secret so Tables in Git apply to it. Usages order
+ * teardown: database and membership before the role, the role before the server and its credentials.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type { ProfileName } from "../../stacks/profiles";
+import type { SecretStoreRef } from "../contracts";
+import { DATABASE_SECRETS_PREFIX } from "../conventions";
+import { imageReference, IMAGES } from "../versions";
+import {
+  DATABASE_CONNECTION_KEYS,
+  databaseConnectionSecret,
+  POSTGRES_VERSIONS,
+  type DatabaseSize,
+  type PostgresVersion,
+  XR_KINDS,
+} from "./api";
+import {
+  asBase,
+  combineFromXr,
+  combineToXr,
+  composition,
+  type ComposedBase,
+  type ComposedTemplate,
+  type CompositionObject,
+  format,
+  fromXr,
+  literalForFormat,
+  mapValues,
+  type Patch,
+  READY,
+  requiredFromXr,
+  toXr,
+} from "./pt";
+
+export const POSTGRES_PORT = 5432;
+/** The server's administrative login (RDS master user; the official image's superuser). */
+export const MASTER_USER = "postgres";
+
+const COMPOSED_LABELS = {
+  "app.kubernetes.io/part-of": "idp",
+  "app.kubernetes.io/managed-by": "crossplane",
+} as const;
+
+/** Where generated database passwords are kept: the platform's ClusterSecretStore and its backend. */
+export type DatabaseSecretsBackend =
+  | {
+      readonly kind: "aws-secrets-manager";
+      readonly store: SecretStoreRef;
+      /** The backend's key prefix (AwsSecretsManagerBackend's `prefix`, e.g. `idp/prod`). */
+      readonly prefix: string;
+    }
+  | { readonly kind: "kubernetes"; readonly store: SecretStoreRef };
+
+export type PasswordKind = "master" | "app";
+
+/**
+ * Key of a database password in the backend, as a format over the XR's namespace and name:
+ * AWS Secrets Manager `<prefix>/databases/<namespace>/<name>/<kind>`; in-cluster, a Secret named
+ * `databases-<namespace>-<name>-<kind>` in the store's namespace. One backend secret per password:
+ * ESO's IfNotExists checks a whole secret, not a property.
+ */
+export function passwordKeyFormat(backend: DatabaseSecretsBackend, kind: PasswordKind): string {
+  if (backend.kind === "aws-secrets-manager") {
+    if (!/^[A-Za-z0-9/_+=.@-]+$/.test(backend.prefix) || backend.prefix.endsWith("/")) {
+      throw new Error(`secrets prefix "${backend.prefix}" is not a valid Secrets Manager name prefix`);
+    }
+    return `${literalForFormat(backend.prefix)}/${DATABASE_SECRETS_PREFIX}/%s/%s/${kind}`;
+  }
+  return `${DATABASE_SECRETS_PREFIX}-%s-%s-${kind}`;
+}
+
+/** Per-profile settings of database servers (what differs between environments on purpose). */
+export interface DatabaseProfile {
+  /** Days of automated backups (RDS). */
+  readonly backupRetentionDays: number;
+  /** A standby in a second availability zone (RDS). */
+  readonly multiAz: boolean;
+  /** RDS refuses to delete the instance. */
+  readonly deletionProtection: boolean;
+}
+
+export const DATABASE_PROFILES = {
+  dev: { backupRetentionDays: 1, multiAz: false, deletionProtection: false },
+  staging: { backupRetentionDays: 7, multiAz: false, deletionProtection: false },
+  prod: { backupRetentionDays: 14, multiAz: true, deletionProtection: true },
+} as const satisfies Record<ProfileName, DatabaseProfile>;
+
+/** RDS instance class per size. */
+export const RDS_INSTANCE_CLASSES = {
+  small: "db.t4g.small",
+  medium: "db.m7g.large",
+  large: "db.m7g.xlarge",
+} as const satisfies Record<DatabaseSize, string>;
+
+/** Requests (and memory limit) of the in-cluster server per size. */
+export const IN_CLUSTER_RESOURCES = {
+  small: { cpu: "250m", memory: "512Mi" },
+  medium: { cpu: "1", memory: "2Gi" },
+  large: { cpu: "2", memory: "4Gi" },
+} as const satisfies Record<DatabaseSize, { cpu: string; memory: string }>;
+
+/** The pinned official `postgres` image of each major version. */
+export const POSTGRES_IMAGES = {
+  "16": imageReference(IMAGES.postgres16),
+  "17": imageReference(IMAGES.postgres17),
+  "18": imageReference(IMAGES.postgres18),
+} as const satisfies Record<PostgresVersion, string>;
+
+export interface RdsServer {
+  readonly mode: "rds";
+  readonly region: string;
+  readonly vpcId: string;
+  /** Private subnets in at least two availability zones. */
+  readonly subnetIds: readonly string[];
+  /** Networks allowed to reach Postgres (e.g. the VPC's pod CIDR). */
+  readonly allowedCidrs: readonly string[];
+  /** Security groups allowed to reach Postgres (e.g. the EKS cluster security group). */
+  readonly clientSecurityGroupIds: readonly string[];
+  /** The AWS ClusterProviderConfig the managed resources use. */
+  readonly providerConfigName: string;
+}
+
+export interface InClusterServer {
+  readonly mode: "in-cluster";
+}
+
+export interface SqlDatabaseCompositionOptions {
+  readonly name: string;
+  /** Cluster name: tags and security group names, so several clusters can share an account. */
+  readonly clusterName: string;
+  readonly profile: {
+    readonly name: ProfileName;
+    readonly dataDeletionPolicy: "Delete" | "Orphan";
+    readonly schemaImmediateDeploy: boolean;
+  };
+  readonly secrets: DatabaseSecretsBackend;
+  readonly server: RdsServer | InClusterServer;
+}
+
+/** Crossplane management policies: without `Delete`, deleting the XR leaves the external resource. */
+export function managementPolicies(policy: "Delete" | "Orphan"): readonly string[] {
+  return policy === "Delete" ? ["*"] : ["Observe", "Create", "Update", "LateInitialize"];
+}
+
+const PROVIDER_SQL = "postgresql.sql.m.crossplane.io/v1alpha1";
+const RDS = "rds.aws.m.upbound.io/v1beta1";
+const EC2 = "ec2.aws.m.upbound.io/v1beta1";
+
+/** How a composed object reaches the server: host name and TLS mode. */
+interface Endpoint {
+  readonly sslMode: "require" | "disable";
+  /** A patch writing the server's host name to `to`. */
+  host(to: string): Patch;
+  /** A patch writing `postgresql://<role>:<password template>@<host>:<port>/<database>?sslmode=...`. */
+  url(to: string): Patch;
+}
+
+const PASSWORD_TEMPLATE = "{{ .password }}";
+
+function endpointOf(server: RdsServer | InClusterServer): Endpoint {
+  const tail = (sslMode: string) => `:${POSTGRES_PORT}/%s?sslmode=${sslMode}`;
+  const userinfo = `%s:{{ .password | urlquery }}`;
+  if (server.mode === "rds") {
+    return {
+      sslMode: "require",
+      // The instance's address reaches the XR's status first (see the instance's patches).
+      host: (to) => fromXr("status.address", to),
+      url: (to) =>
+        combineFromXr(
+          `postgresql://${userinfo}@%s${tail("require")}`,
+          ["metadata.name", "status.address", "metadata.name"],
+          to,
+        ),
+    };
+  }
+  const host = `%s-postgres.%s.svc.cluster.local`;
+  return {
+    sslMode: "disable",
+    host: (to) => combineFromXr(host, ["metadata.name", "metadata.namespace"], to),
+    url: (to) =>
+      combineFromXr(
+        `postgresql://${userinfo}@${host}${tail("disable")}`,
+        ["metadata.name", "metadata.name", "metadata.namespace", "metadata.name"],
+        to,
+      ),
+  };
+}
+
+const nameLabel = "metadata.labels[app.kubernetes.io/name]";
+
+/** The composed object is named `<xr name><suffix>` and labelled with the XR's name. */
+function named(suffix = ""): Patch[] {
+  return [
+    suffix === ""
+      ? fromXr("metadata.name", "metadata.name")
+      : fromXr("metadata.name", "metadata.name", format(`%s${suffix}`)),
+    fromXr("metadata.name", nameLabel),
+  ];
+}
+
+function labelled(base: {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly spec: unknown;
+}): ComposedBase {
+  return { ...base, metadata: { labels: { ...COMPOSED_LABELS } } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials: generated once, kept in the backend, read back by ExternalSecrets.
+
+function passwords(options: SqlDatabaseCompositionOptions): ComposedTemplate[] {
+  const { store } = options.secrets;
+  const keep = options.profile.dataDeletionPolicy === "Orphan";
+  const remoteKeyPatches = (["master", "app"] as const).map((kind, index) =>
+    combineFromXr(
+      passwordKeyFormat(options.secrets, kind),
+      ["metadata.namespace", "metadata.name"],
+      `spec.data[${index}].match.remoteRef.remoteKey`,
+    ),
+  );
+  return [
+    {
+      name: "passwords",
+      base: labelled({
+        apiVersion: "generators.external-secrets.io/v1alpha1",
+        kind: "Password",
+        // Letters and digits only: valid in URLs, shells and RDS master passwords without escaping.
+        spec: {
+          length: 32,
+          digits: 8,
+          symbols: 0,
+          noUpper: false,
+          allowRepeat: true,
+          secretKeys: ["master", "app"],
+        },
+      }),
+      patches: named("-passwords"),
+      readinessChecks: READY.none,
+    },
+    {
+      name: "push-passwords",
+      base: labelled({
+        apiVersion: "external-secrets.io/v1alpha1",
+        kind: "PushSecret",
+        spec: {
+          refreshInterval: "1h",
+          // A password is stored once; later generations never overwrite it.
+          updatePolicy: "IfNotExists",
+          deletionPolicy: keep ? "None" : "Delete",
+          secretStoreRefs: [{ kind: store.kind, name: store.name }],
+          selector: {
+            generatorRef: {
+              apiVersion: "generators.external-secrets.io/v1alpha1",
+              kind: "Password",
+              name: "",
+            },
+          },
+          data: (["master", "app"] as const).map((kind) => ({
+            match: { secretKey: kind, remoteRef: { remoteKey: "", property: "password" } },
+          })),
+        },
+      }),
+      patches: [
+        ...named("-passwords"),
+        fromXr("metadata.name", "spec.selector.generatorRef.name", format("%s-passwords")),
+        ...remoteKeyPatches,
+      ],
+      readinessChecks: READY.ready,
+    },
+  ];
+}
+
+function credentialSecrets(options: SqlDatabaseCompositionOptions, endpoint: Endpoint): ComposedTemplate[] {
+  const { store } = options.secrets;
+  const readPassword = (kind: PasswordKind, to: string) =>
+    combineFromXr(passwordKeyFormat(options.secrets, kind), ["metadata.namespace", "metadata.name"], to);
+  const externalSecret = (templateData: Record<string, string>) =>
+    labelled({
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      spec: {
+        refreshInterval: "1h",
+        secretStoreRef: { kind: store.kind, name: store.name },
+        target: {
+          name: "",
+          creationPolicy: "Owner",
+          deletionPolicy: "Retain",
+          template: { engineVersion: "v2", type: "Opaque", data: templateData },
+        },
+        data: [{ secretKey: "password", remoteRef: { key: "", property: "password" } }],
+      },
+    });
+  const keys = DATABASE_CONNECTION_KEYS;
+  const data = (key: string) => `spec.target.template.data.${key}`;
+  return [
+    {
+      name: "master-credentials",
+      // provider-sql's default key names.
+      base: externalSecret({
+        username: MASTER_USER,
+        password: PASSWORD_TEMPLATE,
+        port: String(POSTGRES_PORT),
+      }),
+      patches: [
+        ...named("-master"),
+        fromXr("metadata.name", "spec.target.name", format("%s-master")),
+        readPassword("master", "spec.data[0].remoteRef.key"),
+        endpoint.host(data("endpoint")),
+      ],
+      readinessChecks: READY.ready,
+    },
+    {
+      name: "connection-secret",
+      base: externalSecret({
+        [keys.port]: String(POSTGRES_PORT),
+        [keys.password]: PASSWORD_TEMPLATE,
+        [keys.sslMode]: endpoint.sslMode,
+      }),
+      patches: [
+        ...named("-connection"),
+        fromXr("metadata.name", "spec.target.name", format(databaseConnectionSecret("%s"))),
+        readPassword("app", "spec.data[0].remoteRef.key"),
+        fromXr("metadata.name", data(keys.database)),
+        fromXr("metadata.name", data(keys.user)),
+        endpoint.host(data(keys.host)),
+        endpoint.url(data(keys.url)),
+        toXr("spec.target.name", "status.connectionSecret"),
+      ],
+      readinessChecks: READY.ready,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Role, database and schema management on the server.
+
+function sqlObjects(options: SqlDatabaseCompositionOptions, endpoint: Endpoint): ComposedTemplate[] {
+  const policies = managementPolicies(options.profile.dataDeletionPolicy);
+  const providerConfigRef = { kind: "ProviderConfig", name: "" };
+  const useProviderConfig = fromXr("metadata.name", "spec.providerConfigRef.name");
+  const secretKey = (key: string) => ({ valueFrom: { secretKeyRef: { name: "", key } } });
+  const keys = DATABASE_CONNECTION_KEYS;
+  const schemaheroFields = {
+    host: keys.host,
+    port: keys.port,
+    user: keys.user,
+    password: keys.password,
+    dbname: keys.database,
+    sslmode: keys.sslMode,
+  };
+  return [
+    {
+      name: "sql-provider-config",
+      base: labelled({
+        apiVersion: PROVIDER_SQL,
+        kind: "ProviderConfig",
+        spec: {
+          credentials: { source: "PostgreSQLConnectionSecret", connectionSecretRef: { name: "" } },
+          sslMode: endpoint.sslMode,
+          defaultDatabase: "postgres",
+        },
+      }),
+      patches: [
+        ...named(),
+        fromXr("metadata.name", "spec.credentials.connectionSecretRef.name", format("%s-master")),
+      ],
+      readinessChecks: READY.none,
+    },
+    {
+      name: "role",
+      base: labelled({
+        apiVersion: PROVIDER_SQL,
+        kind: "Role",
+        spec: {
+          managementPolicies: policies,
+          providerConfigRef,
+          forProvider: {
+            privileges: {
+              login: true,
+              inherit: true,
+              createDb: false,
+              createRole: false,
+              replication: false,
+              superUser: false,
+              bypassRls: false,
+            },
+            passwordSecretRef: { name: "", key: keys.password },
+          },
+        },
+      }),
+      patches: [
+        ...named(),
+        useProviderConfig,
+        fromXr(
+          "metadata.name",
+          "spec.forProvider.passwordSecretRef.name",
+          format(databaseConnectionSecret("%s")),
+        ),
+      ],
+      readinessChecks: READY.ready,
+    },
+    {
+      // Postgres 16+ lets the master user own a database for a role only as a member of that role.
+      name: "master-membership",
+      base: labelled({
+        apiVersion: PROVIDER_SQL,
+        kind: "Grant",
+        spec: {
+          managementPolicies: policies,
+          providerConfigRef,
+          forProvider: { role: MASTER_USER, memberOfRef: { name: "" } },
+        },
+      }),
+      patches: [
+        ...named("-master-membership"),
+        useProviderConfig,
+        fromXr("metadata.name", "spec.forProvider.memberOfRef.name"),
+      ],
+      readinessChecks: READY.ready,
+    },
+    {
+      name: "database",
+      base: labelled({
+        apiVersion: PROVIDER_SQL,
+        kind: "Database",
+        spec: {
+          managementPolicies: policies,
+          providerConfigRef,
+          // Owned by the app's role: in Postgres 15+ the owner may create tables in the public schema.
+          forProvider: { ownerRef: { name: "" }, encoding: "UTF8" },
+        },
+      }),
+      patches: [...named(), useProviderConfig, fromXr("metadata.name", "spec.forProvider.ownerRef.name")],
+      readinessChecks: READY.ready,
+    },
+    {
+      name: "schemahero-database",
+      base: labelled({
+        apiVersion: "databases.schemahero.io/v1alpha4",
+        kind: "Database",
+        spec: {
+          immediateDeploy: options.profile.schemaImmediateDeploy,
+          connection: {
+            postgres: Object.fromEntries(
+              Object.entries(schemaheroFields).map(([field, key]) => [field, secretKey(key)]),
+            ),
+          },
+        },
+      }),
+      patches: [
+        ...named(),
+        ...Object.keys(schemaheroFields).map((field) =>
+          fromXr(
+            "metadata.name",
+            `spec.connection.postgres.${field}.valueFrom.secretKeyRef.name`,
+            format(databaseConnectionSecret("%s")),
+          ),
+        ),
+      ],
+      readinessChecks: READY.none,
+    },
+  ];
+}
+
+/** A Usage: `of` cannot be deleted while `by` exists (teardown order inside one SQLDatabase). */
+function usage(
+  name: string,
+  of: { apiVersion: string; kind: string; nameSuffix?: string; controlled?: true },
+  by: { apiVersion: string; kind: string },
+): ComposedTemplate {
+  const ofRef =
+    of.controlled === true
+      ? { resourceSelector: { matchControllerRef: true } }
+      : { resourceRef: { name: "" } };
+  return {
+    name: `usage-${name}`,
+    base: labelled({
+      apiVersion: "protection.crossplane.io/v1beta1",
+      kind: "Usage",
+      spec: {
+        of: { apiVersion: of.apiVersion, kind: of.kind, ...ofRef },
+        by: { apiVersion: by.apiVersion, kind: by.kind, resourceSelector: { matchControllerRef: true } },
+      },
+    }),
+    patches: [
+      ...named(`-${name}`),
+      ...(of.controlled === true
+        ? []
+        : [fromXr("metadata.name", "spec.of.resourceRef.name", format(`%s${of.nameSuffix ?? ""}`))]),
+    ],
+    readinessChecks: READY.none,
+  };
+}
+
+function teardownOrder(server: { apiVersion: string; kind: string }): ComposedTemplate[] {
+  const role = { apiVersion: PROVIDER_SQL, kind: "Role" };
+  return [
+    usage("role-outlives-database", { ...role }, { apiVersion: PROVIDER_SQL, kind: "Database" }),
+    usage("role-outlives-membership", { ...role }, { apiVersion: PROVIDER_SQL, kind: "Grant" }),
+    usage("server-outlives-role", { ...server, controlled: true }, role),
+    usage(
+      "credentials-outlive-role",
+      { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", nameSuffix: "-master" },
+      role,
+    ),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers.
+
+function rdsServer(options: SqlDatabaseCompositionOptions, server: RdsServer): ComposedTemplate[] {
+  const profile = DATABASE_PROFILES[options.profile.name];
+  const policies = managementPolicies(options.profile.dataDeletionPolicy);
+  const providerConfigRef = { kind: "ClusterProviderConfig", name: server.providerConfigName };
+  const tags = { "idp:cluster": options.clusterName, "managed-by": "crossplane" };
+  const tagPatches = [
+    fromXr("metadata.namespace", "spec.forProvider.tags[idp:namespace]"),
+    fromXr("metadata.name", "spec.forProvider.tags[idp:name]"),
+  ];
+  const managed = (apiVersion: string, kind: string, forProvider: Record<string, unknown>): ComposedBase =>
+    labelled({
+      apiVersion,
+      kind,
+      spec: {
+        managementPolicies: policies,
+        providerConfigRef,
+        forProvider: { region: server.region, ...forProvider, tags },
+      },
+    });
+  const cluster = literalForFormat(options.clusterName);
+  const port = { ipProtocol: "tcp", fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT };
+  const ingressRules: ComposedTemplate[] = [
+    ...server.clientSecurityGroupIds.map((group, index) => ({
+      name: `ingress-security-group-${index}`,
+      base: managed(EC2, "SecurityGroupIngressRule", {
+        ...port,
+        referencedSecurityGroupId: group,
+        description: `Postgres from ${group}`,
+        securityGroupIdSelector: { matchControllerRef: true },
+      }),
+      patches: tagPatches,
+      readinessChecks: READY.ready,
+    })),
+    ...server.allowedCidrs.map((cidr, index) => ({
+      name: `ingress-cidr-${index}`,
+      base: managed(EC2, "SecurityGroupIngressRule", {
+        ...port,
+        cidrIpv4: cidr,
+        description: `Postgres from ${cidr}`,
+        securityGroupIdSelector: { matchControllerRef: true },
+      }),
+      patches: tagPatches,
+      readinessChecks: READY.ready,
+    })),
+  ];
+  if (ingressRules.length === 0) {
+    throw new Error("an RDS database needs at least one client security group or allowed CIDR");
+  }
+  if (server.subnetIds.length < 2) throw new Error("an RDS subnet group needs at least two subnets");
+  return [
+    {
+      name: "subnet-group",
+      base: managed(RDS, "SubnetGroup", {
+        subnetIds: server.subnetIds,
+        description: "Postgres of a SQLDatabase",
+      }),
+      patches: [
+        ...tagPatches,
+        combineFromXr(
+          `SQLDatabase %s/%s (${cluster})`,
+          ["metadata.namespace", "metadata.name"],
+          "spec.forProvider.description",
+        ),
+      ],
+      readinessChecks: READY.ready,
+    },
+    {
+      name: "security-group",
+      base: managed(EC2, "SecurityGroup", {
+        vpcId: server.vpcId,
+        description: "Postgres of a SQLDatabase",
+        revokeRulesOnDelete: true,
+      }),
+      patches: [
+        ...tagPatches,
+        combineFromXr(
+          `${cluster}-%s-%s-postgres`,
+          ["metadata.namespace", "metadata.name"],
+          "spec.forProvider.name",
+        ),
+      ],
+      readinessChecks: READY.ready,
+    },
+    ...ingressRules,
+    {
+      name: "instance",
+      base: managed(RDS, "Instance", {
+        engine: "postgres",
+        engineVersion: "",
+        instanceClass: RDS_INSTANCE_CLASSES.small,
+        allocatedStorage: 20,
+        storageType: "gp3",
+        storageEncrypted: true,
+        publiclyAccessible: false,
+        port: POSTGRES_PORT,
+        username: MASTER_USER,
+        passwordSecretRef: { name: "", key: "password" },
+        dbSubnetGroupNameSelector: { matchControllerRef: true },
+        vpcSecurityGroupIdSelector: { matchControllerRef: true },
+        multiAz: profile.multiAz,
+        backupRetentionPeriod: profile.backupRetentionDays,
+        deletionProtection: profile.deletionProtection,
+        // Deletion happens only where the profile deletes data (dev, staging): no final snapshot there.
+        skipFinalSnapshot: true,
+        copyTagsToSnapshot: true,
+        autoMinorVersionUpgrade: true,
+        allowMajorVersionUpgrade: false,
+      }),
+      patches: [
+        ...tagPatches,
+        requiredFromXr("spec.version", "spec.forProvider.engineVersion"),
+        fromXr("spec.size", "spec.forProvider.instanceClass", mapValues(RDS_INSTANCE_CLASSES)),
+        fromXr("spec.storageGB", "spec.forProvider.allocatedStorage"),
+        fromXr("metadata.name", "spec.forProvider.passwordSecretRef.name", format("%s-master")),
+        toXr("status.atProvider.address", "status.address"),
+        toXr("status.atProvider.port", "status.port"),
+      ],
+      readinessChecks: READY.ready,
+    },
+    ...teardownOrder({ apiVersion: RDS, kind: "Instance" }),
+  ];
+}
+
+function inClusterServer(): ComposedTemplate[] {
+  const dataPath = "/var/lib/postgresql/data";
+  const statefulSet: k8s.types.input.apps.v1.StatefulSet = {
+    apiVersion: "apps/v1",
+    kind: "StatefulSet",
+    metadata: { labels: { ...COMPOSED_LABELS } },
+    spec: {
+      replicas: 1,
+      serviceName: "",
+      selector: { matchLabels: {} },
+      template: {
+        metadata: { labels: { ...COMPOSED_LABELS } },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          // The official image runs as uid 999 (postgres) when started without root.
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 999,
+            runAsGroup: 999,
+            fsGroup: 999,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          containers: [
+            {
+              name: "postgres",
+              image: POSTGRES_IMAGES["17"],
+              ports: [{ name: "postgres", containerPort: POSTGRES_PORT, protocol: "TCP" }],
+              env: [
+                { name: "POSTGRES_USER", value: MASTER_USER },
+                { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: "", key: "password" } } },
+                // A subdirectory: the volume's root may hold lost+found, which initdb refuses.
+                { name: "PGDATA", value: `${dataPath}/pgdata` },
+              ],
+              resources: {
+                requests: { ...IN_CLUSTER_RESOURCES.small },
+                limits: { memory: IN_CLUSTER_RESOURCES.small.memory },
+              },
+              readinessProbe: {
+                exec: { command: ["pg_isready", "-U", MASTER_USER, "-h", "127.0.0.1"] },
+                periodSeconds: 5,
+              },
+              livenessProbe: {
+                exec: { command: ["pg_isready", "-U", MASTER_USER, "-h", "127.0.0.1"] },
+                initialDelaySeconds: 30,
+                periodSeconds: 10,
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              volumeMounts: [
+                { name: "data", mountPath: dataPath },
+                { name: "run", mountPath: "/var/run/postgresql" },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "data", persistentVolumeClaim: { claimName: "" } },
+            { name: "run", emptyDir: {} },
+            { name: "tmp", emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+  const volume: k8s.types.input.core.v1.PersistentVolumeClaim = {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { labels: { ...COMPOSED_LABELS } },
+    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } } },
+  };
+  const service: k8s.types.input.core.v1.Service = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { labels: { ...COMPOSED_LABELS } },
+    spec: {
+      type: "ClusterIP",
+      selector: {},
+      ports: [{ name: "postgres", port: POSTGRES_PORT, targetPort: "postgres", protocol: "TCP" }],
+    },
+  };
+  const container = "spec.template.spec.containers[0]";
+  const select = (path: string) => fromXr("metadata.name", path, format("%s-postgres"));
+  const sizes = (pick: (resources: { cpu: string; memory: string }) => string) =>
+    mapValues(Object.fromEntries(Object.entries(IN_CLUSTER_RESOURCES).map(([size, r]) => [size, pick(r)])));
+  return [
+    {
+      // A claim of its own rather than a volumeClaimTemplate: it can grow with storageGB.
+      name: "volume",
+      base: asBase(volume),
+      patches: [
+        ...named("-postgres-data"),
+        fromXr("spec.storageGB", "spec.resources.requests.storage", format("%dGi")),
+      ],
+      readinessChecks: [{ type: "MatchString", fieldPath: "status.phase", matchString: "Bound" }],
+    },
+    {
+      name: "server",
+      base: asBase(statefulSet),
+      patches: [
+        ...named("-postgres"),
+        select("spec.serviceName"),
+        select("spec.selector.matchLabels[app.kubernetes.io/instance]"),
+        select("spec.template.metadata.labels[app.kubernetes.io/instance]"),
+        fromXr(
+          "metadata.name",
+          "spec.template.spec.volumes[0].persistentVolumeClaim.claimName",
+          format("%s-postgres-data"),
+        ),
+        fromXr("metadata.name", `${container}.env[1].valueFrom.secretKeyRef.name`, format("%s-master")),
+        fromXr("spec.version", `${container}.image`, mapValues(POSTGRES_IMAGES)),
+        fromXr(
+          "spec.size",
+          `${container}.resources.requests.cpu`,
+          sizes((r) => r.cpu),
+        ),
+        fromXr(
+          "spec.size",
+          `${container}.resources.requests.memory`,
+          sizes((r) => r.memory),
+        ),
+        fromXr(
+          "spec.size",
+          `${container}.resources.limits.memory`,
+          sizes((r) => r.memory),
+        ),
+      ],
+      readinessChecks: [{ type: "MatchInteger", fieldPath: "status.readyReplicas", matchInteger: 1 }],
+    },
+    {
+      name: "server-service",
+      base: asBase(service),
+      patches: [
+        ...named("-postgres"),
+        select("spec.selector[app.kubernetes.io/instance]"),
+        combineToXr("%s.%s.svc.cluster.local", ["metadata.name", "metadata.namespace"], "status.address"),
+        toXr("spec.ports[0].port", "status.port"),
+      ],
+      readinessChecks: READY.none,
+    },
+    ...teardownOrder({ apiVersion: "apps/v1", kind: "StatefulSet" }),
+  ];
+}
+
+export function sqlDatabaseComposition(options: SqlDatabaseCompositionOptions): CompositionObject {
+  for (const version of POSTGRES_VERSIONS) {
+    if (POSTGRES_IMAGES[version] === undefined) throw new Error(`no image pinned for Postgres ${version}`);
+  }
+  const endpoint = endpointOf(options.server);
+  const server = options.server.mode === "rds" ? rdsServer(options, options.server) : inClusterServer();
+  return composition({
+    name: options.name,
+    kind: XR_KINDS.sqlDatabase,
+    labels: { "app.kubernetes.io/part-of": "idp", "idp.platform/database-mode": options.server.mode },
+    resources: [
+      ...passwords(options),
+      ...credentialSecrets(options, endpoint),
+      ...server,
+      ...sqlObjects(options, endpoint),
+    ],
+  });
+}
