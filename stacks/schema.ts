@@ -37,6 +37,14 @@ export const githubLogin = z
     "must be a GitHub login: letters, digits and single hyphens, at most 39 characters",
   );
 
+/** Client ID of a GitHub App (its settings page, "About"), e.g. `Iv1.` plus 16 hex digits or `Iv23` plus 16 characters. */
+export const githubAppClientId = z
+  .string()
+  .regex(
+    /^Iv[A-Za-z0-9.]{10,40}$/,
+    "must be a GitHub App client ID, which starts with Iv, such as Iv23liABCDEFGH123456 (the App's settings page, About)",
+  );
+
 export const awsAccountId = z
   .string()
   .regex(/^\d{12}$/, 'must be a 12-digit AWS account id, quoted in YAML ("123456789012")');
@@ -112,6 +120,47 @@ const awsSchema = z
     description: "AWS account and identity wiring. Omit for stacks that need no AWS (the local dev profile).",
   });
 
+// --- GitHub organization seeding (components/github.ts) -------------------------------------
+
+/** How the seeding stack renders another environment's folder of the management repository. */
+const environmentSettingsSchema = z
+  .strictObject({
+    domain: dnsName.meta({
+      description: "Base DNS domain of that environment (its idp:domain): app hosts are <app>.<domain>.",
+      examples: ["staging.idp.example.com"],
+    }),
+    profile: z
+      .enum(PROFILE_NAMES)
+      .optional()
+      .meta({
+        description:
+          "Profile of that environment (its idp:profile): Argo CD sync policy of its folder. Default: the profile named like the environment.",
+        examples: ["staging"],
+      }),
+  })
+  .meta({ description: "One environment of the management repository, as its own stack configures it." });
+
+const githubSeedingShape = {
+  selfServiceAppClientId: githubAppClientId.optional().meta({
+    description:
+      "Client ID of the self-service GitHub App: the create-app workflow uses it to create repositories from the template, grant teams access and open pull requests. Required when manageOrganization is true; its key is the secret idp:githubSelfServiceAppPrivateKey.",
+    examples: ["Iv23liSELFSERVICE001"],
+  }),
+  deliveryAppClientId: githubAppClientId.optional().meta({
+    description:
+      "Client ID of the delivery GitHub App: app pipelines use it to open image-bump pull requests on the management repository (install it on that repository only, with contents and pull requests write). Required when manageOrganization is true; its key is the secret idp:githubDeliveryAppPrivateKey.",
+    examples: ["Iv23liDELIVERY000001"],
+  }),
+  repositoryVisibility: z.enum(["private", "internal"]).default("private").meta({
+    description:
+      "Visibility of the template and app repositories (internal needs GitHub Enterprise). The management repository is always private.",
+  }),
+  environmentSettings: z.record(dnsLabel, environmentSettingsSchema).default({}).meta({
+    description:
+      "Domain and profile of every environment in environments other than this stack's own, keyed by environment: the seeding stack (manageOrganization) renders their folders of the management repository with them.",
+  }),
+} as const;
+
 const githubSchema = z
   .strictObject({
     owner: githubLogin.meta({
@@ -156,8 +205,21 @@ const githubSchema = z
       description:
         "Environments with a folder in the management repository (environments/<name>/). Each stack's name must be one of them.",
     }),
+    // --- GitHub organization seeding (components/github.ts) ---------------------------------
+    ...githubSeedingShape,
   })
   .superRefine((gh, ctx) => {
+    if (gh.manageOrganization) {
+      for (const key of ["selfServiceAppClientId", "deliveryAppClientId"] as const) {
+        if (gh[key] === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: "is required when idp:github.manageOrganization is true",
+          });
+        }
+      }
+    }
     if (gh.auth !== "app") return;
     for (const key of ["appId", "installationId"] as const) {
       if (gh[key] === undefined) {
@@ -239,6 +301,14 @@ export const settingsShape = {
   }),
 } as const;
 
+/** The slug GitHub derives from a team name: lowercase, every run of other characters one '-'. */
+export function githubTeamSlug(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
 /** Rules that span keys: names must resolve, lists must not repeat. */
 function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: z.RefinementCtx): void {
   const slugs = new Set<string>();
@@ -251,6 +321,14 @@ function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
       });
     }
     slugs.add(team.slug);
+    const derived = githubTeamSlug(team.name ?? team.slug);
+    if (derived !== team.slug) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["teams", index, "name"],
+        message: `gives the GitHub team slug "${derived}", not "${team.slug}" (GitHub derives a team's slug from its name)`,
+      });
+    }
   });
   if (!settings.teams.some((team) => team.platformAdmin)) {
     ctx.addIssue({
@@ -294,6 +372,11 @@ export const PROJECT_WIDE_KEYS = ["teams", "apps"] as const;
 export const secretKeys = {
   githubToken: "GitHub token with admin:org and repo scopes. Required when idp:github.auth is token.",
   githubAppPrivateKey: "PEM private key of the GitHub App. Required when idp:github.auth is app.",
+  // --- GitHub organization seeding ---
+  githubSelfServiceAppPrivateKey:
+    "PEM private key of the self-service GitHub App (idp:github.selfServiceAppClientId). Required when idp:github.manageOrganization is true.",
+  githubDeliveryAppPrivateKey:
+    "PEM private key of the delivery GitHub App (idp:github.deliveryAppClientId). Required when idp:github.manageOrganization is true.",
 } as const;
 
 export type SecretKey = keyof typeof secretKeys;
@@ -306,6 +389,11 @@ export function requiredSecrets(settings: Settings): ReadonlyArray<{ key: Secret
     required.push({ key: "githubToken", because: "idp:github.auth is token" });
   } else {
     required.push({ key: "githubAppPrivateKey", because: "idp:github.auth is app" });
+  }
+  if (settings.github.manageOrganization) {
+    for (const key of ["githubSelfServiceAppPrivateKey", "githubDeliveryAppPrivateKey"] as const) {
+      required.push({ key, because: "idp:github.manageOrganization is true" });
+    }
   }
   return required;
 }
