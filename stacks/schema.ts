@@ -326,7 +326,7 @@ function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
       ctx.addIssue({
         code: "custom",
         path: ["teams", index, "name"],
-        message: `gives the GitHub team slug "${derived}", not "${team.slug}" (GitHub derives a team's slug from its name)`,
+        message: `"${team.name ?? team.slug}" gives the GitHub team slug "${derived}", not "${team.slug}" (GitHub derives a team's slug from its name)`,
       });
     }
   });
