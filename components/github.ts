@@ -148,13 +148,11 @@ export function defaultBranchRules(): github.types.input.RepositoryRulesetRules 
 function seedCredentials(auth: GitHubAuth): pulumi.Output<SeedCredentials> {
   return auth.kind === "token"
     ? pulumi.output(auth.token).apply((token): SeedCredentials => ({ token }))
-    : pulumi
-        .output(auth.privateKey)
-        .apply((privateKey): SeedCredentials => ({
-          appId: auth.appId,
-          installationId: auth.installationId,
-          privateKey,
-        }));
+    : pulumi.output(auth.privateKey).apply((privateKey): SeedCredentials => ({
+        appId: auth.appId,
+        installationId: auth.installationId,
+        privateKey,
+      }));
 }
 
 export class GitHubOrganization extends pulumi.ComponentResource {
@@ -252,7 +250,9 @@ export class GitHubOrganization extends pulumi.ComponentResource {
           {
             teamId: teams[team.slug]!.id,
             repository: management.name,
-            permission: team.platformAdmin ? defaults.maintainerPermission : defaults.teamManagementPermission,
+            permission: team.platformAdmin
+              ? defaults.maintainerPermission
+              : defaults.teamManagementPermission,
           },
           { parent: this },
         ),

@@ -32,7 +32,12 @@ export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformA
   if (!gh.manageOrganization) return repositories;
   const auth: GitHubAuth =
     gh.auth === "app"
-      ? { kind: "app", appId: gh.appId!, installationId: gh.installationId!, privateKey: secrets.githubAppPrivateKey! }
+      ? {
+          kind: "app",
+          appId: gh.appId!,
+          installationId: gh.installationId!,
+          privateKey: secrets.githubAppPrivateKey!,
+        }
       : { kind: "token", token: secrets.githubToken! };
   const organization: GitHubOrganizationArgs = {
     owner: gh.owner,

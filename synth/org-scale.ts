@@ -17,7 +17,10 @@ export const SMALL_ORG: OrgSize = { teams: 10, apps: 50 };
 export const LARGE_ORG: OrgSize = { teams: 100, apps: 500 };
 
 /** `idp:teams` and `idp:apps` of a generated organization: one admin team, apps round-robin, every third with a database. */
-export function orgScaleConfig(size: OrgSize): { teams: Array<Record<string, unknown>>; apps: Array<Record<string, unknown>> } {
+export function orgScaleConfig(size: OrgSize): {
+  teams: Array<Record<string, unknown>>;
+  apps: Array<Record<string, unknown>>;
+} {
   const teams = Array.from({ length: size.teams }, (_, i) => ({
     slug: `team-${String(i).padStart(3, "0")}`,
     ...(i === 0 ? { platformAdmin: true } : {}),

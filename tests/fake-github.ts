@@ -101,9 +101,7 @@ export class FakeGitHub {
   }
 
   private putCommit(commit: Commit): string {
-    const sha = createHash("sha1")
-      .update(`commit ${this.counter++} ${commit.message}`)
-      .digest("hex");
+    const sha = createHash("sha1").update(`commit ${this.counter++} ${commit.message}`).digest("hex");
     this.commits.set(sha, commit);
     const treeSha = createHash("sha1").update(`tree ${sha}`).digest("hex");
     this.trees.set(treeSha, commit.tree);
@@ -162,7 +160,7 @@ export class FakeGitHub {
         base_tree: string;
         tree: Array<{ path: string; mode: string; type: string; content: string }>;
       };
-      const tree = new Map(this.trees.get(body.base_tree)!);
+      const tree = new Map(this.trees.get(body.base_tree));
       for (const entry of body.tree) tree.set(entry.path, this.putBlob(entry.content));
       const sha = createHash("sha1").update(`tree ${this.counter++}`).digest("hex");
       this.trees.set(sha, tree);
@@ -171,16 +169,15 @@ export class FakeGitHub {
     if (rest === "git/commits" && method === "POST") {
       const body = request.body as { message: string; tree: string; parents: string[] };
       const tree = this.trees.get(body.tree)!;
-      const sha = createHash("sha1")
-        .update(`commit ${this.counter++} ${body.message}`)
-        .digest("hex");
+      const sha = createHash("sha1").update(`commit ${this.counter++} ${body.message}`).digest("hex");
       this.commits.set(sha, { tree, parents: body.parents, message: body.message });
       return [201, { sha, tree: { sha: body.tree } }];
     }
     if ((m = /^git\/refs\/heads\/(.+)$/.exec(rest)) && method === "PATCH") {
       this.refUpdates++;
       this.beforeRefUpdate?.(this.refUpdates);
-      if (this.refuseRefUpdate) return [this.refuseRefUpdate.status, { message: this.refuseRefUpdate.message }];
+      if (this.refuseRefUpdate)
+        return [this.refuseRefUpdate.status, { message: this.refuseRefUpdate.message }];
       const key = `${repo}:${decodeURIComponent(m[1]!)}`;
       const body = request.body as { sha: string; force: boolean };
       const head = this.heads.get(key)!;

@@ -74,7 +74,10 @@ describe("seeding provider (Git Data API)", () => {
     assert.deepEqual(commit.parents, [before]);
     assert.equal(outs.commitSha, github.heads.get(`${REPO}:main`));
     assert.equal(github.file(REPO, "main", ".github/CODEOWNERS"), "* @acme/platform\n");
-    assert.equal(github.file(REPO, "main", "environments/dev/apps/payments/checkout-api/app.yaml"), "kind: App\n");
+    assert.equal(
+      github.file(REPO, "main", "environments/dev/apps/payments/checkout-api/app.yaml"),
+      "kind: App\n",
+    );
     // The ref update refuses anything but a fast-forward.
     assert.deepEqual(github.writes()[2]!.body, { sha: outs.commitSha, force: false });
     // The tree is built on the current one: files not seeded stay.
@@ -85,7 +88,12 @@ describe("seeding provider (Git Data API)", () => {
     await syncRepository(inputs(FILES), deps(github));
     assert.equal(github.file(REPO, "main", "README.md"), "# platform-management\n", "seed-once: kept");
     // People edit both kinds of file after bootstrap.
-    github.pushOutOfBand(REPO, "main", "environments/dev/apps/payments/checkout-api/app.yaml", "kind: App # edited\n");
+    github.pushOutOfBand(
+      REPO,
+      "main",
+      "environments/dev/apps/payments/checkout-api/app.yaml",
+      "kind: App # edited\n",
+    );
     github.pushOutOfBand(REPO, "main", ".github/CODEOWNERS", "* @someone\n");
     const outs = await syncRepository(inputs(FILES), deps(github));
     assert.equal(
@@ -170,7 +178,11 @@ describe("seeding provider (Git Data API)", () => {
     const claims = JSON.parse(
       Buffer.from(appJwt(123456, pem, Date.UTC(2026, 0, 1)).split(".")[1]!, "base64url").toString(),
     ) as { iss: number; iat: number; exp: number };
-    assert.deepEqual(claims, { iss: 123456, iat: Date.UTC(2026, 0, 1) / 1000 - 60, exp: Date.UTC(2026, 0, 1) / 1000 + 540 });
+    assert.deepEqual(claims, {
+      iss: 123456,
+      iat: Date.UTC(2026, 0, 1) / 1000 - 60,
+      exp: Date.UTC(2026, 0, 1) / 1000 + 540,
+    });
   });
 
   it("never puts credentials in URLs", async () => {
@@ -191,20 +203,30 @@ describe("seeding provider: diff, refresh, delete, check", () => {
   );
 
   it("reports no change when nothing the repository needs differs", () => {
-    assert.deepEqual(diffSeed(synced, inputs(FILES)), { changes: false, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(diffSeed(synced, inputs(FILES)), {
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
   });
 
   it("changes for a managed file's new content, a new file, a changed rule and new credentials", () => {
     const changed = (files: SeedInputs["files"], extra: Partial<SeedInputs> = {}) =>
       diffSeed(synced, inputs(files, extra)).changes;
-    assert.equal(changed({ ...FILES, ".github/CODEOWNERS": { content: "* @acme/admins\n", mode: "managed" } }), true);
+    assert.equal(
+      changed({ ...FILES, ".github/CODEOWNERS": { content: "* @acme/admins\n", mode: "managed" } }),
+      true,
+    );
     assert.equal(changed({ ...FILES, "new.txt": { content: "x", mode: "seed-once" } }), true);
     assert.equal(changed({ ...FILES, "README.md": { content: "# ours\n", mode: "managed" } }), true);
     assert.equal(changed(FILES, { credentials: { token: "rotated" } }), true);
   });
 
   it("ignores a seed-once file's new content: people own that file", () => {
-    const files = { ...FILES, "README.md": { content: "# rewritten by the platform\n", mode: "seed-once" as const } };
+    const files = {
+      ...FILES,
+      "README.md": { content: "# rewritten by the platform\n", mode: "seed-once" as const },
+    };
     assert.equal(diffSeed(synced, inputs(files)).changes, false);
   });
 
@@ -274,15 +296,23 @@ describe("seeding provider as serialized into the state", () => {
     assert.deepEqual([...new Set(required)], ["crypto"]);
 
     const module = { exports: {} as Record<string, unknown> };
+    // Evaluate the text as Pulumi's dynamic-provider host does: a CommonJS module.
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    new Function("exports", "require", "module", serialized.text)(module.exports, require, module);
+    const load = new Function("exports", "require", "module", serialized.text) as (
+      exports: unknown,
+      require: NodeJS.Require,
+      module: unknown,
+    ) => void;
+    load(module.exports, require, module);
     const provider = (module.exports["handler"] as () => typeof repositorySeedProvider)();
 
     const github = new FakeGitHub();
     github.seedRepository(REPO, "main", {});
     const realFetch = globalThis.fetch;
-    globalThis.fetch = ((url: string, init: { method: string; headers: Record<string, string>; body?: string }) =>
-      github.fetch(url, init)) as unknown as typeof fetch;
+    globalThis.fetch = ((
+      url: string,
+      init: { method: string; headers: Record<string, string>; body?: string },
+    ) => github.fetch(url, init)) as unknown as typeof fetch;
     try {
       const created = await provider.create(inputs(FILES));
       assert.equal(github.file(REPO, "main", ".github/CODEOWNERS"), "* @acme/platform\n");

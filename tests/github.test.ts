@@ -27,7 +27,8 @@ const T = {
   orgSecretRepo: "github:index/actionsOrganizationSecretRepository:ActionsOrganizationSecretRepository",
   orgVariable: "github:index/actionsOrganizationVariable:ActionsOrganizationVariable",
   environment: "github:index/repositoryEnvironment:RepositoryEnvironment",
-  environmentPolicy: "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
+  environmentPolicy:
+    "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy",
   envSecret: "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",
   envVariable: "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable",
 } as const;
@@ -44,7 +45,9 @@ function parseAll(content: string): Array<Record<string, unknown>> {
 }
 
 /** Every `secrets.X` / `vars.X` a workflow references, with the environment of the job using it. */
-function references(workflow: string): Array<{ kind: "secrets" | "vars"; name: string; environment?: string }> {
+function references(
+  workflow: string,
+): Array<{ kind: "secrets" | "vars"; name: string; environment?: string }> {
   const parsed = YAML.parse(workflow) as { jobs: Record<string, { environment?: string }> };
   const out: Array<{ kind: "secrets" | "vars"; name: string; environment?: string }> = [];
   for (const [id, job] of Object.entries(parsed.jobs)) {
@@ -73,7 +76,9 @@ describe("GitHub organization", () => {
       for (const stack of ["staging", "prod"]) {
         const synth = await synthStack(stack);
         assert.deepEqual(
-          synth.find((r) => r.custom && (r.type.startsWith("github:") || r.type === T.seed)).map((r) => r.type),
+          synth
+            .find((r) => r.custom && (r.type.startsWith("github:") || r.type === T.seed))
+            .map((r) => r.type),
           [],
           `${stack} creates no org-wide GitHub object`,
         );
@@ -86,7 +91,10 @@ describe("GitHub organization", () => {
     });
 
     it("exports the repositories and how to request an app", () => {
-      assert.equal(dev.result.stackOutputs["managementRepository"], "https://github.com/acme-idp/platform-management.git");
+      assert.equal(
+        dev.result.stackOutputs["managementRepository"],
+        "https://github.com/acme-idp/platform-management.git",
+      );
       assert.equal(dev.result.stackOutputs["templateRepository"], "https://github.com/acme-idp/app-template");
       assert.equal(
         dev.result.stackOutputs["requestAnApp"],
@@ -200,7 +208,11 @@ describe("GitHub organization", () => {
         { actorType: "Integration", actorId: 1234567, bypassMode: "always" },
       ]);
       const credentials = asApp.inputs(asApp.one(T.seed, "idp-github-management-seed"))["credentials"];
-      assert.deepEqual(credentials, { appId: 1234567, installationId: 87654321, privateKey: "app-key-marker" });
+      assert.deepEqual(credentials, {
+        appId: 1234567,
+        installationId: 87654321,
+        privateKey: "app-key-marker",
+      });
       assert.deepEqual(asApp.plaintextLeaks("app-key-marker"), []);
     });
 
@@ -303,7 +315,9 @@ describe("GitHub organization", () => {
       assert.equal(workflows.length, 3);
       const orgSecrets = dev.ofType(T.orgSecret).map((r) => dev.inputs(r)["secretName"]);
       const orgVariables = dev.ofType(T.orgVariable).map((r) => dev.inputs(r)["variableName"]);
-      const envSecrets = dev.ofType(T.envSecret).map((r) => [dev.inputs(r)["environment"], dev.inputs(r)["secretName"]]);
+      const envSecrets = dev
+        .ofType(T.envSecret)
+        .map((r) => [dev.inputs(r)["environment"], dev.inputs(r)["secretName"]]);
       const envVariables = dev
         .ofType(T.envVariable)
         .map((r) => [dev.inputs(r)["environment"], dev.inputs(r)["variableName"]]);
@@ -314,8 +328,14 @@ describe("GitHub organization", () => {
           if (ref.kind === "secrets" && ref.name === "GITHUB_TOKEN") continue;
           const pool =
             ref.kind === "secrets"
-              ? [...orgSecrets, ...envSecrets.filter(([env]) => env === ref.environment).map(([, name]) => name)]
-              : [...orgVariables, ...envVariables.filter(([env]) => env === ref.environment).map(([, name]) => name)];
+              ? [
+                  ...orgSecrets,
+                  ...envSecrets.filter(([env]) => env === ref.environment).map(([, name]) => name),
+                ]
+              : [
+                  ...orgVariables,
+                  ...envVariables.filter(([env]) => env === ref.environment).map(([, name]) => name),
+                ];
           assert.ok(pool.includes(ref.name), `${path}: ${ref.kind}.${ref.name} is created for its job`);
         }
       }
@@ -363,7 +383,13 @@ describe("GitHub organization", () => {
     });
 
     it("marks what people own after bootstrap seed-once and what the platform generates managed", () => {
-      const modes = (pattern: RegExp) => [...new Set(Object.keys(tree).filter((p) => pattern.test(p)).map((p) => tree[p]!.mode))];
+      const modes = (pattern: RegExp) => [
+        ...new Set(
+          Object.keys(tree)
+            .filter((p) => pattern.test(p))
+            .map((p) => tree[p]!.mode),
+        ),
+      ];
       assert.deepEqual(modes(/^README\.md$/), ["seed-once"]);
       assert.deepEqual(modes(/^environments\/[^/]+\/apps\//), ["seed-once"]);
       assert.deepEqual(modes(/^environments\/[^/]+\/infrastructure\/README\.md$/), ["seed-once"]);
@@ -394,21 +420,22 @@ describe("GitHub organization", () => {
     });
 
     it("ships the XR API's example shapes: each app's App and SQLDatabase are the builders' output", () => {
-      const domains = { dev: "idp.localtest.me", staging: "staging.idp.acme.example", prod: "idp.acme.example" };
+      const domains = {
+        dev: "idp.localtest.me",
+        staging: "staging.idp.acme.example",
+        prod: "idp.acme.example",
+      };
       for (const [env, domain] of Object.entries(domains)) {
         const folder = managementRepoPaths.app(env, "payments", "checkout-api");
-        assert.deepEqual(
-          parseAll(tree[`${folder}/app.yaml`]!.content),
-          [
-            appResource({
-              name: "checkout-api",
-              namespace: "team-payments",
-              image: "ghcr.io/acme-idp/checkout-api:main",
-              host: `checkout-api.${domain}`,
-              database: "checkout-api",
-            }),
-          ],
-        );
+        assert.deepEqual(parseAll(tree[`${folder}/app.yaml`]!.content), [
+          appResource({
+            name: "checkout-api",
+            namespace: "team-payments",
+            image: "ghcr.io/acme-idp/checkout-api:main",
+            host: `checkout-api.${domain}`,
+            database: "checkout-api",
+          }),
+        ]);
         assert.deepEqual(parseAll(tree[`${folder}/database.yaml`]!.content), [
           sqlDatabaseResource({ name: "checkout-api", namespace: "team-payments" }),
         ]);
@@ -428,7 +455,10 @@ describe("GitHub organization", () => {
         assert.ok(tables.length > 0);
         for (const table of tables) {
           assert.equal(table["apiVersion"], "schemas.schemahero.io/v1alpha4");
-          assert.equal((table["spec"] as { database: string }).database, (database!["metadata"] as { name: string }).name);
+          assert.equal(
+            (table["spec"] as { database: string }).database,
+            (database!["metadata"] as { name: string }).name,
+          );
           assert.equal((table["metadata"] as { namespace: string }).namespace, teamNamespace("payments"));
           if (validator) assert.deepEqual(validator.validate(table), []);
         }
@@ -473,7 +503,12 @@ describe("GitHub organization", () => {
           const [application] = parseAll(tree[path]!.content);
           const spec = application!["spec"] as {
             project: string;
-            source: { repoURL: string; path: string; targetRevision: string; directory: { recurse: boolean } };
+            source: {
+              repoURL: string;
+              path: string;
+              targetRevision: string;
+              directory: { recurse: boolean };
+            };
             destination: { namespace?: string };
             syncPolicy: { automated: { prune: boolean; selfHeal: boolean } };
           };
@@ -484,14 +519,17 @@ describe("GitHub organization", () => {
             `${spec.source.path} exists in the seeded tree`,
           );
           assert.deepEqual(spec.syncPolicy.automated, profile.gitOpsSync, `${env} syncs as its profile says`);
-          const team = path.split("/").pop()!.replace(/\.yaml$/, "");
+          const team = path
+            .split("/")
+            .pop()!
+            .replace(/\.yaml$/, "");
           if (team !== "platform-infrastructure") {
             assert.equal(spec.project, teamProject(team));
             assert.equal(spec.destination.namespace, teamNamespace(team));
             assert.equal(spec.source.path, managementRepoPaths.teamApps(env, team));
           }
           // The package's base class is ESM-only: its typings do not resolve under this tsconfig.
-          (new Application(application as never) as unknown as { validate(): void }).validate();
+          (new Application(application) as unknown as { validate(): void }).validate();
           if (validator) assert.deepEqual(validator.validate(application!), [], path);
         }
       }
@@ -506,7 +544,10 @@ describe("GitHub organization", () => {
           ["team-platform", "team-payments", "team-storefront"],
         );
         for (const namespace of namespaces) {
-          const metadata = namespace["metadata"] as { labels: Record<string, string>; annotations: Record<string, string> };
+          const metadata = namespace["metadata"] as {
+            labels: Record<string, string>;
+            annotations: Record<string, string>;
+          };
           assert.equal(metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
           assert.equal(metadata.annotations["argocd.argoproj.io/sync-options"], "Delete=false");
         }
@@ -518,7 +559,10 @@ describe("GitHub organization", () => {
         for (const file of ["app.yaml", "database.yaml", "tables.yaml"]) {
           const skeleton = tree[`platform/skeleton/${env}/${file}`]!.content;
           const rendered = skeleton.replace(/__APP__/g, "checkout-api").replace(/__TEAM__/g, "payments");
-          assert.equal(rendered, tree[`${managementRepoPaths.app(env, "payments", "checkout-api")}/${file}`]!.content);
+          assert.equal(
+            rendered,
+            tree[`${managementRepoPaths.app(env, "payments", "checkout-api")}/${file}`]!.content,
+          );
         }
       }
     });
@@ -534,7 +578,9 @@ describe("GitHub organization", () => {
 
     it("pin every action to a full commit SHA with its release tag, and start from read-only permissions", () => {
       const workflows = { ...management, ...template };
-      for (const [path, file] of Object.entries(workflows).filter(([p]) => p.startsWith(".github/workflows/"))) {
+      for (const [path, file] of Object.entries(workflows).filter(([p]) =>
+        p.startsWith(".github/workflows/"),
+      )) {
         const uses = [...file.content.matchAll(/uses: (\S+)(.*)$/gm)];
         assert.ok(uses.length > 0, path);
         for (const [, reference, comment] of uses) {
@@ -558,16 +604,25 @@ describe("GitHub organization", () => {
       assert.match(script, /yamllint --strict \./);
       assert.match(script, /go install "github.com\/yannh\/kubeconform\/cmd\/kubeconform@v0\.7\.0"/);
       assert.match(script, /argoproj\/argo-cd\/v3\.4\.4\/manifests\/crds\/application-crd\.yaml/);
-      assert.match(script, /schemahero\/schemahero\/v0\.25\.0\/config\/crds\/v1\/schemas\.schemahero\.io_tables\.yaml/);
+      assert.match(
+        script,
+        /schemahero\/schemahero\/v0\.25\.0\/config\/crds\/v1\/schemas\.schemahero\.io_tables\.yaml/,
+      );
       assert.match(script, /kubeconform -strict -summary/);
       // Without schemas of the platform's kinds from the stack, kubeconform says it skips them.
-      assert.match(script, /-skip platform\.idp\.internal\/v1alpha1\/App,platform\.idp\.internal\/v1alpha1\/SQLDatabase/);
+      assert.match(
+        script,
+        /-skip platform\.idp\.internal\/v1alpha1\/App,platform\.idp\.internal\/v1alpha1\/SQLDatabase/,
+      );
     });
 
     it("create-app takes name, team (the configured teams) and database, and adds the app in every environment", () => {
       const workflow = YAML.parse(management[".github/workflows/create-app.yaml"]!.content) as {
         on: { workflow_dispatch: { inputs: Record<string, { type: string; options?: string[] }> } };
-        jobs: Record<string, { environment: string; env: Record<string, string>; steps: Array<{ run?: string }> }>;
+        jobs: Record<
+          string,
+          { environment: string; env: Record<string, string>; steps: Array<{ run?: string }> }
+        >;
       };
       const inputs = workflow.on.workflow_dispatch.inputs;
       assert.deepEqual(Object.keys(inputs), ["name", "team", "database"]);
@@ -593,11 +648,17 @@ describe("GitHub organization", () => {
       const workflow = YAML.parse(template[".github/workflows/build.yaml"]!.content) as {
         jobs: Record<
           string,
-          { permissions?: Record<string, string>; steps: Array<{ run?: string; with?: Record<string, string> }> }
+          {
+            permissions?: Record<string, string>;
+            steps: Array<{ run?: string; with?: Record<string, string> }>;
+          }
         >;
       };
       assert.deepEqual(workflow.jobs["image"]!.permissions, { contents: "read", packages: "write" });
-      assert.match(workflow.jobs["image"]!.steps.map((s) => s.run ?? "").join("\n"), /docker push "\$image:\$tag"/);
+      assert.match(
+        workflow.jobs["image"]!.steps.map((s) => s.run ?? "").join("\n"),
+        /docker push "\$image:\$tag"/,
+      );
       const token = workflow.jobs["promote"]!.steps.find((s) => s.with?.["client-id"] !== undefined)!;
       assert.deepEqual(token.with, {
         "client-id": `\${{ vars.${AUTOMATION.deliveryClientIdVariable} }}`,

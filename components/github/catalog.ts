@@ -8,7 +8,14 @@
  */
 import { managementRepoPaths } from "../conventions";
 import { databaseConnectionSecret } from "../crossplane/api";
-import { managed, MANAGED_NOTICE, yamlDocuments, type AppSpec, type FileTree, type OrganizationLayout } from "./model";
+import {
+  managed,
+  MANAGED_NOTICE,
+  yamlDocuments,
+  type AppSpec,
+  type FileTree,
+  type OrganizationLayout,
+} from "./model";
 
 export const BACKSTAGE_API_VERSION = "backstage.io/v1alpha1";
 /** The file of the template repository that describes an app's API (OpenAPI). */
@@ -147,7 +154,10 @@ export function portBlueprints(): Array<Record<string, unknown>> {
       identifier: "system",
       title: "System",
       icon: "Team",
-      schema: { properties: { description: text("Description"), githubTeam: text("GitHub team") }, required: [] },
+      schema: {
+        properties: { description: text("Description"), githubTeam: text("GitHub team") },
+        required: [],
+      },
       relations: { domain: relation("Domain", "domain", false, true) },
     },
     {
@@ -155,7 +165,11 @@ export function portBlueprints(): Array<Record<string, unknown>> {
       title: "API",
       icon: "Swagger",
       schema: {
-        properties: { type: text("Type"), definition: text("Definition", "url"), lifecycle: text("Lifecycle") },
+        properties: {
+          type: text("Type"),
+          definition: text("Definition", "url"),
+          lifecycle: text("Lifecycle"),
+        },
         required: [],
       },
       relations: { system: relation("System", "system", false, true) },
@@ -215,7 +229,11 @@ export function portEntities(layout: OrganizationLayout): Array<Record<string, u
       identifier: names.api,
       title: `${app.name} API`,
       blueprint: "api",
-      properties: { type: "openapi", definition: `${source}/blob/main/${OPENAPI_FILE}`, lifecycle: "production" },
+      properties: {
+        type: "openapi",
+        definition: `${source}/blob/main/${OPENAPI_FILE}`,
+        lifecycle: "production",
+      },
       relations: { system: app.team },
     });
     if (app.database) {
@@ -254,7 +272,10 @@ export function catalogTree(layout: OrganizationLayout): FileTree {
         {
           apiVersion: BACKSTAGE_API_VERSION,
           kind: "Location",
-          metadata: { name: `${domainName(layout)}-catalog`, description: "Every entity of the platform's catalog." },
+          metadata: {
+            name: `${domainName(layout)}-catalog`,
+            description: "Every entity of the platform's catalog.",
+          },
           spec: { targets },
         },
       ],

@@ -100,7 +100,12 @@ export function appJwt(appId: number, privateKey: string, nowMilliseconds: numbe
 }
 
 interface Api {
-  call<T>(method: string, path: string, body?: unknown, accept?: readonly number[]): Promise<{ status: number; data: T }>;
+  call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    accept?: readonly number[],
+  ): Promise<{ status: number; data: T }>;
 }
 
 function api(deps: SeedDeps, root: string, authorization: string): Api {
@@ -127,7 +132,7 @@ function api(deps: SeedDeps, root: string, authorization: string): Api {
       if ((response.status < 200 || response.status >= 300) && !accept.includes(response.status)) {
         const message =
           data !== null && typeof data === "object" && "message" in data
-            ? String((data as { message: unknown }).message)
+            ? String(data.message)
             : text.slice(0, 200);
         throw new GitHubApiError(response.status, method, path, message);
       }
@@ -228,7 +233,10 @@ export function planChanges(
 function isRefRace(error: unknown): boolean {
   if (!(error instanceof GitHubApiError)) return false;
   if (error.status === 409) return true;
-  return error.status === 422 && /fast.forward|is at .* but expected|reference cannot be updated/i.test(error.detail);
+  return (
+    error.status === 422 &&
+    /fast.forward|is at .* but expected|reference cannot be updated/i.test(error.detail)
+  );
 }
 
 /**
@@ -346,7 +354,10 @@ export function checkSeed(news: SeedInputs): Array<{ property: string; reason: s
   for (const [path, file] of Object.entries(files)) {
     const segments = path.split("/");
     if (path.startsWith("/") || segments.some((s) => s === "" || s === "." || s === "..")) {
-      failures.push({ property: "files", reason: `${path}: must be a relative path without . or .. segments` });
+      failures.push({
+        property: "files",
+        reason: `${path}: must be a relative path without . or .. segments`,
+      });
     }
     if (file === null || typeof file !== "object" || typeof file.content !== "string") {
       failures.push({ property: "files", reason: `${path}: content must be a string` });

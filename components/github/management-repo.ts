@@ -72,7 +72,9 @@ export function codeowners(layout: OrganizationLayout): string {
   ];
   for (const env of layout.environments) {
     for (const team of layout.teams) {
-      lines.push(`/${managementRepoPaths.teamApps(env.name, team.slug)}/ ${teamHandle(layout.owner, team.slug)}`);
+      lines.push(
+        `/${managementRepoPaths.teamApps(env.name, team.slug)}/ ${teamHandle(layout.owner, team.slug)}`,
+      );
     }
   }
   return lines.join("\n") + "\n";
@@ -155,7 +157,11 @@ function environmentTree(layout: OrganizationLayout, env: EnvironmentSpec, tree:
     }
   }
   // What create-app copies for a new app, rendered by the same builders with placeholders.
-  const skeleton = appFiles(layout.owner, env, { name: APP_PLACEHOLDER, team: TEAM_PLACEHOLDER, database: true });
+  const skeleton = appFiles(layout.owner, env, {
+    name: APP_PLACEHOLDER,
+    team: TEAM_PLACEHOLDER,
+    database: true,
+  });
   for (const [file, content] of Object.entries(skeleton)) {
     tree[`${SKELETON_DIR}/${env.name}/${file}`] = managed(content);
   }
@@ -170,9 +176,8 @@ export function managementRepositoryTree(layout: OrganizationLayout): FileTree {
     ".yamllint.yaml": managed(yamllintConfig()),
   };
   for (const schema of layout.resourceSchemas) {
-    tree[`${RESOURCE_SCHEMA_DIR}/${schema.group}/${schema.kind.toLowerCase()}_${schema.version}.json`] = managed(
-      JSON.stringify(schema.schema, null, 2) + "\n",
-    );
+    tree[`${RESOURCE_SCHEMA_DIR}/${schema.group}/${schema.kind.toLowerCase()}_${schema.version}.json`] =
+      managed(JSON.stringify(schema.schema, null, 2) + "\n");
   }
   for (const env of layout.environments) environmentTree(layout, env, tree);
   Object.assign(tree, catalogTree(layout));

@@ -6,7 +6,14 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { baseImageReference, BASE_IMAGES } from "../versions";
-import { managed, MANAGED_NOTICE, seedOnce, yamlDocuments, type FileTree, type OrganizationLayout } from "./model";
+import {
+  managed,
+  MANAGED_NOTICE,
+  seedOnce,
+  yamlDocuments,
+  type FileTree,
+  type OrganizationLayout,
+} from "./model";
 import { tableObjects } from "./resources";
 import { buildWorkflow } from "./workflows";
 

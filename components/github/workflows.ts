@@ -39,7 +39,9 @@ export function unvalidatedKinds(layout: OrganizationLayout): string[] {
   return Object.values(XR_KINDS)
     .filter(
       (kind) =>
-        !layout.resourceSchemas.some((s) => s.group === XR_GROUP && s.version === XR_VERSION && s.kind === kind),
+        !layout.resourceSchemas.some(
+          (s) => s.group === XR_GROUP && s.version === XR_VERSION && s.kind === kind,
+        ),
     )
     .map((kind) => `${XR_API_VERSION}/${kind}`);
 }
@@ -54,10 +56,7 @@ export function validateWorkflow(layout: OrganizationLayout): string {
     ...schemaHeroCrds.files.map((file) => `fetch_crd schemas.schemahero.io ${crdUrl(schemaHeroCrds, file)}`),
   ];
   const skipped = unvalidatedKinds(layout);
-  const skip =
-    skipped.length === 0
-      ? ""
-      : `            -skip ${skipped.join(",")} \\\n`;
+  const skip = skipped.length === 0 ? "" : `            -skip ${skipped.join(",")} \\\n`;
   const skipNote =
     skipped.length === 0
       ? ""
