@@ -226,7 +226,6 @@ export class GitHubOrganization extends pulumi.ComponentResource {
         name: args.managementRepository,
         description: "GitOps source of truth of the platform: what Argo CD syncs in every environment.",
         visibility: "private",
-        autoInit: true,
         hasIssues: true,
         hasProjects: false,
         hasWiki: false,
@@ -257,7 +256,8 @@ export class GitHubOrganization extends pulumi.ComponentResource {
           { parent: this },
         ),
     );
-    // CODEOWNERS names the teams: seed once they exist and can review.
+    // CODEOWNERS names the teams: seed once they exist and can review. The repository is created empty
+    // (no autoInit): the seed makes its first commit, so no generated README pre-empts the seeded one.
     const managementSeed = new RepositorySeed(
       `${name}-management-seed`,
       {
@@ -270,6 +270,12 @@ export class GitHubOrganization extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: managementAccess },
     );
+    // The seed created the branch Argo CD tracks; make it the default (pull requests target it).
+    new github.BranchDefault(
+      `${name}-management-default-branch`,
+      { repository: management.name, branch: MANAGEMENT_BRANCH },
+      { parent: this, dependsOn: [managementSeed] },
+    );
     // After the seed: from now on only reviewed pull requests (and Pulumi's identity) change main.
     const ruleset = new github.RepositoryRuleset(
       `${name}-management-ruleset`,
@@ -278,7 +284,8 @@ export class GitHubOrganization extends pulumi.ComponentResource {
         repository: management.name,
         target: "branch",
         enforcement: "active",
-        conditions: { refName: { includes: ["~DEFAULT_BRANCH"], excludes: [] } },
+        // The branch Argo CD tracks, by name: protected even before it becomes the default.
+        conditions: { refName: { includes: [`refs/heads/${MANAGEMENT_BRANCH}`], excludes: [] } },
         bypassActors: bypassActors(args.auth),
         rules: defaultBranchRules(),
       },
@@ -352,7 +359,6 @@ export class GitHubOrganization extends pulumi.ComponentResource {
         description: "Template of every application of the platform: service, Dockerfile, pipeline.",
         visibility,
         isTemplate: true,
-        autoInit: true,
         hasIssues: true,
         hasProjects: false,
         hasWiki: false,

@@ -26,6 +26,8 @@ export class FakeGitHub {
   readonly trees = new Map<string, Map<string, string>>();
   readonly blobs = new Map<string, string>();
   heads = new Map<string, string>(); // "owner/repo:branch" → commit sha
+  /** Repositories that exist without any commit (created without autoInit). */
+  readonly emptyRepositories = new Set<string>();
   /** Called before a ref update is answered: lets a test move the branch under the provider. */
   beforeRefUpdate?: (attempt: number) => void;
   /** Answers ref updates with this instead (status, message), while set. */
@@ -133,13 +135,26 @@ export class FakeGitHub {
     const repo = `${decodeURIComponent(m[1]!)}/${decodeURIComponent(m[2]!)}`;
     const rest = m[3]!;
     const knownRepo = [...this.heads.keys()].some((key) => key.startsWith(`${repo}:`));
+    if (this.emptyRepositories.has(repo)) {
+      if ((m = /^contents\/(.+)$/.exec(rest)) && method === "PUT") {
+        const body = request.body as { message: string; content: string; branch: string };
+        const path = m[1]!.split("/").map(decodeURIComponent).join("/");
+        const tree = new Map([[path, this.putBlob(Buffer.from(body.content, "base64").toString("utf8"))]]);
+        this.heads.set(
+          `${repo}:${body.branch}`,
+          this.putCommit({ tree, parents: [], message: body.message }),
+        );
+        this.emptyRepositories.delete(repo);
+        return [201, { content: { path } }];
+      }
+      return [409, { message: "Git Repository is empty." }];
+    }
     if ((m = /^git\/ref\/heads\/(.+)$/.exec(rest)) && method === "GET") {
       const head = this.heads.get(`${repo}:${decodeURIComponent(m[1]!)}`);
-      if (head === undefined) {
-        return knownRepo ? [404, { message: "Not Found" }] : [409, { message: "Git Repository is empty." }];
-      }
+      if (head === undefined) return [404, { message: "Not Found" }];
       return [200, { object: { sha: head, type: "commit" } }];
     }
+    if (!knownRepo) return [404, { message: "Not Found" }];
     if ((m = /^git\/commits\/([0-9a-f]+)$/.exec(rest)) && method === "GET") {
       return [200, { sha: m[1], tree: { sha: this.treeShaOf(m[1]!) } }];
     }

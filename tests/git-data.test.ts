@@ -155,10 +155,30 @@ describe("seeding provider (Git Data API)", () => {
     assert.deepEqual(sleeps, []);
   });
 
-  it("refuses an empty repository: it must be created with an initial commit", async () => {
+  it("initializes an empty repository with its first file, then commits the rest on top", async () => {
+    github.emptyRepositories.add("acme/empty");
+    const outs = await syncRepository(inputs(FILES, { repository: "empty" }), deps(github));
+    assert.deepEqual(
+      github.writes().map((r) => `${r.method} ${r.path}`),
+      [
+        "PUT /repos/acme/empty/contents/.github/CODEOWNERS",
+        "POST /repos/acme/empty/git/trees",
+        "POST /repos/acme/empty/git/commits",
+        "PATCH /repos/acme/empty/git/refs/heads/main",
+      ],
+    );
+    assert.equal((github.writes()[0]!.body as { branch: string }).branch, "main");
+    assert.equal(github.headCommit("acme/empty", "main").parents.length, 1);
+    for (const [path, file] of Object.entries(FILES)) {
+      assert.equal(github.file("acme/empty", "main", path), file.content);
+      assert.equal(outs.blobShas[path], gitBlobSha(file.content));
+    }
+  });
+
+  it("refuses a branch or repository that does not exist", async () => {
     await assert.rejects(
-      syncRepository(inputs(FILES, { repository: "empty" }), deps(github)),
-      /acme\/empty has no branch main: create the repository with an initial commit \(autoInit\)/,
+      syncRepository(inputs(FILES, { branch: "release" }), deps(github)),
+      /acme\/platform-management has no branch release \(or the repository does not exist\)/,
     );
   });
 

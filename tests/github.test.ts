@@ -148,7 +148,8 @@ describe("GitHub organization", () => {
       const inputs = dev.inputs(repo);
       assert.equal(inputs["visibility"], "private");
       assert.equal(inputs["archiveOnDestroy"], true);
-      assert.equal(inputs["autoInit"], true, "the Git Data API needs an initial commit");
+      // Created empty: the seed's first commit carries the seeded README (seed-once), not GitHub's.
+      assert.equal(inputs["autoInit"], undefined);
       assert.equal(inputs["deleteBranchOnMerge"], true);
       assert.equal(inputs["vulnerabilityAlerts"], true);
       // dev's profile protects nothing stateful; the management repository is protected anyway...
@@ -175,7 +176,7 @@ describe("GitHub organization", () => {
       assert.equal(ruleset["repository"], "platform-management");
       assert.equal(ruleset["target"], "branch");
       assert.equal(ruleset["enforcement"], "active");
-      assert.deepEqual(ruleset["conditions"], { refName: { includes: ["~DEFAULT_BRANCH"], excludes: [] } });
+      assert.deepEqual(ruleset["conditions"], { refName: { includes: ["refs/heads/main"], excludes: [] } });
       assert.deepEqual(ruleset["rules"], {
         deletion: true,
         nonFastForward: true,
@@ -226,6 +227,9 @@ describe("GitHub organization", () => {
         assert.ok(dev.dependsOn(seed, access));
       }
       assert.equal(dev.ofType(T.seed).length, 2, "one commit resource per repository");
+      const defaultBranch = dev.one("github:index/branchDefault:BranchDefault");
+      assert.deepEqual(dev.inputs(defaultBranch), { repository: "platform-management", branch: "main" });
+      assert.ok(dev.dependsOn(defaultBranch, seed), "the seed creates the branch");
     });
   });
 
@@ -348,7 +352,7 @@ describe("GitHub organization", () => {
       const template = dev.inputs(dev.one(T.repo, "idp-github-template"));
       assert.equal(template["isTemplate"], true);
       assert.equal(template["visibility"], "private");
-      assert.equal(template["autoInit"], true);
+      assert.equal(template["autoInit"], undefined);
       assert.equal(template["archiveOnDestroy"], true);
     });
 

@@ -4,7 +4,8 @@
  * one Contents API write per file. One write per repository cannot race with itself, so the 409 "is at X
  * but expected Y" conflicts of per-file writes (integrations/terraform-provider-github#2909) cannot
  * happen; when someone else moves the branch between our read and our ref update, GitHub refuses the
- * fast-forward and the sync starts again from the new head.
+ * fast-forward and the sync starts again from the new head. An empty repository (the Git Data API
+ * refuses those) first gets its first file through the Contents API.
  *
  * Rules per file:
  * - `managed`: the platform owns it; written whenever the repository's content differs.
@@ -169,17 +170,23 @@ interface RepositoryState {
   readonly entries: ReadonlyMap<string, { readonly sha: string; readonly type: string }>;
 }
 
-/** The branch head and its full tree, or undefined when the repository or branch does not exist. */
-async function readRepository(client: Api, inputs: SeedInputs): Promise<RepositoryState | undefined> {
+/**
+ * The branch head and its full tree; "empty" for a repository without any commit (GitHub answers 409),
+ * "missing" when the repository or the branch does not exist (404).
+ */
+async function readRepository(
+  client: Api,
+  inputs: SeedInputs,
+): Promise<RepositoryState | "empty" | "missing"> {
   const repo = repoPath(inputs);
-  // 409: the repository is empty (no commit yet); 404: no such repository or branch.
   const ref = await client.call<{ object: { sha: string } }>(
     "GET",
     `${repo}/git/ref/heads/${refPath(inputs.branch)}`,
     undefined,
     [404, 409],
   );
-  if (ref.status !== 200) return undefined;
+  if (ref.status === 409) return "empty";
+  if (ref.status === 404) return "missing";
   const head = ref.data.object.sha;
   const commit = await client.call<{ tree: { sha: string } }>("GET", `${repo}/git/commits/${head}`);
   const tree = await client.call<{
@@ -240,18 +247,29 @@ function isRefRace(error: unknown): boolean {
 }
 
 /**
- * Brings the branch to the desired files in at most one new commit. Idempotent: when nothing differs it
- * writes nothing and returns the current head.
+ * Brings the branch to the desired files in one new commit (two for an empty repository). Idempotent:
+ * when nothing differs it writes nothing and returns the current head.
  */
 export async function syncRepository(inputs: SeedInputs, deps: SeedDeps): Promise<SeedOutputs> {
   const client = await connect(inputs, deps);
   const repo = repoPath(inputs);
+  let initialized = false;
   for (let attempt = 1; ; attempt++) {
     const state = await readRepository(client, inputs);
-    if (state === undefined) {
+    if (state === "missing") {
       throw new Error(
-        `${inputs.owner}/${inputs.repository} has no branch ${inputs.branch}: create the repository with an initial commit (autoInit) before seeding it`,
+        `${inputs.owner}/${inputs.repository} has no branch ${inputs.branch} (or the repository does not exist): seeding never creates branches other than the first`,
       );
+    }
+    if (state === "empty" && initialized) {
+      throw new Error(`${inputs.owner}/${inputs.repository} is still empty after its first commit`);
+    }
+    if (state === "empty") {
+      // The Git Data API refuses empty repositories: the Contents API writes the first file (and so the
+      // branch); the other files follow as one commit on top of it.
+      await initializeRepository(client, inputs);
+      initialized = true;
+      continue;
     }
     const plan = planChanges(inputs.files, state.entries);
     if (plan.writes.length === 0) return { ...inputs, commitSha: state.head, blobShas: plan.blobShas };
@@ -296,6 +314,24 @@ export async function syncRepository(inputs: SeedInputs, deps: SeedDeps): Promis
   }
 }
 
+/** The first commit of an empty repository: its first desired file, on the branch, via the Contents API. */
+async function initializeRepository(client: Api, inputs: SeedInputs): Promise<void> {
+  const [path] = Object.keys(inputs.files).sort();
+  if (path === undefined) throw new Error("no files to seed");
+  const encodedPath = path.split("/").map(encodeURIComponent).join("/");
+  // 422/409: someone else initialized it meanwhile; the sync continues on top of their commit.
+  await client.call(
+    "PUT",
+    `${repoPath(inputs)}/contents/${encodedPath}`,
+    {
+      message: inputs.message,
+      content: Buffer.from(inputs.files[path]!.content, "utf8").toString("base64"),
+      branch: inputs.branch,
+    },
+    [409, 422],
+  );
+}
+
 /** What the repository holds now for the desired paths: for `pulumi refresh`. */
 export async function readSeed(
   id: string,
@@ -304,7 +340,8 @@ export async function readSeed(
 ): Promise<{ id: string; props: SeedOutputs }> {
   const client = await connect(props, deps);
   const state = await readRepository(client, props);
-  if (state === undefined) return { id: "", props }; // gone: the next `pulumi up` seeds it again
+  if (state === "missing") return { id: "", props }; // gone: the next `pulumi up` seeds it again
+  if (state === "empty") return { id, props: { ...props, commitSha: "", blobShas: {} } };
   const blobShas: Record<string, string> = {};
   for (const path of Object.keys(props.files)) {
     const entry = state.entries.get(path);
