@@ -4,12 +4,16 @@
  * and every seeded file with its rule and content checks.
  */
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import YAML from "yaml";
 import { managementRepoPaths, teamNamespace, teamProject } from "../components/conventions";
 import { appResource, sqlDatabaseResource } from "../components/crossplane/api";
 import { AUTOMATION, GITHUB_ACTIONS_APP_ID, VALIDATE_CHECK } from "../components/github/model";
 import { PROFILES } from "../stacks/profiles";
 import type { ResourceRecord } from "../synth/records";
+import { summarize, writeSynth } from "../synth/render";
 import { crdValidator } from "./crd-schema";
 import { editedConfig, setSecret, synthStack, type Synth } from "./harness";
 
@@ -230,6 +234,47 @@ describe("GitHub organization", () => {
       const defaultBranch = dev.one("github:index/branchDefault:BranchDefault");
       assert.deepEqual(dev.inputs(defaultBranch), { repository: "platform-management", branch: "main" });
       assert.ok(dev.dependsOn(defaultBranch, seed), "the seed creates the branch");
+    });
+  });
+
+  describe("synth output", () => {
+    it("reports the GitHub writes on the critical path and records each seeded file's rule", () => {
+      const summary = summarize(dev.result);
+      assert.match(
+        summary,
+        /GitHub writes on the critical path: \d+; longest chain of dependent GitHub writes: 4\./,
+      );
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), "idp-github-test-"));
+      try {
+        writeSynth(dev.result, out);
+        const rules = JSON.parse(
+          fs.readFileSync(path.join(out, "dev", "seeded-files.json"), "utf8"),
+        ) as Array<{
+          repository: string;
+          path: string;
+          mode: string;
+        }>;
+        const rule = (repository: string, file: string) =>
+          rules.find((r) => r.repository === repository && r.path === file)?.mode;
+        assert.equal(rule("platform-management", "README.md"), "seed-once");
+        assert.equal(rule("platform-management", ".github/CODEOWNERS"), "managed");
+        assert.equal(rule("app-template", "Dockerfile"), "managed");
+        assert.equal(rule("app-template", "src/server.js"), "seed-once");
+        assert.equal(
+          rules.length,
+          Object.keys(files(dev, "idp-github-management-seed")).length +
+            Object.keys(files(dev, "idp-github-template-seed")).length,
+        );
+        assert.equal(
+          fs.readFileSync(
+            path.join(out, "dev", "repos", "platform-management", ".github", "CODEOWNERS"),
+            "utf8",
+          ),
+          files(dev, "idp-github-management-seed")[".github/CODEOWNERS"]!.content,
+        );
+      } finally {
+        fs.rmSync(out, { recursive: true, force: true });
+      }
     });
   });
 
@@ -553,7 +598,7 @@ describe("GitHub organization", () => {
             annotations: Record<string, string>;
           };
           assert.equal(metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
-          assert.equal(metadata.annotations["argocd.argoproj.io/sync-options"], "Delete=false");
+          assert.equal(metadata.annotations["argocd.argoproj.io/sync-options"], "Prune=false,Delete=false");
         }
       }
     });

@@ -140,7 +140,7 @@ export function infrastructureApplication(
 }
 
 /**
- * A team's namespace: restricted Pod Security, labelled with the team. Argo CD never deletes it (a
+ * A team's namespace: restricted Pod Security, labelled with the team. Argo CD never prunes or deletes it (a
  * namespace holds the team's databases), even when the team leaves the config.
  */
 export function teamNamespaceObject(team: string): Record<string, unknown> {
@@ -150,7 +150,7 @@ export function teamNamespaceObject(team: string): Record<string, unknown> {
     metadata: {
       name: teamNamespace(team),
       labels: { ...podSecurityLabels("restricted"), "idp.platform/team": team },
-      annotations: { "argocd.argoproj.io/sync-options": "Delete=false" },
+      annotations: { "argocd.argoproj.io/sync-options": "Prune=false,Delete=false" },
     },
   };
 }
