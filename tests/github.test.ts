@@ -603,6 +603,85 @@ describe("GitHub organization", () => {
       }
     });
 
+    it("has a Backstage catalog whose every reference resolves, listed by its Location", () => {
+      const dir = "catalog/backstage";
+      const entities = Object.entries(tree)
+        .filter(([p]) => p.startsWith(`${dir}/`))
+        .flatMap(([, file]) => parseAll(file.content));
+      const refs = new Set(
+        entities.map((e) => `${String(e["kind"]).toLowerCase()}:${(e["metadata"] as { name: string }).name}`),
+      );
+      const resolve = (ref: string, kind: string) => (ref.includes(":") ? ref : `${kind}:${ref}`);
+      const location = entities.find((e) => e["kind"] === "Location")!;
+      for (const target of (location["spec"] as { targets: string[] }).targets) {
+        assert.ok(tree[`${dir}/${target.replace(/^\.\//, "")}`], `Location target ${target} is seeded`);
+      }
+      const kinds = new Map<string, number>();
+      for (const entity of entities) {
+        kinds.set(String(entity["kind"]), (kinds.get(String(entity["kind"])) ?? 0) + 1);
+        const spec = (entity["spec"] ?? {}) as Record<string, unknown>;
+        const checks: Array<[unknown, string]> = [
+          [spec["owner"], "group"],
+          [spec["system"], "system"],
+          [spec["domain"], "domain"],
+          ...((spec["providesApis"] as string[] | undefined) ?? []).map((r): [string, string] => [r, "api"]),
+          ...((spec["dependsOn"] as string[] | undefined) ?? []).map((r): [string, string] => [
+            r,
+            "component",
+          ]),
+        ];
+        for (const [ref, kind] of checks) {
+          if (typeof ref === "string") assert.ok(refs.has(resolve(ref, kind)), `${ref} resolves`);
+        }
+      }
+      assert.deepEqual(Object.fromEntries(kinds), {
+        Location: 1,
+        Domain: 1,
+        Group: 3,
+        System: 3,
+        Component: 2,
+        API: 2,
+        Resource: 1,
+      });
+    });
+
+    it("has Port blueprints of the same model and entities whose relations point at existing entities", () => {
+      const blueprints = JSON.parse(tree["catalog/port/blueprints.json"]!.content) as Array<{
+        identifier: string;
+        relations: Record<string, { target: string; many: boolean }>;
+      }>;
+      assert.deepEqual(
+        blueprints.map((b) => b.identifier),
+        ["domain", "system", "api", "resource", "component"],
+      );
+      const byId = new Map(blueprints.map((b) => [b.identifier, b]));
+      const entities = JSON.parse(tree["catalog/port/entities.json"]!.content) as Array<{
+        identifier: string;
+        blueprint: string;
+        relations: Record<string, string | string[]>;
+      }>;
+      const seen = new Map<string, string>();
+      for (const entity of entities) {
+        const blueprint = byId.get(entity.blueprint);
+        assert.ok(blueprint, `blueprint ${entity.blueprint}`);
+        for (const [name, value] of Object.entries(entity.relations)) {
+          const relation: { target: string; many: boolean } | undefined = blueprint.relations[name];
+          assert.ok(relation, `${entity.blueprint}.${name} is a relation`);
+          assert.equal(Array.isArray(value), relation.many, `${entity.identifier}.${name} cardinality`);
+          for (const target of [value].flat()) {
+            assert.equal(
+              seen.get(target),
+              relation.target,
+              `${entity.identifier}.${name} → ${target} exists before it`,
+            );
+          }
+        }
+        seen.set(entity.identifier, entity.blueprint);
+      }
+      assert.equal(seen.get("checkout-api"), "component");
+      assert.equal(seen.get("checkout-api-database"), "resource");
+    });
+
     it("gives create-app a skeleton per environment that renders exactly like a configured app", () => {
       for (const env of ["dev", "staging", "prod"]) {
         for (const file of ["app.yaml", "database.yaml", "tables.yaml"]) {
