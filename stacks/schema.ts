@@ -157,7 +157,7 @@ const githubSeedingShape = {
   }),
   environmentSettings: z.record(dnsLabel, environmentSettingsSchema).default({}).meta({
     description:
-      "Domain and profile of every environment in environments other than this stack's own, keyed by environment: the seeding stack (manageOrganization) renders their folders of the management repository with them.",
+      "Domain and profile of every environment in environments other than this stack's own, keyed by environment: the seeding stack (manageOrganization) renders their folders of the management repository with them. Each entry: domain (that stack's idp:domain) and optional profile (its idp:profile; default the profile named like the environment).",
   }),
 } as const;
 
@@ -239,7 +239,11 @@ const teamSchema = z
       .string()
       .min(1)
       .optional()
-      .meta({ description: "Display name of the GitHub team. Default: the slug.", examples: ["Payments"] }),
+      .meta({
+        description:
+          "Display name of the GitHub team. Default: the slug. GitHub derives the slug from the name, so the name must reduce to the slug (Payments for payments).",
+        examples: ["Payments"],
+      }),
     description: z.string().optional().meta({ description: "Team description on GitHub." }),
     platformAdmin: z.boolean().default(false).meta({
       description:

@@ -4,7 +4,7 @@
  */
 import YAML from "yaml";
 import type { EnvironmentProfile } from "../../stacks/profiles";
-import type { SeedFileSpec, SeedMode } from "./git-data";
+import type { SeedFileSpec } from "./git-data";
 
 export type { SeedMode } from "./git-data";
 
@@ -114,8 +114,4 @@ export function managed(content: string): SeedFileSpec {
 
 export function seedOnce(content: string): SeedFileSpec {
   return { content, mode: "seed-once" };
-}
-
-export function modeOf(tree: FileTree, path: string): SeedMode | undefined {
-  return tree[path]?.mode;
 }

@@ -383,8 +383,3 @@ jobs:
           fi
 `;
 }
-
-/** Paths the workflows read from the management repository, for tests that check they are seeded. */
-export function skeletonPath(environment: string, file: string): string {
-  return `${SKELETON_DIR}/${environment}/${file}`;
-}
