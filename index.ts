@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as github from "@pulumi/github";
 import * as kubernetes from "@pulumi/kubernetes";
+import { NodejsDynamicProvider } from "./components/github/repository-seed";
 import { Platform } from "./components/platform";
 import { toPlatformArgs } from "./stacks/args";
 import { ConfigError, parseConfig, type PlatformConfig, type RawStackConfig } from "./stacks/config";
@@ -67,7 +68,14 @@ function createProviders(config: PlatformConfig, stack: string) {
             tags: { "idp:stack": stack, "idp:cluster": settings.cluster.name, "managed-by": "pulumi" },
           },
         });
-  return { kubernetes: cluster, github: githubProvider, ...(awsProvider ? { aws: awsProvider } : {}) };
+  // Dynamic resources (the GitHub seeding commits) run in the Node.js dynamic-provider host.
+  const dynamic = new NodejsDynamicProvider("idp-dynamic");
+  return {
+    kubernetes: cluster,
+    github: githubProvider,
+    dynamic,
+    ...(awsProvider ? { aws: awsProvider } : {}),
+  };
 }
 
 function main() {
@@ -85,6 +93,9 @@ function main() {
     clusterIssuer: platform.clusterIssuer,
     ingress: platform.ingress.kind,
     secretStore: platform.secrets.store.name,
+    managementRepository: platform.managementRepositoryUrl,
+    templateRepository: platform.templateRepositoryUrl,
+    requestAnApp: platform.createAppUrl,
     nextSteps: platform.nextSteps,
   };
 }

@@ -23,6 +23,7 @@ export function serviceHost(service: string, domain: string): string {
  *
  *   environments/<env>/argocd/            Argo CD Applications: one per team (the root app syncs this folder)
  *   environments/<env>/apps/<team>/<app>/ an app's App, SQLDatabase and SchemaHero Tables
+ *   environments/<env>/infrastructure/    shared resources of the environment (the teams' namespaces)
  *   catalog/                              software catalog (Backstage descriptors, Port blueprints)
  */
 export const managementRepoPaths = {
@@ -32,8 +33,18 @@ export const managementRepoPaths = {
   /** Folder a team's Application syncs, recursively. */
   teamApps: (env: string, team: string) => `environments/${env}/apps/${team}`,
   app: (env: string, team: string, app: string) => `environments/${env}/apps/${team}/${app}`,
+  /** Folder of the environment's shared resources, synced by the platform's infrastructure Application. */
+  infrastructure: (env: string) => `environments/${env}/infrastructure`,
   catalog: () => "catalog",
 } as const;
+
+/**
+ * Clone URL of the management repository. One repository serves every environment: stacks that do not
+ * own it (idp:github.manageOrganization false) refer to it by owner and name.
+ */
+export function managementRepoUrl(owner: string, repository: string): string {
+  return `https://github.com/${owner}/${repository}.git`;
+}
 
 /** Branch Argo CD tracks and the ruleset protects. */
 export const MANAGEMENT_BRANCH = "main";

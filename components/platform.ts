@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentProfile } from "../stacks/profiles";
 import { CertManager, type TlsIssuer } from "./cert-manager";
 import type { AwsContext, IngressLayerRef, Readiness, SecretsBackend } from "./contracts";
-import { PLATFORM_SECRET_STORE, serviceHost } from "./conventions";
+import { managementRepoUrl, PLATFORM_SECRET_STORE, serviceHost } from "./conventions";
 import {
   EXTERNAL_SECRETS_DEFAULTS,
   ExternalSecrets,
@@ -24,6 +24,7 @@ import {
 import { Runners, type RunnersSettings } from "./runners";
 import { Crossplane } from "./crossplane";
 import type { CrossplaneSettings } from "../stacks/args";
+import { GitHubOrganization, type GitHubOrganizationArgs } from "./github";
 
 export interface PlatformArgs {
   /** Stack name; used only in tags and descriptions, never to branch behaviour (that is the profile's job). */
@@ -60,6 +61,15 @@ export interface PlatformArgs {
   // --- Runners (issue 7) ---
   /** Self-hosted CI runners (ARC); absent when the stack has no idp:runners. */
   readonly runners?: RunnersSettings;
+
+  // --- GitHub (issue 6) ---
+  /** The management and template repositories; and the org-wide objects, when this stack owns them. */
+  readonly github: {
+    readonly managementRepository: string;
+    readonly templateRepository: string;
+    /** Set only on the stack with idp:github.manageOrganization: it creates the organization's objects. */
+    readonly organization?: GitHubOrganizationArgs;
+  };
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -73,6 +83,15 @@ export class Platform extends pulumi.ComponentResource {
   public readonly clusterIssuer: string;
   /** The developer API (XRDs and Compositions): what GitOps must wait for before syncing claims. */
   public readonly crossplaneApi: Readiness;
+
+  /** Clone URL of the management repository, the GitOps source of every environment. */
+  public readonly managementRepositoryUrl: pulumi.Output<string>;
+  /** Web address of the application template repository. */
+  public readonly templateRepositoryUrl: pulumi.Output<string>;
+  /** Where an app is requested: the management repository's create-app workflow. */
+  public readonly createAppUrl: pulumi.Output<string>;
+  /** The organization's GitHub objects, on the stack that owns them. */
+  public readonly githubOrganization?: GitHubOrganization;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("idp:platform:Platform", name, {}, opts);
@@ -148,17 +167,45 @@ export class Platform extends pulumi.ComponentResource {
     this.clusterIssuer = certManager.clusterIssuer;
     const foundationSteps = foundationNextSteps(args, certManager, ingressLayer);
 
-    this.nextSteps = pulumi.output([
-      `Platform for ${args.clusterName} (${args.profile.name} profile) at *.${args.domain}, driven by https://github.com/${args.githubOwner}.`,
-      ...foundationSteps,
-      ...(runners !== undefined
+    // --- GitHub organization (components/github.ts) ---------------------------------------------
+    const gh = args.github;
+    const organization =
+      gh.organization === undefined
+        ? undefined
+        : new GitHubOrganization(`${name}-github`, gh.organization, { parent: this });
+    const web = `https://github.com/${args.githubOwner}`;
+    this.githubOrganization = organization;
+    this.managementRepositoryUrl =
+      organization?.managementRepositoryUrl ??
+      pulumi.output(managementRepoUrl(args.githubOwner, gh.managementRepository));
+    this.templateRepositoryUrl =
+      organization?.templateRepositoryHtmlUrl ?? pulumi.output(`${web}/${gh.templateRepository}`);
+    this.createAppUrl =
+      organization?.createAppUrl ??
+      pulumi.output(`${web}/${gh.managementRepository}/actions/workflows/create-app.yaml`);
+
+    const runnerSteps =
+      runners !== undefined
         ? [
             `Runners: scale sets ${runners.scaleSetNames.join(", ")} register with https://github.com/${args.githubOwner}; use them with runs-on: <scale set name>.`,
           ]
-        : []),
-    ]);
+        : [];
+    this.nextSteps = pulumi
+      .all([this.createAppUrl, this.managementRepositoryUrl])
+      .apply(([createApp, management]) => [
+        `Platform for ${args.clusterName} (${args.profile.name} profile) at *.${args.domain}, driven by https://github.com/${args.githubOwner}.`,
+        ...foundationSteps,
+        `GitOps source: ${management} (environments/${args.stack}/).`,
+        `Request an app: run ${createApp} with inputs name, team and database (portals call the same workflow_dispatch).`,
+        ...runnerSteps,
+      ]);
 
-    this.registerOutputs({ nextSteps: this.nextSteps });
+    this.registerOutputs({
+      nextSteps: this.nextSteps,
+      managementRepositoryUrl: this.managementRepositoryUrl,
+      templateRepositoryUrl: this.templateRepositoryUrl,
+      createAppUrl: this.createAppUrl,
+    });
   }
 }
 

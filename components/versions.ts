@@ -219,3 +219,111 @@ export const CROSSPLANE_PACKAGES = {
     upstream: "https://github.com/crossplane-contrib/function-cel-filter/releases",
   },
 } as const satisfies Record<string, CrossplanePackagePin>;
+
+// --- GitHub organization seeding (components/github.ts) -------------------------------------------
+// Pins of what the seeded workflows and the application template use. Changing one rewrites the
+// managed files that name it at the next `pulumi up` (app repositories keep what their template had).
+
+/** A GitHub Action pinned to the full commit SHA of a release tag: tags can move, SHAs cannot. */
+export interface ActionPin {
+  /** owner/repository of the action. */
+  readonly action: string;
+  /** The release tag the SHA belongs to (written as a comment next to the SHA). */
+  readonly ref: string;
+  /** Full commit SHA of that tag. */
+  readonly sha: string;
+  readonly upstream: string;
+}
+
+/** `uses:` value of a pinned action; the caller writes `# <ref>` after it. */
+export function actionReference(pin: ActionPin): string {
+  return `${pin.action}@${pin.sha}`;
+}
+
+export const ACTIONS = {
+  // renovate: datasource=github-tags depName=actions/checkout
+  checkout: {
+    action: "actions/checkout",
+    ref: "v7.0.1",
+    sha: "3d3c42e5aac5ba805825da76410c181273ba90b1",
+    upstream: "https://github.com/actions/checkout/releases",
+  },
+  // renovate: datasource=github-tags depName=actions/create-github-app-token
+  createGitHubAppToken: {
+    action: "actions/create-github-app-token",
+    ref: "v3.1.1",
+    sha: "1b10c78c7865c340bc4f6099eb2f838309f1e8c3",
+    upstream: "https://github.com/actions/create-github-app-token/releases",
+  },
+  // renovate: datasource=github-tags depName=actions/setup-node
+  setupNode: {
+    action: "actions/setup-node",
+    ref: "v7.0.0",
+    sha: "820762786026740c76f36085b0efc47a31fe5020",
+    upstream: "https://github.com/actions/setup-node/releases",
+  },
+} as const satisfies Record<string, ActionPin>;
+
+/** A tool a seeded workflow installs, or an upstream release whose CRDs it validates against. */
+export interface ToolPin {
+  readonly version: string;
+  readonly upstream: string;
+  /** Go module path, for tools installed with `go install <module>/cmd/<tool>@<version>`. */
+  readonly module?: string;
+  /** GitHub repository and files (at the version's tag) of CRDs to validate against. */
+  readonly repository?: string;
+  readonly files?: readonly string[];
+}
+
+export const TOOLS = {
+  // Installed with `go install`, so the Go checksum database verifies the module.
+  // renovate: datasource=go depName=github.com/yannh/kubeconform
+  kubeconform: {
+    module: "github.com/yannh/kubeconform",
+    version: "v0.7.0",
+    upstream: "https://github.com/yannh/kubeconform/releases",
+  },
+  // renovate: datasource=pypi depName=yamllint
+  yamllint: {
+    version: "1.38.0",
+    upstream: "https://github.com/adrienverge/yamllint/releases",
+  },
+  // The Argo CD release of CHARTS.argoCd (chart 10.1.1 = Argo CD v3.4.4): its Application CRD.
+  // renovate: datasource=github-releases depName=argoproj/argo-cd
+  argoCdCrds: {
+    repository: "argoproj/argo-cd",
+    version: "v3.4.4",
+    files: ["manifests/crds/application-crd.yaml"],
+    upstream: "https://github.com/argoproj/argo-cd/releases",
+  },
+  // renovate: datasource=github-releases depName=schemahero/schemahero
+  schemaHeroCrds: {
+    repository: "schemahero/schemahero",
+    version: "v0.25.0",
+    files: ["config/crds/v1/schemas.schemahero.io_tables.yaml"],
+    upstream: "https://github.com/schemahero/schemahero/releases",
+  },
+} as const satisfies Record<string, ToolPin>;
+
+/** A base image pinned to an exact version, with the image variant (`<version>-<variant>` is the tag). */
+export interface BaseImagePin {
+  readonly image: string;
+  readonly version: string;
+  readonly variant: string;
+  readonly upstream: string;
+}
+
+export function baseImageReference(pin: BaseImagePin): string {
+  return `${pin.image}:${pin.version}-${pin.variant}`;
+}
+
+export const BASE_IMAGES = {
+  // Node.js 24 LTS on the newest Alpine; the application template's runtime and CI.
+  // renovate: datasource=docker depName=docker.io/library/node
+  node: {
+    image: "docker.io/library/node",
+    version: "24.19.0",
+    variant: "alpine",
+    upstream: "https://github.com/nodejs/docker-node",
+  },
+} as const satisfies Record<string, BaseImagePin>;

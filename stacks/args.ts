@@ -5,10 +5,12 @@
 import type { AwsContext } from "../components/contracts";
 import type { CrossplaneArgs, DatabaseSettings } from "../components/crossplane";
 import type { ExternalSecretsBackendArgs } from "../components/external-secrets";
+import type { GitHubAuth, GitHubOrganizationArgs } from "../components/github";
 import type { PlatformArgs } from "../components/platform";
 import type { RunnersSettings } from "../components/runners";
 import type { PlatformConfig } from "./config";
 import { databaseMode } from "./schema";
+import { profileFor, type ProfileName } from "./profiles";
 
 export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformArgs {
   const { settings, profile } = config;
@@ -36,6 +38,8 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
     crossplane: crossplaneSettingsFrom(config),
     // --- Runners (issue 7) ---
     ...(settings.runners !== undefined ? { runners: runnersSettingsFrom(config)! } : {}),
+    // --- GitHub organization (issue 6) ---
+    github: githubArgsFrom(config, stack),
   };
 }
 
@@ -146,4 +150,54 @@ export function crossplaneSettingsFrom(config: PlatformConfig): CrossplaneSettin
     databases: resolved,
     ...(aws !== undefined ? { aws } : {}),
   };
+}
+
+// --- GitHub organization (components/github.ts) ---------------------------------------------------
+
+/** The repositories every stack refers to, and the organization objects only the seeding stack owns. */
+export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformArgs["github"] {
+  const { settings, profile, secrets } = config;
+  const gh = settings.github;
+  const repositories = {
+    managementRepository: gh.managementRepository,
+    templateRepository: gh.templateRepository,
+  };
+  if (!gh.manageOrganization) return repositories;
+  const auth: GitHubAuth =
+    gh.auth === "app"
+      ? {
+          kind: "app",
+          appId: gh.appId!,
+          installationId: gh.installationId!,
+          privateKey: secrets.githubAppPrivateKey!,
+        }
+      : { kind: "token", token: secrets.githubToken! };
+  const organization: GitHubOrganizationArgs = {
+    owner: gh.owner,
+    stack,
+    auth,
+    ...repositories,
+    repositoryVisibility: gh.repositoryVisibility,
+    teams: settings.teams.map((team) => ({
+      slug: team.slug,
+      name: team.name ?? team.slug,
+      ...(team.description !== undefined ? { description: team.description } : {}),
+      platformAdmin: team.platformAdmin,
+      maintainers: team.maintainers,
+      members: team.members,
+    })),
+    apps: settings.apps.map((app) => ({ name: app.name, team: app.team, database: app.database })),
+    // Validation guarantees a domain (and a profile) for every environment but this stack's own.
+    environments: gh.environments.map((env) => {
+      if (env === stack) return { name: env, domain: settings.domain, profile };
+      const other = gh.environmentSettings[env]!;
+      return { name: env, domain: other.domain, profile: profileFor(other.profile ?? (env as ProfileName)) };
+    }),
+    selfServiceApp: {
+      clientId: gh.selfServiceAppClientId!,
+      privateKey: secrets.githubSelfServiceAppPrivateKey!,
+    },
+    deliveryApp: { clientId: gh.deliveryAppClientId!, privateKey: secrets.githubDeliveryAppPrivateKey! },
+  };
+  return { ...repositories, organization };
 }

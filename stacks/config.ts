@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { profileFor, type EnvironmentProfile } from "./profiles";
+import { PROFILE_NAMES, profileFor, type EnvironmentProfile } from "./profiles";
 import {
   PROJECT,
   requiredSecrets,
@@ -107,6 +107,7 @@ export function parseConfig(raw: RawStackConfig): PlatformConfig {
         `Invalid config ${PROJECT}:github.environments: does not list this stack's environment "${raw.stack}" (${environments.join(", ")}). Fix: pulumi config set --path '${PROJECT}:github.environments[${environments.length}]' ${raw.stack}`,
       );
     }
+    problems.push(...environmentSettingsProblems(parsed.data, raw.stack));
     for (const { key, because } of requiredSecrets(parsed.data)) {
       if (
         secretValues[key] === undefined &&
@@ -126,6 +127,41 @@ export function parseConfig(raw: RawStackConfig): PlatformConfig {
     secrets[key] = pulumi.secret(value);
   }
   return { settings: parsed.data, profile: profileFor(parsed.data.profile), secrets };
+}
+
+/**
+ * The seeding stack renders the management repository folder of every environment, so it needs each
+ * other environment's domain and profile (idp:github.environmentSettings). Stack-aware, hence here.
+ */
+function environmentSettingsProblems(settings: Settings, stack: string): string[] {
+  const { environments, environmentSettings, manageOrganization } = settings.github;
+  const key = (...path: string[]) => `${PROJECT}:github.environmentSettings.${path.join(".")}`;
+  const isProfile = (env: string) => (PROFILE_NAMES as readonly string[]).includes(env);
+  const profileLine = (env: string) =>
+    `Invalid config ${key(env, "profile")}: is required because "${env}" is not a profile name (${PROFILE_NAMES.join(", ")}). Fix: pulumi config set --path '${key(env, "profile")}' staging`;
+  const lines: string[] = [];
+  for (const [env, entry] of Object.entries(environmentSettings)) {
+    if (!environments.includes(env)) {
+      lines.push(
+        `Invalid config ${key(env)}: names an environment that is not in ${PROJECT}:github.environments (${environments.join(", ")}). Fix: pulumi config rm --path '${key(env)}'`,
+      );
+    } else if (env === stack) {
+      lines.push(
+        `Invalid config ${key(env)}: describes this stack's own environment, which ${PROJECT}:domain and ${PROJECT}:profile already describe. Fix: pulumi config rm --path '${key(env)}'`,
+      );
+    } else if (entry.profile === undefined && !isProfile(env)) {
+      lines.push(profileLine(env));
+    }
+  }
+  if (!manageOrganization) return lines;
+  for (const env of environments) {
+    if (env === stack || environmentSettings[env] !== undefined) continue;
+    lines.push(
+      `Invalid config ${key(env, "domain")}: is required because this stack seeds every environment's folder of the management repository (${PROJECT}:github.manageOrganization is true). Fix: pulumi config set --path '${key(env, "domain")}' ${env}.idp.example.com`,
+    );
+    if (!isProfile(env)) lines.push(profileLine(env));
+  }
+  return lines;
 }
 
 function splitKey(fullKey: string): [string, string] {

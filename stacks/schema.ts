@@ -37,6 +37,14 @@ export const githubLogin = z
     "must be a GitHub login: letters, digits and single hyphens, at most 39 characters",
   );
 
+/** Client ID of a GitHub App (its settings page, "About"), e.g. `Iv1.` plus 16 hex digits or `Iv23` plus 16 characters. */
+export const githubAppClientId = z
+  .string()
+  .regex(
+    /^Iv[A-Za-z0-9.]{10,40}$/,
+    "must be a GitHub App client ID, which starts with Iv, such as Iv23liABCDEFGH123456 (the App's settings page, About)",
+  );
+
 export const awsAccountId = z
   .string()
   .regex(/^\d{12}$/, 'must be a 12-digit AWS account id, quoted in YAML ("123456789012")');
@@ -112,6 +120,47 @@ const awsSchema = z
     description: "AWS account and identity wiring. Omit for stacks that need no AWS (the local dev profile).",
   });
 
+// --- GitHub organization seeding (components/github.ts) -------------------------------------
+
+/** How the seeding stack renders another environment's folder of the management repository. */
+const environmentSettingsSchema = z
+  .strictObject({
+    domain: dnsName.meta({
+      description: "Base DNS domain of that environment (its idp:domain): app hosts are <app>.<domain>.",
+      examples: ["staging.idp.example.com"],
+    }),
+    profile: z
+      .enum(PROFILE_NAMES)
+      .optional()
+      .meta({
+        description:
+          "Profile of that environment (its idp:profile): Argo CD sync policy of its folder. Default: the profile named like the environment.",
+        examples: ["staging"],
+      }),
+  })
+  .meta({ description: "One environment of the management repository, as its own stack configures it." });
+
+const githubSeedingShape = {
+  selfServiceAppClientId: githubAppClientId.optional().meta({
+    description:
+      "Client ID of the self-service GitHub App: the create-app workflow uses it to create repositories from the template, grant teams access and open pull requests. Required when manageOrganization is true; its key is the secret idp:githubSelfServiceAppPrivateKey.",
+    examples: ["Iv23liSELFSERVICE001"],
+  }),
+  deliveryAppClientId: githubAppClientId.optional().meta({
+    description:
+      "Client ID of the delivery GitHub App: app pipelines use it to open image-bump pull requests on the management repository (install it on that repository only, with contents and pull requests write). Required when manageOrganization is true; its key is the secret idp:githubDeliveryAppPrivateKey.",
+    examples: ["Iv23liDELIVERY000001"],
+  }),
+  repositoryVisibility: z.enum(["private", "internal"]).default("private").meta({
+    description:
+      "Visibility of the template and app repositories (internal needs GitHub Enterprise). The management repository is always private.",
+  }),
+  environmentSettings: z.record(dnsLabel, environmentSettingsSchema).default({}).meta({
+    description:
+      "Domain and profile of every environment in environments other than this stack's own, keyed by environment: the seeding stack (manageOrganization) renders their folders of the management repository with them. Each entry: domain (that stack's idp:domain) and optional profile (its idp:profile; default the profile named like the environment).",
+  }),
+} as const;
+
 const githubSchema = z
   .strictObject({
     owner: githubLogin.meta({
@@ -156,8 +205,21 @@ const githubSchema = z
       description:
         "Environments with a folder in the management repository (environments/<name>/). Each stack's name must be one of them.",
     }),
+    // --- GitHub organization seeding (components/github.ts) ---------------------------------
+    ...githubSeedingShape,
   })
   .superRefine((gh, ctx) => {
+    if (gh.manageOrganization) {
+      for (const key of ["selfServiceAppClientId", "deliveryAppClientId"] as const) {
+        if (gh[key] === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: "is required when idp:github.manageOrganization is true",
+          });
+        }
+      }
+    }
     if (gh.auth !== "app") return;
     for (const key of ["appId", "installationId"] as const) {
       if (gh[key] === undefined) {
@@ -177,7 +239,11 @@ const teamSchema = z
       .string()
       .min(1)
       .optional()
-      .meta({ description: "Display name of the GitHub team. Default: the slug.", examples: ["Payments"] }),
+      .meta({
+        description:
+          "Display name of the GitHub team. Default: the slug. GitHub derives the slug from the name, so the name must reduce to the slug (Payments for payments).",
+        examples: ["Payments"],
+      }),
     description: z.string().optional().meta({ description: "Team description on GitHub." }),
     platformAdmin: z.boolean().default(false).meta({
       description:
@@ -831,6 +897,14 @@ export const settingsShape = {
   runners: runnersSchema.optional(), // issue 7
 } as const;
 
+/** The slug GitHub derives from a team name: lowercase, every run of other characters one '-'. */
+export function githubTeamSlug(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}
+
 /** Rules that span keys: names must resolve, lists must not repeat. */
 function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: z.RefinementCtx): void {
   databaseRules(settings, ctx);
@@ -844,6 +918,14 @@ function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
       });
     }
     slugs.add(team.slug);
+    const derived = githubTeamSlug(team.name ?? team.slug);
+    if (derived !== team.slug) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["teams", index, "name"],
+        message: `"${team.name ?? team.slug}" gives the GitHub team slug "${derived}", not "${team.slug}" (GitHub derives a team's slug from its name)`,
+      });
+    }
   });
   if (!settings.teams.some((team) => team.platformAdmin)) {
     ctx.addIssue({
@@ -893,6 +975,11 @@ export const secretKeys = {
   githubAppPrivateKey: "PEM private key of the GitHub App. Required when idp:github.auth is app.",
   runnersGithubAppPrivateKey:
     "PEM private key of the runner controller's GitHub App (idp:runners.appId). Required when idp:runners is set.",
+  // --- GitHub organization seeding ---
+  githubSelfServiceAppPrivateKey:
+    "PEM private key of the self-service GitHub App (idp:github.selfServiceAppClientId). Required when idp:github.manageOrganization is true.",
+  githubDeliveryAppPrivateKey:
+    "PEM private key of the delivery GitHub App (idp:github.deliveryAppClientId). Required when idp:github.manageOrganization is true.",
 } as const;
 
 export type SecretKey = keyof typeof secretKeys;
@@ -908,6 +995,11 @@ export function requiredSecrets(settings: Settings): ReadonlyArray<{ key: Secret
   }
   if (settings.runners !== undefined) {
     required.push({ key: "runnersGithubAppPrivateKey", because: "idp:runners is set" });
+  }
+  if (settings.github.manageOrganization) {
+    for (const key of ["githubSelfServiceAppPrivateKey", "githubDeliveryAppPrivateKey"] as const) {
+      required.push({ key, because: "idp:github.manageOrganization is true" });
+    }
   }
   return required;
 }

@@ -51,10 +51,13 @@ function withoutInternals(inputs: unknown): unknown {
   return rest;
 }
 
-/** Files a resource seeds into a GitHub repository, as repo → path → content. */
+/**
+ * Files a resource seeds into a GitHub repository, as repo → path → content, with the file's rule when
+ * the resource states one (`managed`: rewritten when it differs; `seed-once`: written only if absent).
+ */
 export function seededFiles(
   record: ResourceRecord,
-): Array<{ repository: string; path: string; content: string }> {
+): Array<{ repository: string; path: string; content: string; mode?: string }> {
   if (!isGitHubCommit(record)) return [];
   const inputs = decodeWire(record.wireInputs, "redacted") as Record<string, unknown>;
   const repository = typeof inputs["repository"] === "string" ? inputs["repository"] : UNKNOWN_TEXT;
@@ -63,11 +66,15 @@ export function seededFiles(
   }
   const files = inputs["files"];
   if (files === null || typeof files !== "object") return [];
-  return Object.entries(files as Record<string, unknown>).map(([file, value]) => ({
-    repository,
-    path: file,
-    content: typeof value === "string" ? value : asText((value as { content?: unknown } | null)?.content),
-  }));
+  return Object.entries(files as Record<string, unknown>).map(([file, value]) => {
+    const spec = value as { content?: unknown; mode?: unknown } | null;
+    return {
+      repository,
+      path: file,
+      content: typeof value === "string" ? value : asText(spec?.content),
+      ...(typeof spec?.mode === "string" ? { mode: spec.mode } : {}),
+    };
+  });
 }
 
 function asText(value: unknown): string {
@@ -165,6 +172,7 @@ export function writeSynth(result: SynthResult, outRoot: string): WrittenSynth {
   let manifests = 0;
   let helmReleases = 0;
   let seeded = 0;
+  const seedRules: Array<{ repository: string; path: string; mode: string }> = [];
   for (const record of result.resources) {
     if (isKubernetesObject(record)) {
       const object = decodeWire(record.wireInputs, "redacted") as Record<string, unknown>;
@@ -181,9 +189,12 @@ export function writeSynth(result: SynthResult, outRoot: string): WrittenSynth {
       if (relative.startsWith("..") || path.isAbsolute(relative))
         throw new Error(`seeded file escapes its repository: ${file.path}`);
       write(path.join("repos", safeSegment(file.repository), relative), file.content);
+      seedRules.push({ repository: file.repository, path: file.path, mode: file.mode ?? "managed" });
       seeded++;
     }
   }
+  // Which seeded files the platform keeps managing and which it writes only once.
+  write("seeded-files.json", JSON.stringify(seedRules, null, 2) + "\n");
   write("graph.mmd", mermaid(result.resources));
   write("summary.txt", summarize(result));
   return { directory, files, manifests, helmReleases, seededFiles: seeded };

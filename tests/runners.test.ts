@@ -166,7 +166,7 @@ describe("Runners (Actions Runner Controller)", () => {
             controllerServiceAccount: values["controllerServiceAccount"],
           },
           {
-            githubConfigUrl: `https://github.com/${stack === "dev" ? "acme-idp-sandbox" : "acme-idp"}`,
+            githubConfigUrl: "https://github.com/acme-idp",
             runnerScaleSetName: scaleSetName,
             runnerGroup: "Default",
             scaleSetLabels: ["linux", "x64"],

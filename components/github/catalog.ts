@@ -1,0 +1,292 @@
+/**
+ * The software catalog of the organization, generated from the same team and app data as everything
+ * else, in two forms:
+ * - Backstage descriptors (`backstage.io/v1alpha1`): a Domain for the organization, a Group and a
+ *   System per team, and per app a Component, the API it provides and, with a database, a Resource.
+ * - Port: blueprints of the same model (domain, system, component, api, resource and their relations)
+ *   and the entities, as JSON for Port's API.
+ */
+import { managementRepoPaths } from "../conventions";
+import { databaseConnectionSecret } from "../crossplane/api";
+import {
+  managed,
+  MANAGED_NOTICE,
+  yamlDocuments,
+  type AppSpec,
+  type FileTree,
+  type OrganizationLayout,
+} from "./model";
+
+export const BACKSTAGE_API_VERSION = "backstage.io/v1alpha1";
+/** The file of the template repository that describes an app's API (OpenAPI). */
+export const OPENAPI_FILE = "openapi.yaml";
+
+/** Entity names of one app: Component, API and (with a database) Resource. */
+export function catalogNames(app: string) {
+  return { component: app, api: `${app}-api`, resource: `${app}-database` } as const;
+}
+
+function repositoryUrl(owner: string, repository: string): string {
+  return `https://github.com/${owner}/${repository}`;
+}
+
+function domainName(layout: OrganizationLayout): string {
+  return layout.owner.toLowerCase();
+}
+
+/** Backstage entities: organization file (Domain, Groups) and one file per team (System and its apps). */
+export function backstageEntities(layout: OrganizationLayout): {
+  organization: Array<Record<string, unknown>>;
+  teams: Map<string, Array<Record<string, unknown>>>;
+} {
+  const domain = domainName(layout);
+  const admins = layout.teams.filter((t) => t.platformAdmin).map((t) => `group:${t.slug}`);
+  const organization: Array<Record<string, unknown>> = [
+    {
+      apiVersion: BACKSTAGE_API_VERSION,
+      kind: "Domain",
+      metadata: { name: domain, description: `Applications of the ${layout.owner} organization.` },
+      spec: { owner: admins[0] },
+    },
+    ...layout.teams.map((team) => ({
+      apiVersion: BACKSTAGE_API_VERSION,
+      kind: "Group",
+      metadata: {
+        name: team.slug,
+        ...(team.description !== undefined ? { description: team.description } : {}),
+        annotations: { "github.com/team-slug": `${layout.owner}/${team.slug}` },
+      },
+      spec: {
+        type: "team",
+        profile: { displayName: team.name },
+        // Members come from GitHub (Backstage's GitHub org provider); the Group anchors ownership.
+        children: [],
+      },
+    })),
+  ];
+  const teams = new Map<string, Array<Record<string, unknown>>>();
+  for (const team of layout.teams) {
+    const entities: Array<Record<string, unknown>> = [
+      {
+        apiVersion: BACKSTAGE_API_VERSION,
+        kind: "System",
+        metadata: { name: team.slug, description: `Applications of team ${team.name}.` },
+        spec: { owner: `group:${team.slug}`, domain },
+      },
+    ];
+    for (const app of layout.apps.filter((a) => a.team === team.slug)) {
+      entities.push(...appEntities(layout, app));
+    }
+    teams.set(team.slug, entities);
+  }
+  return { organization, teams };
+}
+
+function appEntities(layout: OrganizationLayout, app: AppSpec): Array<Record<string, unknown>> {
+  const names = catalogNames(app.name);
+  const owner = `group:${app.team}`;
+  const source = repositoryUrl(layout.owner, app.name);
+  const component = {
+    apiVersion: BACKSTAGE_API_VERSION,
+    kind: "Component",
+    metadata: {
+      name: names.component,
+      annotations: {
+        "github.com/project-slug": `${layout.owner}/${app.name}`,
+        "backstage.io/source-location": `url:${source}`,
+      },
+      links: layout.environments.map((env) => ({
+        url: `${repositoryUrl(layout.owner, layout.managementRepository)}/tree/main/${managementRepoPaths.app(env.name, app.team, app.name)}`,
+        title: `Deployment in ${env.name}`,
+      })),
+    },
+    spec: {
+      type: "service",
+      lifecycle: "production",
+      owner,
+      system: app.team,
+      providesApis: [names.api],
+      ...(app.database ? { dependsOn: [`resource:${names.resource}`] } : {}),
+    },
+  };
+  const api = {
+    apiVersion: BACKSTAGE_API_VERSION,
+    kind: "API",
+    metadata: { name: names.api, description: `HTTP API of ${app.name}.` },
+    spec: {
+      type: "openapi",
+      lifecycle: "production",
+      owner,
+      system: app.team,
+      definition: { $text: `${source}/blob/main/${OPENAPI_FILE}` },
+    },
+  };
+  const resource = {
+    apiVersion: BACKSTAGE_API_VERSION,
+    kind: "Resource",
+    metadata: {
+      name: names.resource,
+      description: `Postgres database of ${app.name} (SQLDatabase ${app.name}, connection Secret ${databaseConnectionSecret(app.name)}).`,
+    },
+    spec: { type: "database", owner, system: app.team },
+  };
+  return app.database ? [component, api, resource] : [component, api];
+}
+
+/** Port blueprints: the same model, with its relations. */
+export function portBlueprints(): Array<Record<string, unknown>> {
+  const relation = (title: string, target: string, many = false, required = false) => ({
+    title,
+    target,
+    required,
+    many,
+  });
+  const text = (title: string, format?: string) => ({ title, type: "string", ...(format ? { format } : {}) });
+  return [
+    {
+      identifier: "domain",
+      title: "Domain",
+      icon: "Cloud",
+      schema: { properties: { description: text("Description") }, required: [] },
+      relations: {},
+    },
+    {
+      identifier: "system",
+      title: "System",
+      icon: "Team",
+      schema: {
+        properties: { description: text("Description"), githubTeam: text("GitHub team") },
+        required: [],
+      },
+      relations: { domain: relation("Domain", "domain", false, true) },
+    },
+    {
+      identifier: "api",
+      title: "API",
+      icon: "Swagger",
+      schema: {
+        properties: {
+          type: text("Type"),
+          definition: text("Definition", "url"),
+          lifecycle: text("Lifecycle"),
+        },
+        required: [],
+      },
+      relations: { system: relation("System", "system", false, true) },
+    },
+    {
+      identifier: "resource",
+      title: "Resource",
+      icon: "Database",
+      schema: {
+        properties: { type: text("Type"), connectionSecret: text("Connection Secret") },
+        required: [],
+      },
+      relations: { system: relation("System", "system", false, true) },
+    },
+    {
+      identifier: "component",
+      title: "Component",
+      icon: "Service",
+      schema: {
+        properties: {
+          type: text("Type"),
+          lifecycle: text("Lifecycle"),
+          repository: text("Repository", "url"),
+          team: text("Team"),
+        },
+        required: ["repository"],
+      },
+      relations: {
+        system: relation("System", "system", false, true),
+        providesApis: relation("Provides APIs", "api", true),
+        dependsOn: relation("Depends on", "resource", true),
+      },
+    },
+  ];
+}
+
+/** Port entities of the organization, in an order Port can create them (targets before sources). */
+export function portEntities(layout: OrganizationLayout): Array<Record<string, unknown>> {
+  const domain = domainName(layout);
+  const entities: Array<Record<string, unknown>> = [
+    { identifier: domain, title: layout.owner, blueprint: "domain", properties: {}, relations: {} },
+    ...layout.teams.map((team) => ({
+      identifier: team.slug,
+      title: team.name,
+      blueprint: "system",
+      properties: {
+        ...(team.description !== undefined ? { description: team.description } : {}),
+        githubTeam: `${layout.owner}/${team.slug}`,
+      },
+      relations: { domain },
+    })),
+  ];
+  for (const app of layout.apps) {
+    const names = catalogNames(app.name);
+    const source = repositoryUrl(layout.owner, app.name);
+    entities.push({
+      identifier: names.api,
+      title: `${app.name} API`,
+      blueprint: "api",
+      properties: {
+        type: "openapi",
+        definition: `${source}/blob/main/${OPENAPI_FILE}`,
+        lifecycle: "production",
+      },
+      relations: { system: app.team },
+    });
+    if (app.database) {
+      entities.push({
+        identifier: names.resource,
+        title: `${app.name} database`,
+        blueprint: "resource",
+        properties: { type: "database", connectionSecret: databaseConnectionSecret(app.name) },
+        relations: { system: app.team },
+      });
+    }
+    entities.push({
+      identifier: names.component,
+      title: app.name,
+      blueprint: "component",
+      properties: { type: "service", lifecycle: "production", repository: source, team: app.team },
+      relations: {
+        system: app.team,
+        providesApis: [names.api],
+        dependsOn: app.database ? [names.resource] : [],
+      },
+    });
+  }
+  return entities;
+}
+
+/** Catalog files of the management repository (all managed: regenerated from config). */
+export function catalogTree(layout: OrganizationLayout): FileTree {
+  const dir = managementRepoPaths.catalog();
+  const { organization, teams } = backstageEntities(layout);
+  const tree: FileTree = {};
+  const targets = ["./organization.yaml", ...[...teams.keys()].map((team) => `./teams/${team}.yaml`)];
+  tree[`${dir}/backstage/all.yaml`] = managed(
+    yamlDocuments(
+      [
+        {
+          apiVersion: BACKSTAGE_API_VERSION,
+          kind: "Location",
+          metadata: {
+            name: `${domainName(layout)}-catalog`,
+            description: "Every entity of the platform's catalog.",
+          },
+          spec: { targets },
+        },
+      ],
+      `${MANAGED_NOTICE}\nRegister this file's URL in Backstage (catalog.locations, type url).`,
+    ),
+  );
+  tree[`${dir}/backstage/organization.yaml`] = managed(yamlDocuments(organization, MANAGED_NOTICE));
+  for (const [team, entities] of teams) {
+    tree[`${dir}/backstage/teams/${team}.yaml`] = managed(yamlDocuments(entities, MANAGED_NOTICE));
+  }
+  tree[`${dir}/port/blueprints.json`] = managed(JSON.stringify(portBlueprints(), null, 2) + "\n");
+  tree[`${dir}/port/entities.json`] = managed(JSON.stringify(portEntities(layout), null, 2) + "\n");
+  return tree;
+}

@@ -1,0 +1,117 @@
+/**
+ * The data every seeded file is generated from (teams, apps, environments of the organization) and the
+ * names the files, the workflows and the GitHub objects must agree on. Pure: no Pulumi resources here.
+ */
+import YAML from "yaml";
+import type { EnvironmentProfile } from "../../stacks/profiles";
+import type { SeedFileSpec } from "./git-data";
+
+export type { SeedMode } from "./git-data";
+
+export interface TeamSpec {
+  /** GitHub team slug (also the namespace `team-<slug>` and Argo CD project `team-<slug>`). */
+  readonly slug: string;
+  /** Display name; GitHub derives the slug from it. */
+  readonly name: string;
+  readonly description?: string;
+  /** Platform administrators: code owners of everything but the teams' app folders. */
+  readonly platformAdmin: boolean;
+  readonly maintainers: readonly string[];
+  readonly members: readonly string[];
+}
+
+export interface AppSpec {
+  readonly name: string;
+  /** Slug of the owning team. */
+  readonly team: string;
+  /** Whether the app gets a SQLDatabase and SchemaHero tables. */
+  readonly database: boolean;
+}
+
+export interface EnvironmentSpec {
+  /** Folder name under environments/, and the stack that deploys it. */
+  readonly name: string;
+  /** That environment's base domain (its idp:domain). */
+  readonly domain: string;
+  /** That environment's profile: the Argo CD sync policy of its folder. */
+  readonly profile: EnvironmentProfile;
+}
+
+/** Everything the seeded trees are generated from. */
+export interface OrganizationLayout {
+  readonly owner: string;
+  readonly managementRepository: string;
+  readonly templateRepository: string;
+  /** Visibility of the template and of the app repositories. */
+  readonly repositoryVisibility: "private" | "internal";
+  /** In promotion order: the first receives new images automatically. */
+  readonly environments: readonly EnvironmentSpec[];
+  readonly teams: readonly TeamSpec[];
+  readonly apps: readonly AppSpec[];
+  /** JSON schemas of the platform's own kinds (App, SQLDatabase) for the validate workflow. */
+  readonly resourceSchemas: readonly ResourceSchema[];
+}
+
+/** A kubeconform JSON schema of one custom resource kind and version. */
+export interface ResourceSchema {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  /** The JSON schema of the whole object (apiVersion, kind, metadata, spec...). */
+  readonly schema: Record<string, unknown>;
+}
+
+/** Repository path → content and rule. */
+export type FileTree = Record<string, SeedFileSpec>;
+
+/** Org Actions secrets and variables, and the management repository's environment, the workflows use. */
+export const AUTOMATION = {
+  /** Environment of the management repository whose secrets only workflows on the default branch get. */
+  selfServiceEnvironment: "self-service",
+  selfServiceClientIdVariable: "PLATFORM_SELF_SERVICE_CLIENT_ID",
+  selfServicePrivateKeySecret: "PLATFORM_SELF_SERVICE_PRIVATE_KEY",
+  deliveryClientIdVariable: "PLATFORM_DELIVERY_CLIENT_ID",
+  deliveryPrivateKeySecret: "PLATFORM_DELIVERY_PRIVATE_KEY",
+} as const;
+
+/** The status check the management repository's ruleset requires: the validate workflow's job. */
+export const VALIDATE_CHECK = "validate";
+
+/** GitHub Actions' own App id: required checks must come from it, so no other App can fake them. */
+export const GITHUB_ACTIONS_APP_ID = 15368;
+
+/** Where an app's image lives: GHCR under the organization (GHCR names are lowercase). */
+export function imageRepository(owner: string, app: string): string {
+  return `ghcr.io/${owner.toLowerCase()}/${app}`;
+}
+
+/**
+ * The image an app's resources name until its pipeline's first promotion pull request pins a commit:
+ * the moving `main` tag its build pushes.
+ */
+export function initialImage(owner: string, app: string): string {
+  return `${imageRepository(owner, app)}:main`;
+}
+
+export function teamHandle(owner: string, team: string): string {
+  return `@${owner}/${team}`;
+}
+
+export const MANAGED_NOTICE =
+  "Managed by Pulumi (idp): the next `pulumi up` overwrites edits here; change the platform program instead.";
+
+/** YAML documents, in order, with an optional comment on top. */
+export function yamlDocuments(documents: readonly unknown[], comment?: string): string {
+  const body = documents
+    .map((document) => YAML.stringify(document, { lineWidth: 0, aliasDuplicateObjects: false }))
+    .join("---\n");
+  return comment === undefined ? body : `${comment.replace(/^/gm, "# ")}\n${body}`;
+}
+
+export function managed(content: string): SeedFileSpec {
+  return { content, mode: "managed" };
+}
+
+export function seedOnce(content: string): SeedFileSpec {
+  return { content, mode: "seed-once" };
+}

@@ -1,0 +1,62 @@
+/**
+ * `RepositorySeed`: one commit of many files into one branch of a GitHub repository, as a Pulumi dynamic
+ * resource (type `pulumi-nodejs:dynamic/github:RepositorySeed`). The synth treats this type as a GitHub
+ * content write and renders its `files` under `out/<stack>/repos/<repository>/`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { repositorySeedProvider, type SeedCredentials, type SeedFileSpec } from "./git-data";
+
+export type { SeedCredentials, SeedFileSpec, SeedMode } from "./git-data";
+
+export interface RepositorySeedArgs {
+  /** Organization (or user) that owns the repository. */
+  readonly owner: pulumi.Input<string>;
+  /** Repository name. Depend on the repository through this input (its `name` output). */
+  readonly repository: pulumi.Input<string>;
+  /** Branch the commit lands on. */
+  readonly branch: string;
+  /** Commit message. */
+  readonly message: string;
+  /** Repository path → content and rule (`managed` or `seed-once`). */
+  readonly files: Readonly<Record<string, SeedFileSpec>>;
+  /** How the provider authenticates to GitHub. Always stored as a Pulumi secret. */
+  readonly credentials: pulumi.Input<SeedCredentials>;
+}
+
+/**
+ * An explicit instance of the Node.js dynamic-provider host (package `pulumi-nodejs`). The project
+ * disables every default provider (`pulumi:disable-default-providers: ["*"]`), which includes the
+ * dynamic one, so dynamic resources must name this provider like every other resource names its own.
+ */
+export class NodejsDynamicProvider extends pulumi.ProviderResource {
+  constructor(name: string, opts?: pulumi.ResourceOptions) {
+    super("pulumi-nodejs", name, {}, opts);
+  }
+}
+
+export class RepositorySeed extends pulumi.dynamic.Resource {
+  /** Head of the branch after the last sync: the commit that carries the seeded files. */
+  declare public readonly commitSha: pulumi.Output<string>;
+  /** Git blob SHA in the repository of every seeded path. */
+  declare public readonly blobShas: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: RepositorySeedArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      repositorySeedProvider,
+      name,
+      {
+        owner: args.owner,
+        repository: args.repository,
+        branch: args.branch,
+        message: args.message,
+        files: args.files,
+        credentials: pulumi.secret(args.credentials),
+        commitSha: undefined,
+        blobShas: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["credentials"] },
+      "github",
+      "RepositorySeed",
+    );
+  }
+}

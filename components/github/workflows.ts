@@ -1,0 +1,385 @@
+/**
+ * The GitHub Actions workflows the platform seeds:
+ * - management repository: `validate` (pull requests: yamllint and kubeconform against the platform's
+ *   schemas) and `create-app` (workflow_dispatch: the self-service action a portal calls);
+ * - application template: `build` (test, image to GHCR, promotion pull request on the management repo).
+ *
+ * Written as text so that every pinned action carries its release tag as a comment; tests parse them.
+ * Inputs reach shell steps only through `env:`, never through `${{ }}` inside a script (no injection).
+ */
+import { MANAGEMENT_BRANCH } from "../conventions";
+import { XR_API_VERSION, XR_GROUP, XR_KINDS, XR_VERSION } from "../crossplane/api";
+import { ACTIONS, actionReference, BASE_IMAGES, TOOLS, type ActionPin } from "../versions";
+import { AUTOMATION, MANAGED_NOTICE, VALIDATE_CHECK, type OrganizationLayout } from "./model";
+
+/** Where the management repository keeps the JSON schemas of the platform's own kinds. */
+export const RESOURCE_SCHEMA_DIR = "platform/schemas";
+/** Where create-app finds the files of a new app, per environment, with `__APP__` and `__TEAM__` in them. */
+export const SKELETON_DIR = "platform/skeleton";
+export const APP_PLACEHOLDER = "__APP__";
+export const TEAM_PLACEHOLDER = "__TEAM__";
+
+const RUNNER = "ubuntu-24.04";
+
+function uses(pin: ActionPin): string {
+  return `${actionReference(pin)}  # ${pin.ref}`;
+}
+
+function notice(): string {
+  return `# ${MANAGED_NOTICE}\n`;
+}
+
+/** kubeconform's schema path template: <dir>/<group>/<kind, lowercase>_<version>.json. */
+function schemaLocation(dir: string): string {
+  return `${dir}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`;
+}
+
+/** The platform kinds the validate workflow cannot check because the stack gave no schema for them. */
+export function unvalidatedKinds(layout: OrganizationLayout): string[] {
+  return Object.values(XR_KINDS)
+    .filter(
+      (kind) =>
+        !layout.resourceSchemas.some(
+          (s) => s.group === XR_GROUP && s.version === XR_VERSION && s.kind === kind,
+        ),
+    )
+    .map((kind) => `${XR_API_VERSION}/${kind}`);
+}
+
+/** Pull requests (and main): YAML lint, then every resource under environments/ against its schema. */
+export function validateWorkflow(layout: OrganizationLayout): string {
+  const { kubeconform, yamllint, argoCdCrds, schemaHeroCrds } = TOOLS;
+  const crdUrl = (pin: { repository: string; version: string }, file: string) =>
+    `https://raw.githubusercontent.com/${pin.repository}/${pin.version}/${file}`;
+  const fetches = [
+    ...argoCdCrds.files.map((file) => `fetch_crd argoproj.io ${crdUrl(argoCdCrds, file)}`),
+    ...schemaHeroCrds.files.map((file) => `fetch_crd schemas.schemahero.io ${crdUrl(schemaHeroCrds, file)}`),
+  ];
+  const skipped = unvalidatedKinds(layout);
+  const skip = skipped.length === 0 ? "" : `            -skip ${skipped.join(",")} \\\n`;
+  const skipNote =
+    skipped.length === 0
+      ? ""
+      : `          # No schema was seeded for ${skipped.join(", ")}: the platform stack passes none yet.\n`;
+  return `${notice()}name: validate
+on:
+  pull_request:
+    branches: [${MANAGEMENT_BRANCH}]
+  push:
+    branches: [${MANAGEMENT_BRANCH}]
+permissions:
+  contents: read
+concurrency:
+  group: validate-\${{ github.ref }}
+  cancel-in-progress: true
+jobs:
+  validate:
+    # The ruleset of ${MANAGEMENT_BRANCH} requires this check by its name.
+    name: ${VALIDATE_CHECK}
+    runs-on: ${RUNNER}
+    timeout-minutes: 15
+    steps:
+      - uses: ${uses(ACTIONS.checkout)}
+        with:
+          persist-credentials: false
+      - name: Install yamllint and kubeconform
+        run: |
+          python3 -m venv "$RUNNER_TEMP/venv"
+          "$RUNNER_TEMP/venv/bin/pip" install --quiet "yamllint==${yamllint.version}"
+          GOBIN="$RUNNER_TEMP/bin" go install "${kubeconform.module}/cmd/kubeconform@${kubeconform.version}"
+          echo "$RUNNER_TEMP/venv/bin" >> "$GITHUB_PATH"
+          echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
+      - name: Lint YAML
+        run: yamllint --strict .
+      - name: Fetch the schemas of upstream custom resources
+        run: |
+          convert="$RUNNER_TEMP/openapi2jsonschema.py"
+          curl --fail --silent --show-error --location --output "$convert" \\
+            "https://raw.githubusercontent.com/yannh/kubeconform/${kubeconform.version}/scripts/openapi2jsonschema.py"
+          fetch_crd() {
+            mkdir -p "$RUNNER_TEMP/schemas/$1"
+            (cd "$RUNNER_TEMP/schemas/$1" && python "$convert" "$2")
+          }
+${fetches.map((line) => `          ${line}`).join("\n")}
+      - name: Validate resources
+        run: |
+${skipNote}          kubeconform -strict -summary \\
+            -schema-location default \\
+            -schema-location "${schemaLocation("$RUNNER_TEMP/schemas")}" \\
+            -schema-location "${schemaLocation(RESOURCE_SCHEMA_DIR)}" \\
+${skip}            environments/
+`;
+}
+
+/**
+ * The self-service action: creates the app's repository from the template, grants its team access,
+ * lets the repository use the delivery credentials, and opens a pull request adding the app's folder in
+ * every environment. A portal (Port, Backstage) calls it through the workflow_dispatch API.
+ */
+export function createAppWorkflow(layout: OrganizationLayout): string {
+  const teams = [...layout.teams].map((t) => t.slug).sort();
+  const admins = layout.teams.filter((t) => t.platformAdmin).map((t) => t.slug);
+  const environments = layout.environments.map((e) => e.name);
+  return `${notice()}name: create-app
+run-name: create-app \${{ inputs.name }} for \${{ inputs.team }}
+on:
+  workflow_dispatch:
+    inputs:
+      name:
+        description: "App name: lowercase letters, digits and '-' (at most 63). Names its repository, host and resources."
+        required: true
+        type: string
+      team:
+        description: Team that owns the app
+        required: true
+        type: choice
+        options:
+${teams.map((team) => `          - ${team}`).join("\n")}
+      database:
+        description: Give the app a Postgres SQLDatabase and SchemaHero tables
+        required: false
+        type: boolean
+        default: false
+permissions:
+  contents: read
+concurrency:
+  group: create-app-\${{ inputs.name }}
+  cancel-in-progress: false
+jobs:
+  create-app:
+    name: create-app
+    runs-on: ${RUNNER}
+    timeout-minutes: 15
+    # The App's key is a secret of this environment, which releases it only to runs from ${MANAGEMENT_BRANCH}.
+    environment: ${AUTOMATION.selfServiceEnvironment}
+    env:
+      APP_NAME: \${{ inputs.name }}
+      TEAM: \${{ inputs.team }}
+      DATABASE: \${{ inputs.database }}
+      OWNER: \${{ github.repository_owner }}
+      TEMPLATE: ${layout.templateRepository}
+    steps:
+      - name: Check the name
+        run: |
+          if ! [[ "$APP_NAME" =~ ^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$ ]]; then
+            echo "::error::name must be lowercase letters, digits and '-' (at most 63), starting and ending alphanumeric"
+            exit 1
+          fi
+      - uses: ${uses(ACTIONS.checkout)}
+        with:
+          persist-credentials: false
+      - name: Check that the app is new
+        run: |
+          if compgen -G "environments/*/apps/*/$APP_NAME" > /dev/null; then
+            echo "::error::an app named $APP_NAME already exists in environments/"
+            exit 1
+          fi
+      - name: Create a GitHub App token
+        id: token
+        uses: ${uses(ACTIONS.createGitHubAppToken)}
+        with:
+          client-id: \${{ vars.${AUTOMATION.selfServiceClientIdVariable} }}
+          private-key: \${{ secrets.${AUTOMATION.selfServicePrivateKeySecret} }}
+          owner: \${{ github.repository_owner }}
+          permission-administration: write
+          permission-contents: write
+          permission-pull-requests: write
+          permission-workflows: write
+          permission-actions: write
+          permission-members: read
+          permission-organization-secrets: write
+      - name: Create the repository from the template
+        env:
+          GH_TOKEN: \${{ steps.token.outputs.token }}
+        run: |
+          if gh api "repos/$OWNER/$APP_NAME" --silent 2> /dev/null; then
+            echo "::error::the repository $OWNER/$APP_NAME already exists"
+            exit 1
+          fi
+          gh repo create "$OWNER/$APP_NAME" --template "$OWNER/$TEMPLATE" --${layout.repositoryVisibility} \\
+            --description "$APP_NAME, owned by team $TEAM (created by create-app)"
+          for team in "$TEAM" ${admins.join(" ")}; do
+            gh api --method PUT "orgs/$OWNER/teams/$team/repos/$OWNER/$APP_NAME" -f permission=maintain
+          done
+          repository_id="$(gh api "repos/$OWNER/$APP_NAME" --jq .id)"
+          gh api --method PUT "orgs/$OWNER/actions/secrets/${AUTOMATION.deliveryPrivateKeySecret}/repositories/$repository_id"
+      - name: Add the app's resources in every environment
+        run: |
+          for environment in ${environments.join(" ")}; do
+            folder="environments/$environment/apps/$TEAM/$APP_NAME"
+            mkdir -p "$folder"
+            files="app.yaml"
+            if [ "$DATABASE" = "true" ]; then files="$files database.yaml tables.yaml"; fi
+            for file in $files; do
+              sed -e "s/${APP_PLACEHOLDER}/$APP_NAME/g" -e "s/${TEAM_PLACEHOLDER}/$TEAM/g" \\
+                "${SKELETON_DIR}/$environment/$file" > "$folder/$file"
+            done
+          done
+      - name: Open the pull request
+        env:
+          GH_TOKEN: \${{ steps.token.outputs.token }}
+          BOT: \${{ steps.token.outputs.app-slug }}
+        run: |
+          branch="create-app/$APP_NAME"
+          gh auth setup-git
+          git config user.name "$BOT[bot]"
+          git config user.email "$BOT[bot]@users.noreply.github.com"
+          git switch --create "$branch"
+          git add environments
+          git commit --message "Add app $APP_NAME for team $TEAM"
+          git push origin "$branch"
+          gh pr create --base ${MANAGEMENT_BRANCH} --head "$branch" --title "Add app $APP_NAME for team $TEAM" \\
+            --body "Created by create-app for @$GITHUB_ACTOR: repository $OWNER/$APP_NAME from $TEMPLATE. Merge to deploy it; its pipeline opens a pull request with its first image."
+      - name: Start the app's first build
+        env:
+          GH_TOKEN: \${{ steps.token.outputs.token }}
+        run: |
+          # GitHub copies the template asynchronously: retry until the workflow exists.
+          for attempt in 1 2 3 4 5 6; do
+            if gh workflow run build.yaml --repo "$OWNER/$APP_NAME" --ref ${MANAGEMENT_BRANCH}; then exit 0; fi
+            sleep 10
+          done
+          echo "::warning::could not start the first build of $OWNER/$APP_NAME; run its build workflow by hand"
+`;
+}
+
+/**
+ * The application template's pipeline: test, build and push the image to GHCR, then open (or update) a
+ * pull request on the management repository that sets the image in the app's folder of an environment:
+ * the first environment on every push to main, any environment on demand (promotion).
+ */
+export function buildWorkflow(layout: OrganizationLayout): string {
+  const environments = layout.environments.map((e) => e.name);
+  const first = environments[0] ?? "dev";
+  return `${notice()}name: build
+on:
+  push:
+    branches: [${MANAGEMENT_BRANCH}]
+  pull_request:
+    branches: [${MANAGEMENT_BRANCH}]
+  workflow_dispatch:
+    inputs:
+      environment:
+        description: Environment whose folder in the management repository gets this commit's image
+        required: true
+        type: choice
+        options:
+${environments.map((env) => `          - ${env}`).join("\n")}
+        default: ${first}
+permissions:
+  contents: read
+concurrency:
+  group: build-\${{ github.ref }}
+  cancel-in-progress: false
+jobs:
+  test:
+    name: test
+    runs-on: ${RUNNER}
+    timeout-minutes: 10
+    steps:
+      - uses: ${uses(ACTIONS.checkout)}
+        with:
+          persist-credentials: false
+      - uses: ${uses(ACTIONS.setupNode)}
+        with:
+          node-version: ${BASE_IMAGES.node.version}
+      - run: npm test
+  image:
+    name: image
+    needs: test
+    # The template itself is not an app: only repositories created from it build and promote.
+    if: github.event_name != 'pull_request' && !github.event.repository.is_template
+    runs-on: ${RUNNER}
+    timeout-minutes: 20
+    permissions:
+      contents: read
+      packages: write
+    outputs:
+      reference: \${{ steps.push.outputs.reference }}
+    steps:
+      - uses: ${uses(ACTIONS.checkout)}
+        with:
+          persist-credentials: false
+      - name: Build and push the image
+        id: push
+        env:
+          REGISTRY_TOKEN: \${{ secrets.GITHUB_TOKEN }}
+        run: |
+          image="ghcr.io/\${GITHUB_REPOSITORY,,}"
+          tag="sha-$GITHUB_SHA"
+          echo "$REGISTRY_TOKEN" | docker login ghcr.io --username "$GITHUB_ACTOR" --password-stdin
+          docker build --pull \\
+            --label "org.opencontainers.image.source=$GITHUB_SERVER_URL/$GITHUB_REPOSITORY" \\
+            --label "org.opencontainers.image.revision=$GITHUB_SHA" \\
+            --tag "$image:$tag" .
+          docker push "$image:$tag"
+          if [ "$GITHUB_EVENT_NAME" = "push" ]; then
+            docker tag "$image:$tag" "$image:${MANAGEMENT_BRANCH}"
+            docker push "$image:${MANAGEMENT_BRANCH}"
+          fi
+          echo "reference=$image:$tag" >> "$GITHUB_OUTPUT"
+  promote:
+    name: promote
+    needs: image
+    runs-on: ${RUNNER}
+    timeout-minutes: 10
+    env:
+      ENVIRONMENT: \${{ github.event_name == 'workflow_dispatch' && inputs.environment || '${first}' }}
+      IMAGE_REFERENCE: \${{ needs.image.outputs.reference }}
+    steps:
+      - uses: ${uses(ACTIONS.checkout)}
+        with:
+          persist-credentials: false
+      - name: Create a GitHub App token for the management repository
+        id: token
+        uses: ${uses(ACTIONS.createGitHubAppToken)}
+        with:
+          client-id: \${{ vars.${AUTOMATION.deliveryClientIdVariable} }}
+          private-key: \${{ secrets.${AUTOMATION.deliveryPrivateKeySecret} }}
+          owner: \${{ github.repository_owner }}
+          repositories: ${layout.managementRepository}
+          permission-contents: write
+          permission-pull-requests: write
+      - uses: ${uses(ACTIONS.checkout)}
+        with:
+          repository: \${{ github.repository_owner }}/${layout.managementRepository}
+          token: \${{ steps.token.outputs.token }}
+          path: management
+          persist-credentials: false
+      - name: Open the promotion pull request
+        env:
+          GH_TOKEN: \${{ steps.token.outputs.token }}
+          BOT: \${{ steps.token.outputs.app-slug }}
+        run: |
+          app="\${GITHUB_REPOSITORY#*/}"
+          cd management
+          folder="$(find "environments/$ENVIRONMENT/apps" -mindepth 2 -maxdepth 2 -type d -name "$app" | head -n 1)"
+          if [ -z "$folder" ]; then
+            echo "::error::environments/$ENVIRONMENT has no folder for $app yet: merge its create-app pull request first"
+            exit 1
+          fi
+          yq --inplace '.spec.image = strenv(IMAGE_REFERENCE)' "$folder/app.yaml"
+          if [ -f "$folder/database.yaml" ] && [ -f ../schema/tables.yaml ]; then
+            # The app's repository owns its schema: copy its tables next to its database.
+            NAMESPACE="$(yq '.metadata.namespace' "$folder/app.yaml")" APP="$app" \\
+              yq '.metadata.name = strenv(APP) + "-" + .spec.name | .metadata.namespace = strenv(NAMESPACE) | .spec.database = strenv(APP)' \\
+              ../schema/tables.yaml > "$folder/tables.yaml"
+          fi
+          git add "$folder"
+          if git diff --cached --quiet; then
+            echo "$ENVIRONMENT already runs $IMAGE_REFERENCE"
+            exit 0
+          fi
+          branch="promote/$app/$ENVIRONMENT"
+          gh auth setup-git
+          git config user.name "$BOT[bot]"
+          git config user.email "$BOT[bot]@users.noreply.github.com"
+          git switch --create "$branch"
+          git commit --message "Promote $app to $IMAGE_REFERENCE in $ENVIRONMENT"
+          git push --force origin "$branch"
+          if ! gh pr view "$branch" > /dev/null 2>&1; then
+            gh pr create --base ${MANAGEMENT_BRANCH} --head "$branch" --title "Promote $app in $ENVIRONMENT" \\
+              --body "Sets $IMAGE_REFERENCE in $folder (built from $GITHUB_SERVER_URL/$GITHUB_REPOSITORY/commit/$GITHUB_SHA)."
+          fi
+`;
+}
