@@ -5,6 +5,7 @@
 import type { AwsContext } from "../components/contracts";
 import type { CrossplaneArgs, DatabaseSettings } from "../components/crossplane";
 import type { ExternalSecretsBackendArgs } from "../components/external-secrets";
+import { platformJsonSchemas } from "../components/crossplane/xrds";
 import type { GitHubAuth, GitHubOrganizationArgs } from "../components/github";
 import type { PlatformArgs } from "../components/platform";
 import type { RunnersSettings } from "../components/runners";
@@ -172,6 +173,12 @@ export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformA
           privateKey: secrets.githubAppPrivateKey!,
         }
       : { kind: "token", token: secrets.githubToken! };
+  // Validation guarantees a domain (and a profile) for every environment but this stack's own.
+  const environments = gh.environments.map((env) => {
+    if (env === stack) return { name: env, domain: settings.domain, profile };
+    const other = gh.environmentSettings[env]!;
+    return { name: env, domain: other.domain, profile: profileFor(other.profile ?? (env as ProfileName)) };
+  });
   const organization: GitHubOrganizationArgs = {
     owner: gh.owner,
     stack,
@@ -187,11 +194,14 @@ export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformA
       members: team.members,
     })),
     apps: settings.apps.map((app) => ({ name: app.name, team: app.team, database: app.database })),
-    // Validation guarantees a domain (and a profile) for every environment but this stack's own.
-    environments: gh.environments.map((env) => {
-      if (env === stack) return { name: env, domain: settings.domain, profile };
-      const other = gh.environmentSettings[env]!;
-      return { name: env, domain: other.domain, profile: profileFor(other.profile ?? (env as ProfileName)) };
+    environments,
+    // The validate workflow checks App and SQLDatabase resources against the XRDs' schemas.
+    resourceSchemas: platformJsonSchemas({
+      domains: [
+        settings.domain,
+        ...environments.filter((env) => env.name !== stack).map((env) => env.domain),
+      ],
+      replicas: profile.appReplicas,
     }),
     selfServiceApp: {
       clientId: gh.selfServiceAppClientId!,

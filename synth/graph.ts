@@ -14,6 +14,11 @@ export const COST_MODEL: ReadonlyArray<{
   readonly seconds: number;
   readonly matches: (record: ResourceRecord) => boolean;
 }> = [
+  {
+    kind: "chart rendered and applied by the provider (remote component)",
+    seconds: 30,
+    matches: (r) => r.remote === true,
+  },
   { kind: "component (groups only)", seconds: 0, matches: (r) => !r.custom },
   { kind: "provider", seconds: 1, matches: (r) => r.type.startsWith("pulumi:providers:") },
   { kind: "random value", seconds: 0, matches: (r) => r.type.startsWith("random:") },
@@ -85,12 +90,17 @@ function providerUrn(record: ResourceRecord): string | undefined {
   return at < 0 ? record.provider : record.provider.slice(0, at);
 }
 
-/** Direct prerequisites of each custom resource: its dependencies and its provider. */
+/** Resources that deploy something: custom resources and provider-implemented components. */
+function deploys(record: ResourceRecord): boolean {
+  return record.custom || record.remote === true;
+}
+
+/** Direct prerequisites of each deployed resource: its dependencies and its provider. */
 export function prerequisites(resources: readonly ResourceRecord[]): Map<string, string[]> {
-  const custom = new Set(resources.filter((r) => r.custom).map((r) => r.urn));
+  const custom = new Set(resources.filter(deploys).map((r) => r.urn));
   const edges = new Map<string, string[]>();
   for (const record of resources) {
-    if (!record.custom) continue;
+    if (!deploys(record)) continue;
     const before = new Set(record.dependencies.filter((urn) => custom.has(urn)));
     const provider = providerUrn(record);
     if (provider !== undefined && custom.has(provider)) before.add(provider);

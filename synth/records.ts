@@ -23,6 +23,8 @@ export interface ResourceRecord {
   readonly parent?: string;
   /** Custom resources are managed by a provider; components only group. */
   readonly custom: boolean;
+  /** A component implemented by a provider (e.g. `kubernetes:helm.sh/v4:Chart`): it deploys things. */
+  readonly remote?: boolean;
   /** URN of the explicit provider (`urn::id`), "" when a default provider would be used. */
   readonly provider: string;
   /** Every resource this one waits for: explicit `dependsOn` and those implied by input Outputs. */

@@ -39,6 +39,7 @@ interface MonitorRequest {
   getName(): string;
   getParent(): string;
   getCustom(): boolean;
+  getRemote(): boolean;
   getProvider(): string;
   getProtect(): boolean;
   getRetainondelete(): boolean;
@@ -143,12 +144,18 @@ async function synthesizeNow(options: SynthOptions): Promise<SynthResult> {
   };
   const onRejection = (reason: unknown) => failures.push(reason);
   process.on("unhandledRejection", onRejection);
+  // Pulumi captures a full stack trace for every resource (source positions the engine shows). Under a
+  // TypeScript loader each capture maps every frame through source maps, which the synth never reads:
+  // capture raw frames while the program runs. Error stacks are formatted lazily, after this is undone.
+  const sourceMaps = process.sourceMapsEnabled;
+  process.setSourceMapsEnabled(false);
   try {
     const program = options.program ?? defaultProgram;
     await pulumi.runtime.runInPulumiStack(() => Promise.resolve(program()));
   } finally {
     // Drain in-flight registrations, also after a failure, so the record is complete either way.
     await pulumi.runtime.disconnect();
+    process.setSourceMapsEnabled(sourceMaps);
     console.warn = originalWarn;
     process.off("unhandledRejection", onRejection);
   }
@@ -180,6 +187,7 @@ function toRecord(request: MonitorRequest, urn: string): ResourceRecord {
     name: request.getName(),
     ...(parent ? { parent } : {}),
     custom: request.getCustom(),
+    ...(request.getRemote() ? { remote: true } : {}),
     provider: request.getProvider(),
     dependencies,
     propertyDependencies,

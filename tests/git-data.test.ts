@@ -5,20 +5,22 @@
  */
 import * as assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import * as pulumi from "@pulumi/pulumi";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import {
   appJwt,
   checkSeed,
-  createRepositorySeedProvider,
   diffSeed,
   gitBlobSha,
   MAX_SYNC_ATTEMPTS,
-  repositorySeedProvider,
+  createRepositorySeedProvider,
   syncRepository,
   type SeedDeps,
   type SeedInputs,
   type SeedOutputs,
 } from "../components/github/git-data";
+import { seedProviderSource } from "../components/github/repository-seed";
+import { PROJECT_ROOT } from "../synth/stack-files";
 import { FakeGitHub } from "./fake-github";
 
 const REPO = "acme/platform-management";
@@ -305,26 +307,29 @@ describe("seeding provider: diff, refresh, delete, check", () => {
   });
 });
 
-describe("seeding provider as serialized into the state", () => {
-  it("is self-contained: the serialized code runs against GitHub through the global fetch", async () => {
-    const serialized = await pulumi.runtime.serializeFunction(() => repositorySeedProvider, {
-      allowSecrets: true,
-    });
-    assert.ok(serialized.text.length < 64_000, `serialized provider is ${serialized.text.length} bytes`);
+describe("seeding provider as stored in the state", () => {
+  it("is self-contained: the stored code runs against GitHub through the global fetch", async () => {
+    const text = seedProviderSource();
+    assert.equal(
+      text,
+      fs.readFileSync(path.join(PROJECT_ROOT, "components/github/seed-provider.js"), "utf8"),
+    );
+    assert.ok(text.length < 64_000, `the provider's code is ${text.length} bytes`);
     // Only Node built-ins are required at run time: nothing of the project or its packages.
-    const required = [...serialized.text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-    assert.deepEqual([...new Set(required)], ["crypto"]);
+    const required = [...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+    assert.deepEqual([...new Set(required)], ["node:crypto"]);
 
     const module = { exports: {} as Record<string, unknown> };
-    // Evaluate the text as Pulumi's dynamic-provider host does: a CommonJS module.
+    // Evaluate the text as Pulumi's dynamic-provider host does: a CommonJS module whose handler()
+    // returns the provider.
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
-    const load = new Function("exports", "require", "module", serialized.text) as (
+    const load = new Function("exports", "require", "module", text) as (
       exports: unknown,
       require: NodeJS.Require,
       module: unknown,
     ) => void;
     load(module.exports, require, module);
-    const provider = (module.exports["handler"] as () => typeof repositorySeedProvider)();
+    const provider = (module.exports["handler"] as () => ReturnType<typeof createRepositorySeedProvider>)();
 
     const github = new FakeGitHub();
     github.seedRepository(REPO, "main", {});

@@ -737,11 +737,9 @@ describe("GitHub organization", () => {
         /schemahero\/schemahero\/v0\.25\.0\/config\/crds\/v1\/schemas\.schemahero\.io_tables\.yaml/,
       );
       assert.match(script, /kubeconform -strict -summary/);
-      // Without schemas of the platform's kinds from the stack, kubeconform says it skips them.
-      assert.match(
-        script,
-        /-skip platform\.idp\.internal\/v1alpha1\/App,platform\.idp\.internal\/v1alpha1\/SQLDatabase/,
-      );
+      // The stack seeds the schemas of the platform's kinds (the XRDs'), so kubeconform skips none.
+      assert.match(script, /-schema-location "platform\/schemas\/\{\{ \.Group \}\}/);
+      assert.doesNotMatch(script, /-skip /);
     });
 
     it("create-app takes name, team (the configured teams) and database, and adds the app in every environment", () => {

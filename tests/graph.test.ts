@@ -58,6 +58,10 @@ describe("synth graph", () => {
     );
     assert.equal(costOf(record("random:index/randomPassword:RandomPassword", "p")).seconds, 0);
     assert.equal(costOf({ ...record("idp:x:Y", "c"), custom: false }).seconds, 0);
+    assert.equal(
+      costOf({ ...record("kubernetes:helm.sh/v4:Chart", "crds"), custom: false, remote: true }).seconds,
+      30,
+    );
   });
 
   it("finds the longest chain of dependent resources", () => {
@@ -75,6 +79,20 @@ describe("synth graph", () => {
     assert.deepEqual(
       chain.steps.map((s) => s.record.name),
       ["repo", "f1", "f2"],
+    );
+  });
+
+  it("counts provider-implemented components on the path", () => {
+    const chart = { ...record("kubernetes:helm.sh/v4:Chart", "crds"), custom: false, remote: true };
+    const gateway = record("kubernetes:gateway.networking.k8s.io/v1:Gateway", "gw", {
+      dependencies: [chart.urn],
+    });
+    assert.deepEqual(
+      criticalPath([chart, gateway]).steps.map((s) => [s.record.name, s.seconds]),
+      [
+        ["crds", 30],
+        ["gw", 2],
+      ],
     );
   });
 

@@ -74,13 +74,20 @@ export const MEMORY_PATTERN = "^[1-9][0-9]*(Ki|Mi|Gi)$";
  * Hosts an App may claim: one label below the platform domain, like `serviceHost()`. One label, so the
  * shared Gateway's wildcard certificate (`*.<domain>`) covers every App host.
  */
-export function hostPattern(domain: string): string {
-  return `^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.${escapeRegExp(domain)}$`;
+export function hostPattern(domain: string, ...moreDomains: readonly string[]): string {
+  const domains = [domain, ...moreDomains].map(escapeRegExp);
+  const suffix = domains.length === 1 ? domains[0]! : `(?:${domains.join("|")})`;
+  return `^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\\.${suffix}$`;
 }
 
 export interface AppXrdOptions {
   /** Platform domain: hosts must be below it; the default host is `<name>.<domain>`. */
   readonly domain: string;
+  /**
+   * Further domains hosts may be under. Only for schemas that check several environments at once (the
+   * management repository's validate workflow); an XRD in a cluster accepts its own domain only.
+   */
+  readonly otherDomains?: readonly string[];
   /** Default replica bounds (the environment profile's `appReplicas`). */
   readonly replicas: { readonly min: number; readonly max: number };
   /** The Composition XRs use unless they select another. */
@@ -119,7 +126,7 @@ export function appSpecSchema(options: AppXrdOptions): StructuralSchema {
       }),
       host: string({
         description: `Public host name: <label>.${options.domain}. Default: <name>.${options.domain}.`,
-        pattern: hostPattern(options.domain),
+        pattern: hostPattern(options.domain, ...(options.otherDomains ?? [])),
         maxLength: 253,
       }),
       replicas: object(
@@ -355,4 +362,71 @@ function xrd(args: {
       ],
     },
   };
+}
+
+/** A JSON schema (kubeconform) of one platform kind, for validating resources in Git before they sync. */
+export interface XrJsonSchema {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly schema: Record<string, unknown>;
+}
+
+/** Strips the Kubernetes extensions and closes objects: JSON Schema as kubeconform reads it. */
+function toJsonSchema(schema: StructuralSchema): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key.startsWith("x-kubernetes-")) continue;
+    if (key === "properties") {
+      out[key] = Object.fromEntries(
+        Object.entries(value as Record<string, StructuralSchema>).map(([name, sub]) => [
+          name,
+          toJsonSchema(sub),
+        ]),
+      );
+    } else if (key === "items") {
+      out[key] = toJsonSchema(value as StructuralSchema);
+    } else {
+      out[key] = value;
+    }
+  }
+  if (schema.type === "object" && schema.properties !== undefined) out["additionalProperties"] = false;
+  return out;
+}
+
+/** The whole-object JSON schema of an XRD's served version: apiVersion, kind, metadata and spec. */
+export function xrdJsonSchema(definition: XrdObject): XrJsonSchema {
+  const version = definition.spec.versions[0]!;
+  const spec = version.schema.openAPIV3Schema.properties?.["spec"];
+  if (spec === undefined) throw new Error(`${definition.metadata.name} has no spec schema`);
+  return {
+    group: definition.spec.group,
+    version: version.name,
+    kind: definition.spec.names.kind,
+    schema: {
+      type: "object",
+      required: ["apiVersion", "kind", "metadata", "spec"],
+      properties: {
+        apiVersion: { type: "string", enum: [`${definition.spec.group}/${version.name}`] },
+        kind: { type: "string", enum: [definition.spec.names.kind] },
+        metadata: { type: "object" },
+        spec: toJsonSchema(spec),
+      },
+    },
+  };
+}
+
+/**
+ * JSON schemas of the platform kinds for the management repository, which holds every environment: App
+ * hosts may be under any environment's domain there (each cluster's XRD still accepts its own only).
+ */
+export function platformJsonSchemas(options: {
+  readonly domains: readonly [string, ...string[]];
+  readonly replicas: { readonly min: number; readonly max: number };
+}): XrJsonSchema[] {
+  const [domain, ...otherDomains] = options.domains;
+  return [
+    xrdJsonSchema(appXrd({ domain, otherDomains, replicas: options.replicas, defaultComposition: "app" })),
+    xrdJsonSchema(sqlDatabaseXrd({ defaultComposition: "sqldatabase" })),
+  ];
 }

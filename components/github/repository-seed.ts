@@ -3,8 +3,10 @@
  * resource (type `pulumi-nodejs:dynamic/github:RepositorySeed`). The synth treats this type as a GitHub
  * content write and renders its `files` under `out/<stack>/repos/<repository>/`.
  */
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { repositorySeedProvider, type SeedCredentials, type SeedFileSpec } from "./git-data";
+import type { SeedCredentials, SeedFileSpec } from "./git-data";
 
 export type { SeedCredentials, SeedFileSpec, SeedMode } from "./git-data";
 
@@ -34,7 +36,24 @@ export class NodejsDynamicProvider extends pulumi.ProviderResource {
   }
 }
 
-export class RepositorySeed extends pulumi.dynamic.Resource {
+/**
+ * The dynamic provider's code as the Node.js dynamic-provider host expects it in `__provider`: a
+ * CommonJS module whose `handler()` returns the provider. It is seed-provider.js verbatim (read once per
+ * process), so the state holds exactly the reviewed file, and no closure serialization (V8 inspector,
+ * TypeScript parse) runs at evaluation time.
+ */
+let providerSource: string | undefined;
+export function seedProviderSource(): string {
+  providerSource ??= fs.readFileSync(path.join(__dirname, "seed-provider.js"), "utf8");
+  return providerSource;
+}
+
+/**
+ * A dynamic resource registered the way `pulumi.dynamic.Resource` registers one (type
+ * `pulumi-nodejs:dynamic/<module>:<type>`, the provider's code in `__provider`), with the code supplied
+ * as source instead of serialized from a closure.
+ */
+export class RepositorySeed extends pulumi.CustomResource {
   /** Head of the branch after the last sync: the commit that carries the seeded files. */
   declare public readonly commitSha: pulumi.Output<string>;
   /** Git blob SHA in the repository of every seeded path. */
@@ -42,9 +61,10 @@ export class RepositorySeed extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: RepositorySeedArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      repositorySeedProvider,
+      "pulumi-nodejs:dynamic/github:RepositorySeed",
       name,
       {
+        __provider: seedProviderSource(),
         owner: args.owner,
         repository: args.repository,
         branch: args.branch,
@@ -55,8 +75,6 @@ export class RepositorySeed extends pulumi.dynamic.Resource {
         blobShas: undefined,
       },
       { ...opts, additionalSecretOutputs: ["credentials"] },
-      "github",
-      "RepositorySeed",
     );
   }
 }
