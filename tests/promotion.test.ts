@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { z } from "zod";
+import type { z } from "zod";
 import { CHARTS, CROSSPLANE_PACKAGES, IMAGES } from "../components/versions";
 import type { RawStackConfig } from "../stacks/config";
 import {
