@@ -118,20 +118,17 @@ export function stackViolations(
   config: Record<string, Record<string, unknown>> = {},
 ): string[] {
   const violations: string[] = [];
-  const resources = inputs.map(
-    (input) =>
-      ({
-        type: input.type,
-        props: unknownCheckingProxy(input.props),
-        urn: urnOf(input),
-        name: input.name ?? "resource",
-        opts: options(input.protect ?? false),
-        dependencies: [],
-        propertyDependencies: {},
-        isType: () => false,
-        asType: () => undefined,
-      }),
-  );
+  const resources = inputs.map((input) => ({
+    type: input.type,
+    props: unknownCheckingProxy(input.props),
+    urn: urnOf(input),
+    name: input.name ?? "resource",
+    opts: options(input.protect ?? false),
+    dependencies: [],
+    propertyDependencies: {},
+    isType: () => false,
+    asType: () => undefined,
+  }));
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const args = {
     resources,
