@@ -10,7 +10,8 @@
  *   fails with any non-empty text value;
  * - a key ending in "secret", "token", "credentials" or "secret key" may name a Kubernetes Secret (ARC's
  *   `githubConfigSecret: arc-github-app`), so a value that is a valid object name passes, anything else
- *   fails; "existingSecret" and keys ending in name, ref, path, file or URL are references.
+ *   fails; "existingSecret" and keys ending in name, ref, path, file or URL are references, and so are
+ *   values like `$oidc.clientSecret` (Argo CD) or `${TOKEN}` that point at a secret kept elsewhere.
  *
  * The policy SDK hands validation policies plaintext values (a Pulumi secret is unwrapped first), so
  * "is this value a Pulumi secret" cannot be asked here; tests/secret-leaks.test.ts covers that side.
@@ -58,6 +59,12 @@ const VALUE_KEYS = [
 const MAYBE_REFERENCE_KEYS = ["secret", "token", "credentials", "credential", "secret key"] as const;
 const REFERENCE_LAST_WORDS = new Set(["name", "names", "ref", "path", "file", "url", "enabled", "ttl"]);
 
+/**
+ * A value that points at a secret kept elsewhere: Argo CD's `$<key>` / `$<secret>:<key>` references into a
+ * Secret, or an environment variable `${NAME}` / `$(NAME)` a container resolves.
+ */
+const SECRET_REFERENCE = /^(\$[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?|\$\{[A-Za-z0-9_]+\}|\$\([A-Za-z0-9_]+\))$/;
+
 /** A Kubernetes object name (DNS-1123 subdomain): how values name a Secret. */
 const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
@@ -88,6 +95,7 @@ export function secretLookingValues(value: unknown, prefix: string): string[] {
       continue;
     }
     const kind = secretKeyKind(leaf.key);
+    if (SECRET_REFERENCE.test(leaf.value)) continue;
     if (kind === "value") problems.push(`${where} holds a literal ${keyWords(leaf.key).join(" ")}`);
     else if (kind === "maybe-reference" && !OBJECT_NAME.test(leaf.value)) {
       problems.push(`${where} holds a literal ${keyWords(leaf.key).join(" ")} (not the name of a Secret)`);

@@ -193,6 +193,7 @@ describe("policy no-secrets-in-helm-values", () => {
         serviceAccount: { automountServiceAccountToken: false },
         admin: { password: "" },
         webhook: { secretKey: "tls.key" },
+        oidc: { clientSecret: "$oidc.clientSecret", apiKey: "${API_KEY}", token: "$(TOKEN)" },
       }),
       [],
     );
