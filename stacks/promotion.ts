@@ -55,11 +55,13 @@ export function checkOrder(
   const reasons: string[] = [];
   if (fromIndex < 0) reasons.push(`${from} is not a stage of the promotion order (${chain}).`);
   if (toIndex < 0) reasons.push(`${to} is not a stage of the promotion order (${chain}).`);
-  if (reasons.length === 0 && toIndex !== fromIndex + 1) {
+  if (reasons.length === 0 && toIndex === fromIndex) {
+    reasons.push(`${from} → ${to} is not a promotion: the source and the target are the same stage.`);
+  } else if (reasons.length === 0 && toIndex !== fromIndex + 1) {
     const next = order[fromIndex + 1];
     const previous = order[toIndex - 1];
     reasons.push(
-      toIndex <= fromIndex
+      toIndex < fromIndex
         ? `${to} comes before ${from} in the promotion order (${chain}); changes only move forward.`
         : `${to} follows ${previous}, not ${from}: promote ${from} → ${next} first (${chain}, one step at a time).`,
     );
@@ -211,7 +213,7 @@ export function checkHistory(history: unknown, from: string, requirements: Histo
   const running = entries.find((entry) => entry.result === "in-progress" || entry.result === "not-started");
   if (running !== undefined) {
     return refused("history", summary, [
-      `A ${running.kind} of ${from} is in progress (version ${running.version}): wait for it to finish, then promote again.`,
+      `${/^[aeiou]/.test(running.kind) ? "An" : "A"} ${running.kind} of ${from} is in progress (version ${running.version}): wait for it to finish, then promote again.`,
     ]);
   }
   const last = entries.find((entry) => entry.kind !== "preview");

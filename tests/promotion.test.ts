@@ -90,7 +90,7 @@ describe("promotion", () => {
         "staging comes before prod in the promotion order (dev → staging → prod); changes only move forward.",
       ]);
       assert.deepEqual(checkOrder("staging", "staging").reasons, [
-        "staging comes before staging in the promotion order (dev → staging → prod); changes only move forward.",
+        "staging → staging is not a promotion: the source and the target are the same stage.",
       ]);
     });
 
@@ -205,7 +205,7 @@ describe("promotion", () => {
         startTime: "2026-08-20T11:59:00.000Z",
       };
       assert.deepEqual(reasons([update(), running]), [
-        "A update of dev is in progress (version 42): wait for it to finish, then promote again.",
+        "An update of dev is in progress (version 42): wait for it to finish, then promote again.",
       ]);
     });
 
