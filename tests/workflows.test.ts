@@ -152,6 +152,10 @@ describe("ci.yaml (pull requests)", () => {
 
   it("previews every stack with the policy pack and posts the diff, after the checks", () => {
     assert.equal(preview.needs, "check");
+    assert.equal(
+      (preview as { if?: string }).if,
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
     assert.deepEqual(preview.strategy?.matrix["stack"], [...PROMOTION_ORDER]);
     assert.deepEqual(preview.permissions, {
       contents: "read",
