@@ -13,6 +13,7 @@ import { NodejsDynamicProvider } from "./components/github/repository-seed";
 import { Platform } from "./components/platform";
 import { toPlatformArgs } from "./stacks/args";
 import { ConfigError, parseConfig, type PlatformConfig, type RawStackConfig } from "./stacks/config";
+import { platformVersions } from "./stacks/platform-versions";
 import { secretKeys } from "./stacks/schema";
 
 /** Reads every config value once, with which of them are secrets. */
@@ -97,6 +98,8 @@ function main() {
     templateRepository: platform.templateRepositoryUrl,
     requestAnApp: platform.createAppUrl,
     nextSteps: platform.nextSteps,
+    // Promotion (stacks/promotion.ts): what this stack runs, so the next stage can be checked against it.
+    platformVersions: platformVersions(),
   };
 }
 

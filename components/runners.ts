@@ -280,6 +280,12 @@ function kubernetesModeValues(scaleSet: RunnerScaleSetArgs, storageClassName: st
 }
 
 /**
+ * The mark of a scale set that opted in to privileged pods (docker-in-docker), on its runner pod
+ * template: the policy pack (policy/runners.ts) rejects privileged runners without it.
+ */
+export const PRIVILEGED_OPT_IN_ANNOTATION = "idp.platform/privileged-opt-in";
+
+/**
  * Runner pod template of a docker-in-docker scale set, spelled out rather than left to the chart's
  * `containerMode: dind`, which hard-codes the unpinned `docker:dind` image. Same layout as the chart's:
  * the Docker daemon is a privileged native sidecar (an init container with `restartPolicy: Always`,
@@ -290,6 +296,7 @@ function dindModeValues(scaleSet: RunnerScaleSetArgs) {
   const socket = { name: "dind-sock", mountPath: "/var/run" };
   return {
     template: {
+      metadata: { annotations: { [PRIVILEGED_OPT_IN_ANNOTATION]: "docker-in-docker" } },
       spec: {
         securityContext: {
           fsGroup: RUNNERS_DEFAULTS.runnerGroup,

@@ -3,7 +3,7 @@
  *
  * Each pin carries a `// renovate:` comment that renovate.json's regex manager reads, so upgrades
  * arrive as pull requests that `npm run synth -- --diff` and `pulumi preview` review. Upgrade order
- * and caveats per component: docs/runbooks.md. Nothing here is ever "latest".
+ * and caveats per component: docs/runbooks/upgrade.md. Nothing here is ever "latest".
  */
 
 export interface HelmChartPin {

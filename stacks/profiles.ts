@@ -17,7 +17,7 @@ export interface EnvironmentProfile {
   /**
    * `protect` on stateful and cascading resources: CRD-bearing Helm releases, namespaces that hold
    * state, Crossplane and its providers, the management repository, secrets in the backend.
-   * A protected resource makes `pulumi destroy` stop instead of cascading (see docs/runbooks.md).
+   * A protected resource makes `pulumi destroy` stop instead of cascading (see docs/runbooks/teardown.md).
    */
   readonly protectStateful: boolean;
   /** `retainOnDelete` on the same set: if Pulumi ever deletes them, the cluster/org keeps them. */

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { PROFILE_NAMES, PROFILES, type EnvironmentProfile } from "./profiles";
+import { organizationKeys } from "./promotion";
 import { PROJECT, secretKeys, settingsSchema } from "./schema";
 
 interface JsonSchema {
@@ -54,6 +55,17 @@ function rows(schema: JsonSchema, prefix: string, required: boolean, out: string
       : "",
   ].filter(Boolean);
   out.push(`| \`${prefix}\` | ${typeOf(schema)} | ${facts.join(", ")} | ${cell(schema.description ?? "")} |`);
+  // Maps keyed by a name (idp:github.environmentSettings): document the fields of one entry.
+  const entry =
+    schema.type === "object" && typeof schema.additionalProperties === "object"
+      ? schema.additionalProperties
+      : undefined;
+  if (entry?.properties) {
+    const requiredFields = new Set(entry.required ?? []);
+    for (const [key, child] of Object.entries(entry.properties)) {
+      rows(child, `${prefix}.<name>.${key}`, requiredFields.has(key), out);
+    }
+  }
   const children = schema.type === "array" ? schema.items : schema;
   if (children?.properties) {
     const requiredChildren = new Set(children.required ?? []);
@@ -64,19 +76,25 @@ function rows(schema: JsonSchema, prefix: string, required: boolean, out: string
   }
 }
 
+/** One row per profile field; `satisfies` makes a new field of EnvironmentProfile a compile error here. */
+const PROFILE_ROWS = {
+  protectStateful: ["protect stateful resources", (p) => p.protectStateful],
+  retainStateful: ["retain stateful resources on delete", (p) => p.retainStateful],
+  controllerReplicas: ["controller replicas", (p) => p.controllerReplicas],
+  allowedLetsEncrypt: ["Let's Encrypt environments allowed", (p) => p.allowedLetsEncrypt.join(", ")],
+  dataDeletionPolicy: ["data deletion policy (Crossplane)", (p) => p.dataDeletionPolicy],
+  gitOpsSync: ["GitOps sync: prune / self-heal", (p) => `${p.gitOpsSync.prune} / ${p.gitOpsSync.selfHeal}`],
+  runners: ["runner bounds (min–max)", (p) => `${p.runners.minRunners}–${p.runners.maxRunners}`],
+  schemaImmediateDeploy: ["SchemaHero immediate deploy", (p) => p.schemaImmediateDeploy],
+  appReplicas: ["App replicas (min–max)", (p) => `${p.appReplicas.min}–${p.appReplicas.max}`],
+  secretRecoveryWindowDays: ["secret recovery window (days, AWS)", (p) => p.secretRecoveryWindowDays],
+} satisfies Record<
+  Exclude<keyof EnvironmentProfile, "name">,
+  readonly [string, (p: EnvironmentProfile) => unknown]
+>;
+
 function profileTable(): string[] {
-  const fields: Array<[string, (p: EnvironmentProfile) => unknown]> = [
-    ["protect stateful resources", (p) => p.protectStateful],
-    ["retain stateful resources on delete", (p) => p.retainStateful],
-    ["controller replicas", (p) => p.controllerReplicas],
-    ["Let's Encrypt environments allowed", (p) => p.allowedLetsEncrypt.join(", ")],
-    ["data deletion policy (Crossplane)", (p) => p.dataDeletionPolicy],
-    ["GitOps sync: prune / self-heal", (p) => `${p.gitOpsSync.prune} / ${p.gitOpsSync.selfHeal}`],
-    ["runner bounds (min–max)", (p) => `${p.runners.minRunners}–${p.runners.maxRunners}`],
-    ["SchemaHero immediate deploy", (p) => p.schemaImmediateDeploy],
-    ["App replicas (min–max)", (p) => `${p.appReplicas.min}–${p.appReplicas.max}`],
-    ["secret recovery window (days, AWS)", (p) => p.secretRecoveryWindowDays],
-  ];
+  const fields = Object.values(PROFILE_ROWS);
   const lines = [`| | ${PROFILE_NAMES.join(" | ")} |`, `|---|${PROFILE_NAMES.map(() => "---").join("|")}|`];
   for (const [label, get] of fields) {
     lines.push(`| ${label} | ${PROFILE_NAMES.map((name) => String(get(PROFILES[name]))).join(" | ")} |`);
@@ -116,6 +134,16 @@ export function renderReference(): string {
   );
   for (const [key, description] of Object.entries(secretKeys))
     out.push(`| \`${PROJECT}:${key}\` | ${cell(description)} |`);
+  // --- Promotion (stacks/promotion.ts): which keys may differ between stacks ---
+  out.push(
+    "",
+    "## Org-wide keys",
+    "",
+    "These must have the same value in every stack; `npm run promote` refuses a promotion between stacks that",
+    "differ in one of them (docs/runbooks/ci.md). Every other key describes one environment and may differ.",
+    "",
+    ...organizationKeys().map((key) => `- \`${PROJECT}:${key}\``),
+  );
   out.push(
     "",
     "## Environment profiles",

@@ -1,0 +1,158 @@
+/**
+ * The policy pack over every stack: every policy runs over the synthesized resources of dev, staging and
+ * prod (normal and preview mode, with the stack's policy config) and finds nothing. Run again after
+ * each merge, this is what catches a new part that breaks a guardrail.
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+import { PRIVILEGED_OPT_IN_ANNOTATION as PROGRAM_OPT_IN } from "../components/runners";
+import { PROFILES } from "../policy/lib";
+import { POLICIES } from "../policy/policies";
+import { PRIVILEGED_OPT_IN_ANNOTATION } from "../policy/runners";
+import { listStacks, loadStackConfig, PROJECT_ROOT } from "../synth/stack-files";
+import { packViolations, stackPolicyConfig } from "./policy-harness";
+import { synthStack } from "./harness";
+
+describe("policy pack over every stack", () => {
+  for (const stack of listStacks()) {
+    for (const preview of [false, true]) {
+      it(`finds no violation in ${stack}${preview ? " (preview)" : ""}`, async () => {
+        const synth = await synthStack(stack, { preview });
+        assert.deepEqual(packViolations(synth.resources, stackPolicyConfig(stack)), []);
+      });
+    }
+  }
+});
+
+describe("policy pack over every stack, with the wrong config", () => {
+  it("flags Let's Encrypt production when prod is checked as staging", async () => {
+    const synth = await synthStack("prod");
+    assert.deepEqual(packViolations(synth.resources, stackPolicyConfig("staging")), [
+      "letsencrypt-production-only-in-prod: idp-cert-manager-letsencrypt-production: idp-cert-manager-letsencrypt-production uses Let's Encrypt production (https://acme-v02.api.letsencrypt.org/directory) in a staging stack: only prod may; use letsencrypt-staging (idp:tls.issuer).",
+    ]);
+  });
+
+  it("flags every unprotected stateful part when dev is checked as prod", async () => {
+    const synth = await synthStack("dev");
+    const violations = packViolations(synth.resources, stackPolicyConfig("prod"));
+    const flagged = (policy: string) =>
+      violations.filter((v) => v.startsWith(`${policy}: `)).map((v) => v.split(": ")[1]);
+    assert.deepEqual(flagged("prod-protects-stateful").sort(), [
+      "idp-cert-manager-release",
+      "idp-crossplane-provider-helm",
+      "idp-crossplane-provider-kubernetes",
+      "idp-crossplane-provider-sql",
+      "idp-crossplane-release",
+      "idp-crossplane-xrd-app",
+      "idp-crossplane-xrd-sqldatabase",
+      "idp-external-secrets-release",
+      "idp-gateway-api-chart",
+      "idp-ingress-envoy-gateway",
+      "idp-runners-controller",
+      "idp-runners-github-app",
+    ]);
+    assert.deepEqual(
+      violations
+        .filter((v) => v.startsWith("prod-protects-stateful-namespaces: "))
+        .map((v) => /^prod-protects-stateful-namespaces: Namespace (\S+) /.exec(v)![1])
+        .sort(),
+      [
+        "arc-systems",
+        "cert-manager",
+        "crossplane-system",
+        "envoy-gateway-system",
+        "external-secrets",
+        "idp-secrets",
+      ],
+    );
+    assert.equal(violations.length, 18);
+  });
+
+  it("flags a run without the stack's policy config once, and checks strictly meanwhile", async () => {
+    const synth = await synthStack("staging");
+    const violations = packViolations(synth.resources, {});
+    assert.equal(
+      violations[0],
+      "policy-config-present: the policy config names no profile: run with --policy-pack-config policy/config/<stack>.json (see docs/runbooks/ci.md)",
+    );
+    assert.equal(violations.filter((v) => v.startsWith("policy-config-present")).length, 1);
+    // Without a profile, protection assumes prod: staging protects like prod, so nothing else fails.
+    assert.equal(violations.length, 1);
+  });
+});
+
+describe("policy pack packaging", () => {
+  const root = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const pack = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "policy", "package.json"), "utf8")) as {
+    main: string;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+
+  it("declares the same exact versions as the project, which installs them for it", () => {
+    const installed = { ...root.dependencies, ...root.devDependencies };
+    for (const [name, version] of Object.entries({ ...pack.dependencies, ...pack.devDependencies })) {
+      assert.equal(version, installed[name], `${name} in policy/package.json`);
+    }
+    assert.equal(pack.main, "index.ts");
+  });
+
+  it("is a Node.js policy pack", () => {
+    const manifest = YAML.parse(
+      fs.readFileSync(path.join(PROJECT_ROOT, "policy", "PulumiPolicy.yaml"), "utf8"),
+    ) as {
+      runtime: string;
+      description: string;
+    };
+    assert.equal(manifest.runtime, "nodejs");
+    assert.ok(manifest.description.length > 0);
+  });
+
+  it("has policies with unique names, each mandatory", () => {
+    const names = POLICIES.map((policy) => policy.name);
+    assert.equal(new Set(names).size, names.length);
+    for (const policy of POLICIES) assert.equal(policy.enforcementLevel, "mandatory", policy.name);
+  });
+
+  it("has a config per stack naming the stack's own profile, for every policy that takes one", () => {
+    const takesProfile = POLICIES.filter(
+      (policy) => policy.configSchema?.properties["profile"] !== undefined,
+    );
+    assert.ok(takesProfile.length >= 4);
+    for (const stack of listStacks()) {
+      const config = stackPolicyConfig(stack);
+      const profile = loadStackConfig(stack).values["idp:profile"];
+      assert.ok((PROFILES as readonly unknown[]).includes(profile));
+      for (const policy of takesProfile) {
+        assert.equal(config[policy.name]?.["profile"], profile, `${stack}: ${policy.name}`);
+      }
+      for (const name of Object.keys(config)) {
+        assert.ok(
+          POLICIES.some((policy) => policy.name === name),
+          `${stack}: ${name} is a policy`,
+        );
+      }
+    }
+  });
+
+  it("names the management repository as the stacks do", () => {
+    for (const stack of listStacks()) {
+      const github = JSON.parse(loadStackConfig(stack).values["idp:github"]!) as {
+        managementRepository?: string;
+      };
+      assert.equal(
+        stackPolicyConfig(stack)["management-repository-protected"]?.["managementRepository"],
+        github.managementRepository ?? "platform-management",
+      );
+    }
+  });
+
+  it("agrees with the program on the runners' opt-in mark", () => {
+    assert.equal(PRIVILEGED_OPT_IN_ANNOTATION, PROGRAM_OPT_IN);
+  });
+});
