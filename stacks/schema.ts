@@ -593,9 +593,9 @@ function gitOpsRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: 
   if (schemaHero.pluginTag !== undefined && schemaHero.pluginRegistry === undefined) {
     ctx.addIssue({
       code: "custom",
-      path: ["schemahero", "pluginTag"],
+      path: ["schemahero", "pluginRegistry"],
       message:
-        "applies only with idp:schemahero.pluginRegistry (the default registry is always read at tag 0); set pluginRegistry or remove pluginTag",
+        "is required by idp:schemahero.pluginTag (SchemaHero's own registry is always read at tag 0), or remove pluginTag",
     });
   }
 }

@@ -149,6 +149,10 @@ async function synthesizeNow(options: SynthOptions): Promise<SynthResult> {
   // capture raw frames while the program runs. Error stacks are formatted lazily, after this is undone.
   const sourceMaps = process.sourceMapsEnabled;
   process.setSourceMapsEnabled(false);
+  // Nor does it read the frames themselves: skip the capture (an unbounded Error stack per resource).
+  const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+  const callsites = resourceClass.callsites;
+  resourceClass.callsites = () => [];
   try {
     const program = options.program ?? defaultProgram;
     await pulumi.runtime.runInPulumiStack(() => Promise.resolve(program()));
@@ -156,6 +160,7 @@ async function synthesizeNow(options: SynthOptions): Promise<SynthResult> {
     // Drain in-flight registrations, also after a failure, so the record is complete either way.
     await pulumi.runtime.disconnect();
     process.setSourceMapsEnabled(sourceMaps);
+    resourceClass.callsites = callsites;
     console.warn = originalWarn;
     process.off("unhandledRejection", onRejection);
   }
