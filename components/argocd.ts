@@ -384,8 +384,6 @@ export class ArgoCd extends pulumi.ComponentResource {
   public readonly repositoryUrl: string;
   /** Set when the local admin account is on (no SSO): where its password is. */
   public readonly adminPassword?: AdminPasswordRef;
-  /** Whether people sign in through GitHub (Dex). */
-  public readonly sso: boolean;
 
   constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
     super("idp:argocd:ArgoCd", name, {}, opts);
@@ -399,7 +397,6 @@ export class ArgoCd extends pulumi.ComponentResource {
     const repoUrl = gitOpsRepoUrl(repository.owner, repository.name);
     this.url = `https://${host}`;
     this.repositoryUrl = repoUrl;
-    this.sso = args.sso !== undefined;
 
     const ns = namespace(
       `${name}-namespace`,
@@ -458,7 +455,8 @@ export class ArgoCd extends pulumi.ComponentResource {
       {
         name: ARGOCD_SECRET_NAMES.server,
         data,
-        description: "Argo CD's argocd-secret: server key, admin password, webhook and Dex client secrets.",
+        description:
+          "Argo CD's generated secrets (argocd-secret): server key, admin password without SSO, webhook secret.",
       },
       { parent: this },
     );
