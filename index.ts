@@ -9,6 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as github from "@pulumi/github";
 import * as kubernetes from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
+import * as time from "@pulumiverse/time";
 import { NodejsDynamicProvider } from "./components/github/repository-seed";
 import { Platform } from "./components/platform";
 import { toPlatformArgs } from "./stacks/args";
@@ -71,10 +74,17 @@ function createProviders(config: PlatformConfig, stack: string) {
         });
   // Dynamic resources (the GitHub seeding commits) run in the Node.js dynamic-provider host.
   const dynamic = new NodejsDynamicProvider("idp-dynamic");
+  // Generated secrets, Argo CD's deploy key and the admin password's change time (no configuration).
+  const generated = {
+    random: new random.Provider("idp-random"),
+    tls: new tls.Provider("idp-tls"),
+    time: new time.Provider("idp-time"),
+  };
   return {
     kubernetes: cluster,
     github: githubProvider,
     dynamic,
+    ...generated,
     ...(awsProvider ? { aws: awsProvider } : {}),
   };
 }
@@ -97,6 +107,8 @@ function main() {
     managementRepository: platform.managementRepositoryUrl,
     templateRepository: platform.templateRepositoryUrl,
     requestAnApp: platform.createAppUrl,
+    argocd: platform.argocdUrl,
+    argocdLogin: platform.argocdLogin,
     nextSteps: platform.nextSteps,
     // Promotion (stacks/promotion.ts): what this stack runs, so the next stage can be checked against it.
     platformVersions: platformVersions(),

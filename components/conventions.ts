@@ -46,6 +46,15 @@ export function managementRepoUrl(owner: string, repository: string): string {
   return `https://github.com/${owner}/${repository}.git`;
 }
 
+/**
+ * The URL Argo CD reads a repository through: SSH, authenticated by each stack's read-only deploy key.
+ * Argo CD matches repository credentials and AppProject sources by URL, so every Application, AppProject
+ * and repository Secret must use exactly this form (an HTTPS URL would be fetched without credentials).
+ */
+export function gitOpsRepoUrl(owner: string, repository: string): string {
+  return `git@github.com:${owner}/${repository}.git`;
+}
+
 /** Branch Argo CD tracks and the ruleset protects. */
 export const MANAGEMENT_BRANCH = "main";
 

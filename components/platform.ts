@@ -25,6 +25,8 @@ import { Runners, type RunnersSettings } from "./runners";
 import { Crossplane } from "./crossplane";
 import type { CrossplaneSettings } from "../stacks/args";
 import { GitHubOrganization, type GitHubOrganizationArgs } from "./github";
+import { ArgoCd, ARGOCD_NAMES, type ArgoCdApp, type ArgoCdArgs, type ArgoCdTeam } from "./argocd";
+import { SchemaHero, type SchemaHeroArgs } from "./schemahero";
 
 export interface PlatformArgs {
   /** Stack name; used only in tags and descriptions, never to branch behaviour (that is the profile's job). */
@@ -70,6 +72,24 @@ export interface PlatformArgs {
     /** Set only on the stack with idp:github.manageOrganization: it creates the organization's objects. */
     readonly organization?: GitHubOrganizationArgs;
   };
+
+  // --- GitOps (issue 5) ---
+  /** Argo CD (sign-in, RBAC and projects from the teams) and SchemaHero. */
+  readonly gitOps: GitOpsSettings;
+}
+
+/** What Argo CD and SchemaHero need from config; `Platform` adds the ingress layer, secrets and ordering. */
+export interface GitOpsSettings {
+  /** Teams (idp:teams): Dex's allowed teams, RBAC and AppProjects. */
+  readonly teams: readonly ArgoCdTeam[];
+  /** Apps (idp:apps): their repositories are sources of their team's project. */
+  readonly apps: readonly ArgoCdApp[];
+  /** Sign-in through Dex with GitHub; absent: local admin with a generated password. */
+  readonly sso?: ArgoCdArgs["sso"];
+  /** Whether the management repository gets this stack's push webhook. */
+  readonly webhook: boolean;
+  /** Where SchemaHero's driver plugins come from. */
+  readonly schemaHero: Omit<SchemaHeroArgs, "profile">;
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -92,6 +112,10 @@ export class Platform extends pulumi.ComponentResource {
   public readonly createAppUrl: pulumi.Output<string>;
   /** The organization's GitHub objects, on the stack that owns them. */
   public readonly githubOrganization?: GitHubOrganization;
+  /** Argo CD's web address. */
+  public readonly argocdUrl: string;
+  /** How to sign in to Argo CD. */
+  public readonly argocdLogin: string;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("idp:platform:Platform", name, {}, opts);
@@ -184,6 +208,42 @@ export class Platform extends pulumi.ComponentResource {
       organization?.createAppUrl ??
       pulumi.output(`${web}/${gh.managementRepository}/actions/workflows/create-app.yaml`);
 
+    // --- GitOps (issue 5): SchemaHero and Argo CD. The root Application waits for every API the synced
+    // resources use (Crossplane's XRDs and compositions, SchemaHero's CRDs and manager), so no claim syncs
+    // before its kinds are served; a destroy deletes it (and, through its finalizer, the apps) first.
+    const gitOps = args.gitOps;
+    const schemaHero = new SchemaHero(
+      `${name}-schemahero`,
+      { profile, ...gitOps.schemaHero },
+      { parent: this },
+    );
+    const argocd = new ArgoCd(
+      `${name}-argocd`,
+      {
+        profile,
+        environment: args.stack,
+        domain,
+        managementRepository: {
+          owner: args.githubOwner,
+          name: gh.managementRepository,
+          ...(organization !== undefined
+            ? { created: [organization.managementRepository], seeded: organization.ready }
+            : {}),
+        },
+        teams: gitOps.teams,
+        apps: gitOps.apps,
+        ingress: ingressLayer.ref,
+        secrets: externalSecrets.backend,
+        ...(gitOps.sso !== undefined ? { sso: gitOps.sso } : {}),
+        // GitHub cannot verify a certificate of the local CA; the shared secret still authenticates payloads.
+        ...(gitOps.webhook ? { webhook: { insecureSsl: args.tls.issuer === "self-signed" } } : {}),
+        syncPrerequisites: [...crossplane.api, ...schemaHero.ready],
+      },
+      { parent: this },
+    );
+    this.argocdUrl = argocd.url;
+    this.argocdLogin = argocdLogin(argocd, args);
+
     const runnerSteps =
       runners !== undefined
         ? [
@@ -195,18 +255,34 @@ export class Platform extends pulumi.ComponentResource {
       .apply(([createApp, management]) => [
         `Platform for ${args.clusterName} (${args.profile.name} profile) at *.${args.domain}, driven by https://github.com/${args.githubOwner}.`,
         ...foundationSteps,
-        `GitOps source: ${management} (environments/${args.stack}/).`,
+        `GitOps source: ${management} (environments/${args.stack}/), synced by Argo CD at ${argocd.url} (root Application ${ARGOCD_NAMES.rootApplication}).`,
+        `Argo CD: ${this.argocdLogin}`,
         `Request an app: run ${createApp} with inputs name, team and database (portals call the same workflow_dispatch).`,
         ...runnerSteps,
       ]);
 
     this.registerOutputs({
       nextSteps: this.nextSteps,
+      argocdUrl: this.argocdUrl,
       managementRepositoryUrl: this.managementRepositoryUrl,
       templateRepositoryUrl: this.templateRepositoryUrl,
       createAppUrl: this.createAppUrl,
     });
   }
+}
+
+/** How people sign in to Argo CD: GitHub through Dex, or the generated admin password (read from the backend). */
+function argocdLogin(argocd: ArgoCd, args: PlatformArgs): string {
+  const cli = `argocd login ${new URL(argocd.url).host} --grpc-web`;
+  if (argocd.adminPassword === undefined) {
+    return `sign in at ${argocd.url} with GitHub (members of ${args.githubOwner}'s teams ${args.gitOps.teams.map((t) => t.slug).join(", ")}); CLI: ${cli} --sso.`;
+  }
+  const { remoteKey, property } = argocd.adminPassword;
+  const read =
+    args.secrets.kind === "aws-secrets-manager"
+      ? `aws secretsmanager get-secret-value --secret-id ${remoteKey} --query SecretString --output text | jq -r .${property}`
+      : `kubectl -n ${EXTERNAL_SECRETS_DEFAULTS.secretsNamespace} get secret ${remoteKey} -o jsonpath='{.data.${property}}' | base64 -d`;
+  return `sign in at ${argocd.url} as admin with the password from: ${read}; CLI: ${cli} --username admin.`;
 }
 
 /** What an operator does after the foundations are up: trust the local CA, point DNS or ports at the proxies. */

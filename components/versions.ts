@@ -145,6 +145,15 @@ export const IMAGES = {
     tag: "29.7.2-dind",
     upstream: "https://github.com/docker-library/docker",
   },
+  // --- GitOps (issue 5): SchemaHero's manager, applied by Pulumi (components/schemahero.ts) together with
+  // the CRDs of the same release tag; it also runs one copy per database (`--manager-tag`). Keep
+  // TOOLS.schemaHeroCrds on the same release (tests/schemahero.test.ts checks it).
+  // renovate: datasource=docker depName=docker.io/schemahero/schemahero-manager
+  schemaHeroManager: {
+    image: "docker.io/schemahero/schemahero-manager",
+    tag: "0.25.0",
+    upstream: "https://github.com/schemahero/schemahero/releases",
+  },
   // --- Crossplane part (issue 4): the in-cluster SQLDatabase server, one pin per Postgres major. ---
   // Official image (Docker Library); Postgres versions are major.minor. renovate.json keeps each pin on its major.
   // renovate: datasource=docker depName=postgres

@@ -7,7 +7,7 @@ import type { CrossplaneArgs, DatabaseSettings } from "../components/crossplane"
 import type { ExternalSecretsBackendArgs } from "../components/external-secrets";
 import { platformJsonSchemas } from "../components/crossplane/xrds";
 import type { GitHubAuth, GitHubOrganizationArgs } from "../components/github";
-import type { PlatformArgs } from "../components/platform";
+import type { GitOpsSettings, PlatformArgs } from "../components/platform";
 import type { RunnersSettings } from "../components/runners";
 import type { PlatformConfig } from "./config";
 import { databaseMode } from "./schema";
@@ -41,6 +41,8 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
     ...(settings.runners !== undefined ? { runners: runnersSettingsFrom(config)! } : {}),
     // --- GitHub organization (issue 6) ---
     github: githubArgsFrom(config, stack),
+    // --- GitOps (issue 5) ---
+    gitOps: gitOpsSettingsFrom(config),
   };
 }
 
@@ -211,3 +213,30 @@ export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformA
   };
   return { ...repositories, organization };
 }
+
+// --- GitOps (issue 5) ------------------------------------------------------------------------------
+
+/** Argo CD and SchemaHero from config: the same team list the GitHub part creates. */
+export function gitOpsSettingsFrom(config: PlatformConfig): GitOpsSettings {
+  const { settings, secrets } = config;
+  const sso = settings.argocd.sso;
+  const clientSecret = secrets.argocdDexClientSecret;
+  // parseConfig requires the secret whenever idp:argocd.sso is set.
+  if (sso !== undefined && clientSecret === undefined) {
+    throw new Error("idp:argocdDexClientSecret is required by idp:argocd.sso");
+  }
+  const { pluginRegistry, pluginTag } = settings.schemahero;
+  return {
+    teams: settings.teams.map((team) => ({ slug: team.slug, platformAdmin: team.platformAdmin })),
+    apps: settings.apps.map((app) => ({ name: app.name, team: app.team })),
+    ...(sso !== undefined && clientSecret !== undefined
+      ? { sso: { clientId: sso.clientId, clientSecret } }
+      : {}),
+    webhook: settings.argocd.webhook,
+    schemaHero: {
+      ...(pluginRegistry !== undefined ? { pluginRegistry } : {}),
+      ...(pluginTag !== undefined ? { pluginTag } : {}),
+    },
+  };
+}
+// --- end GitOps -------------------------------------------------------------------------------------

@@ -525,6 +525,82 @@ function runnersRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx:
 }
 // --- end runners ------------------------------------------------------------------------------
 
+// --- GitOps (issue 5): Argo CD and SchemaHero ------------------------------------------------
+
+/** Client ID of a GitHub OAuth App (`Ov23li...`, or 20 hex digits for older Apps) or of a GitHub App (`Iv...`). */
+export const githubOAuthClientId = z
+  .string()
+  .regex(
+    /^(Ov[A-Za-z0-9]{10,40}|Iv[A-Za-z0-9.]{10,40}|[0-9a-f]{20})$/,
+    "must be the client ID of a GitHub OAuth App, such as Ov23liABCDEFGH123456 (the App's settings page)",
+  );
+
+const argocdSchema = z
+  .strictObject({
+    sso: z
+      .strictObject({
+        clientId: githubOAuthClientId.meta({
+          description:
+            "Client ID of the GitHub OAuth App Dex signs users in with (Organization settings, Developer settings, OAuth Apps); its callback URL is https://argocd.<domain>/api/dex/callback and its secret is idp:argocdDexClientSecret.",
+          examples: ["Ov23liARGOCDSTAGING1"],
+        }),
+      })
+      .optional()
+      .meta({
+        description:
+          "Sign-in to Argo CD through Dex with GitHub: only members of the teams in idp:teams get in, with RBAC generated from those teams, and the local admin account is turned off. Omit it (local stacks) to keep the admin account, whose password is generated into the secrets backend.",
+      }),
+    webhook: z.boolean().default(true).meta({
+      description:
+        "Create a push webhook from the management repository to https://argocd.<domain>/api/webhook, authenticated by a generated shared secret, so Argo CD syncs at once. Set false where GitHub cannot reach the stack (a local cluster): Argo CD then polls the repository (every 2 to 3 minutes).",
+    }),
+  })
+  .default({ webhook: true })
+  .meta({
+    description: "Argo CD: how people sign in and how it hears about pushes to the management repository.",
+  });
+
+/** An OCI repository path without tag, e.g. `registry.example.com/mirror/schemahero/plugin`. */
+const ociRepositoryPrefix = z
+  .string()
+  .regex(
+    /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/,
+    "must be an OCI repository path without a tag, such as registry.example.com/mirror/schemahero/plugin",
+  );
+
+const schemaHeroSchema = z
+  .strictObject({
+    pluginRegistry: ociRepositoryPrefix.optional().meta({
+      description:
+        "Where SchemaHero pulls its database driver plugins (ORAS artifacts) from instead of docker.io/schemahero/plugin-<driver>:0. SchemaHero then pulls <pluginRegistry>-<driver>:<pluginTag>-<arch>, e.g. .../plugin-postgres:0-amd64: mirror the plugins there where egress is closed (README, SchemaHero).",
+      examples: ["registry.example.com/mirror/schemahero/plugin"],
+    }),
+    pluginTag: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,100}$/, "must be an OCI tag such as 0 or 0.0.1")
+      .optional()
+      .meta({
+        description:
+          "Tag prefix of the mirrored plugins (SchemaHero appends -<arch>). Default: 0, the plugins' major version. Needs pluginRegistry.",
+        examples: ["0"],
+      }),
+  })
+  .default({})
+  .meta({ description: "SchemaHero: where its database driver plugins come from." });
+
+function gitOpsRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: z.RefinementCtx): void {
+  const schemaHero = settings.schemahero;
+  if (schemaHero.pluginTag !== undefined && schemaHero.pluginRegistry === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["schemahero", "pluginRegistry"],
+      message:
+        "is required by idp:schemahero.pluginTag (SchemaHero's own registry is always read at tag 0), or remove pluginTag",
+    });
+  }
+}
+// --- end GitOps -------------------------------------------------------------------------------
+
 // ---------------------------------------------------------------------------------------------
 // Cluster foundations (issue 3): certificates, the ingress layer, the secrets backend.
 
@@ -895,6 +971,9 @@ export const settingsShape = {
   ingress: ingressSchema,
   secrets: secretsSchema,
   runners: runnersSchema.optional(), // issue 7
+  // GitOps (issue 5).
+  argocd: argocdSchema,
+  schemahero: schemaHeroSchema,
 } as const;
 
 /** The slug GitHub derives from a team name: lowercase, every run of other characters one '-'. */
@@ -953,6 +1032,7 @@ function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
     }
   });
   runnersRules(settings, ctx);
+  gitOpsRules(settings, ctx);
 }
 
 export const settingsSchema = z
@@ -980,6 +1060,9 @@ export const secretKeys = {
     "PEM private key of the self-service GitHub App (idp:github.selfServiceAppClientId). Required when idp:github.manageOrganization is true.",
   githubDeliveryAppPrivateKey:
     "PEM private key of the delivery GitHub App (idp:github.deliveryAppClientId). Required when idp:github.manageOrganization is true.",
+  // --- GitOps (issue 5) ---
+  argocdDexClientSecret:
+    "Client secret of the GitHub OAuth App of idp:argocd.sso.clientId (Dex's GitHub connector). Required when idp:argocd.sso is set.",
 } as const;
 
 export type SecretKey = keyof typeof secretKeys;
@@ -1000,6 +1083,9 @@ export function requiredSecrets(settings: Settings): ReadonlyArray<{ key: Secret
     for (const key of ["githubSelfServiceAppPrivateKey", "githubDeliveryAppPrivateKey"] as const) {
       required.push({ key, because: "idp:github.manageOrganization is true" });
     }
+  }
+  if (settings.argocd.sso !== undefined) {
+    required.push({ key: "argocdDexClientSecret", because: "idp:argocd.sso is set" });
   }
   return required;
 }

@@ -19,6 +19,8 @@ async function floor(): Promise<void> {
   require("@pulumi/aws");
   require("@pulumi/github");
   require("@pulumi/random");
+  require("@pulumi/tls");
+  require("@pulumiverse/time");
   /* eslint-enable @typescript-eslint/no-require-imports */
   await pulumi.runtime.setMocks(
     {

@@ -132,6 +132,17 @@ function computedOutputs(
         dec: BigInt("0x" + hex).toString(),
       };
     }
+    case "tls:index/privateKey:PrivateKey": {
+      const key = deterministic(name, 68, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+      return {
+        publicKeyOpenssh: `ssh-ed25519 ${key}\n`,
+        privateKeyOpenssh: `-----BEGIN OPENSSH PRIVATE KEY-----\n${deterministic(name + "private", 70, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}\n-----END OPENSSH PRIVATE KEY-----\n`,
+        publicKeyFingerprintSha256: `SHA256:${deterministic(name + "fingerprint", 43, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}`,
+      };
+    }
+    case "time:index/static:Static":
+      // A fixed instant, so two runs compare cleanly.
+      return { rfc3339: "2026-01-01T00:00:00Z", unix: 1767225600 };
     case "kubernetes:helm.sh/v3:Release":
       return {
         status: {

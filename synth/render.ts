@@ -151,9 +151,14 @@ export function writeSynth(result: SynthResult, outRoot: string): WrittenSynth {
   const directory = path.join(outRoot, result.stack);
   fs.rmSync(directory, { recursive: true, force: true });
   let files = 0;
+  const folders = new Set<string>();
   const write = (relative: string, content: string) => {
     const file = path.join(directory, relative);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const folder = path.dirname(file);
+    if (!folders.has(folder)) {
+      fs.mkdirSync(folder, { recursive: true });
+      folders.add(folder);
+    }
     fs.writeFileSync(file, content);
     files++;
   };

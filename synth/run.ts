@@ -149,6 +149,25 @@ async function synthesizeNow(options: SynthOptions): Promise<SynthResult> {
   // capture raw frames while the program runs. Error stacks are formatted lazily, after this is undone.
   const sourceMaps = process.sourceMapsEnabled;
   process.setSourceMapsEnabled(false);
+  // Nor does it read the frames themselves: skip the capture (an unbounded Error stack per resource), and
+  // leave out the stack the SDK attaches to each of its promises (four per output property of every
+  // resource) for its leak report. Leaks are still tracked; errors keep their stacks.
+  const resourceClass = pulumi.Resource as unknown as { callsites: () => unknown[] };
+  const callsites = resourceClass.callsites;
+  resourceClass.callsites = () => [];
+  const debuggable = debuggableModule();
+  const debuggablePromise = debuggable?.debuggablePromise;
+  if (debuggable !== undefined && debuggablePromise !== undefined) {
+    debuggable.debuggablePromise = (promise, context) => {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        return debuggablePromise(promise, context);
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
+    };
+  }
   try {
     const program = options.program ?? defaultProgram;
     await pulumi.runtime.runInPulumiStack(() => Promise.resolve(program()));
@@ -156,6 +175,9 @@ async function synthesizeNow(options: SynthOptions): Promise<SynthResult> {
     // Drain in-flight registrations, also after a failure, so the record is complete either way.
     await pulumi.runtime.disconnect();
     process.setSourceMapsEnabled(sourceMaps);
+    resourceClass.callsites = callsites;
+    if (debuggable !== undefined && debuggablePromise !== undefined)
+      debuggable.debuggablePromise = debuggablePromise;
     console.warn = originalWarn;
     process.off("unhandledRejection", onRejection);
   }
@@ -169,6 +191,21 @@ async function synthesizeNow(options: SynthOptions): Promise<SynthResult> {
     stackOutputs: stackRecord?.componentOutputs ?? {},
     warnings,
   };
+}
+
+interface DebuggableModule {
+  debuggablePromise: (promise: Promise<unknown>, context: unknown) => Promise<unknown>;
+}
+
+/** The SDK's promise bookkeeping (an internal module), if this SDK version has it where it used to be. */
+function debuggableModule(): DebuggableModule | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const module = require("@pulumi/pulumi/runtime/debuggable") as Partial<DebuggableModule>;
+    return typeof module.debuggablePromise === "function" ? (module as DebuggableModule) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function toRecord(request: MonitorRequest, urn: string): ResourceRecord {

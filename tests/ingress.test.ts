@@ -244,7 +244,8 @@ describe("ingress layer", () => {
             r.type.startsWith(`kubernetes:${GATEWAY_API}:`) ||
             r.type.startsWith("kubernetes:gateway.envoyproxy.io/"),
         );
-        assert.equal(objects.length, 4);
+        // The layer's GatewayClass, EnvoyProxy, Gateway and redirect route, and Argo CD's HTTPRoute.
+        assert.equal(objects.length, 5);
         for (const record of objects) {
           assert.ok(synth.dependsOn(record, release), `${record.name} waits for Envoy Gateway`);
           assert.ok(synth.dependsOn(record, crds), `${record.name} waits for the CRDs`);

@@ -41,7 +41,10 @@ describe("stack files", () => {
 
         it("names component types <pkg>:<module>:<Part> and children after their parent", () => {
           // Provider-implemented components (a Helm chart Pulumi renders) are not the project's parts.
-          const providerComponents = new Set(["kubernetes:helm.sh/v4:Chart"]);
+          const providerComponents = new Set([
+            "kubernetes:helm.sh/v4:Chart",
+            "kubernetes:yaml/v2:ConfigGroup",
+          ]);
           for (const component of synth.find(
             (r) => !r.custom && r.type !== "pulumi:pulumi:Stack" && !providerComponents.has(r.type),
           )) {

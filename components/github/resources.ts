@@ -5,8 +5,8 @@
  */
 import { appResource, sqlDatabaseResource } from "../crossplane/api";
 import {
+  gitOpsRepoUrl,
   managementRepoPaths,
-  managementRepoUrl,
   MANAGEMENT_BRANCH,
   serviceHost,
   teamNamespace,
@@ -101,7 +101,8 @@ export function teamApplication(
     spec: {
       project: teamProject(team),
       source: {
-        repoURL: managementRepoUrl(layout.owner, layout.managementRepository),
+        // The SSH URL Argo CD's repository Secret (deploy key) is registered under.
+        repoURL: gitOpsRepoUrl(layout.owner, layout.managementRepository),
         targetRevision: MANAGEMENT_BRANCH,
         path: managementRepoPaths.teamApps(env.name, team),
         directory: { recurse: true },
@@ -128,7 +129,8 @@ export function infrastructureApplication(
     spec: {
       project: PLATFORM_PROJECT,
       source: {
-        repoURL: managementRepoUrl(layout.owner, layout.managementRepository),
+        // The SSH URL Argo CD's repository Secret (deploy key) is registered under.
+        repoURL: gitOpsRepoUrl(layout.owner, layout.managementRepository),
         targetRevision: MANAGEMENT_BRANCH,
         path: managementRepoPaths.infrastructure(env.name),
         directory: { recurse: true },
@@ -140,8 +142,13 @@ export function infrastructureApplication(
 }
 
 /**
- * A team's namespace: restricted Pod Security, labelled with the team. Argo CD never prunes or deletes it (a
- * namespace holds the team's databases), even when the team leaves the config.
+ * A team's namespace, labelled with the team. Argo CD never prunes or deletes it (a namespace holds the
+ * team's databases), even when the team leaves the config.
+ *
+ * Pod Security: enforces `baseline`, audits and warns `restricted`. SchemaHero runs one controller per
+ * database in the database's namespace, a StatefulSet it builds itself without a securityContext (v0.25.0),
+ * which `restricted` would reject; the App composition's workloads meet `restricted` anyway, and audit and
+ * warn report anything else that does not.
  */
 export function teamNamespaceObject(team: string): Record<string, unknown> {
   return {
@@ -149,7 +156,11 @@ export function teamNamespaceObject(team: string): Record<string, unknown> {
     kind: "Namespace",
     metadata: {
       name: teamNamespace(team),
-      labels: { ...podSecurityLabels("restricted"), "idp.platform/team": team },
+      labels: {
+        ...podSecurityLabels("restricted"),
+        "pod-security.kubernetes.io/enforce": "baseline",
+        "idp.platform/team": team,
+      },
       annotations: { "argocd.argoproj.io/sync-options": "Prune=false,Delete=false" },
     },
   };

@@ -1,0 +1,218 @@
+/**
+ * `SchemaHero`: turns SchemaHero `Table`s in Git into migrations of the databases `SQLDatabase` composes.
+ *
+ * Installed from its release, not its community chart: Pulumi applies the CRDs of the pinned release tag
+ * and renders the manager itself, as `kubectl schemahero install` does for v0.25.0, with what the chart
+ * cannot express (README, "GitOps" explains the choice):
+ *
+ * - the manager image pinned (`--manager-image`/`--manager-tag` too, so the per-database controllers
+ *   SchemaHero starts run the same image), and the driver plugin registry when it is mirrored;
+ * - its own service account, a ClusterRole without what v0.25.0 never uses (pods, deployments, webhook
+ *   configurations, writes to Secrets), and a pod that meets the `restricted` Pod Security level;
+ * - CRDs kept when Pulumi deletes them (deleting a CRD deletes every Table), protected per profile.
+ *
+ * The `Database` objects are composed per SQLDatabase by Crossplane (components/crossplane/sql-database.ts),
+ * with `immediateDeploy` from the profile; the Tables come from the management repository.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as kubernetes from "@pulumi/kubernetes";
+import type { EnvironmentProfile } from "../stacks/profiles";
+import type { Readiness } from "./contracts";
+import { namespace, PLATFORM_LABELS } from "./kube";
+import { IMAGES, imageReference } from "./versions";
+
+export const SCHEMAHERO_NAMES = {
+  namespace: "schemahero",
+  serviceAccount: "schemahero",
+  clusterRole: "schemahero",
+  manager: "schemahero",
+} as const;
+
+/** CRD files of a SchemaHero release (`config/crds/v1/` at its tag). */
+export const SCHEMAHERO_CRD_FILES = [
+  "databases.schemahero.io_databases.yaml",
+  "schemas.schemahero.io_databaseextensions.yaml",
+  "schemas.schemahero.io_datatypes.yaml",
+  "schemas.schemahero.io_functions.yaml",
+  "schemas.schemahero.io_migrations.yaml",
+  "schemas.schemahero.io_tables.yaml",
+  "schemas.schemahero.io_views.yaml",
+] as const;
+
+/** Where the CRDs of the manager's release are published (read by the Kubernetes provider at deploy time). */
+export function schemaHeroCrdUrls(tag: string): string[] {
+  return SCHEMAHERO_CRD_FILES.map(
+    (file) => `https://raw.githubusercontent.com/schemahero/schemahero/v${tag}/config/crds/v1/${file}`,
+  );
+}
+
+export interface SchemaHeroArgs {
+  /** Protection of the CRDs per profile. */
+  readonly profile: EnvironmentProfile;
+  /**
+   * OCI repository prefix of mirrored driver plugins (`<prefix>-<driver>:<tag>-<arch>`). Default: SchemaHero's
+   * own, `docker.io/schemahero/plugin-<driver>:0`.
+   */
+  readonly pluginRegistry?: string;
+  /** Tag prefix of the mirrored plugins; only with `pluginRegistry`. Default `0`. */
+  readonly pluginTag?: string;
+}
+
+export const SCHEMAHERO_DEFAULTS = {
+  resources: { requests: { cpu: "100m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+  /** The image's user (`schemahero-manager`, uid 1001): numeric, so `runAsNonRoot` can be verified. */
+  uid: 1001,
+} as const;
+
+/** Misuse of the component (config validation reports it earlier, with the key to fix). */
+export function schemaHeroArgsProblems(args: SchemaHeroArgs): string[] {
+  return args.pluginTag !== undefined && args.pluginRegistry === undefined
+    ? ["pluginTag needs pluginRegistry"]
+    : [];
+}
+
+/** The manager's command line: the database controller, its image for the per-database controllers, plugins. */
+export function managerCommand(args: SchemaHeroArgs): string[] {
+  const pin = IMAGES.schemaHeroManager;
+  return [
+    "/manager",
+    "run",
+    "--enable-database-controller",
+    "--manager-image",
+    pin.image,
+    "--manager-tag",
+    pin.tag,
+    ...(args.pluginRegistry !== undefined
+      ? ["--plugin-registry", args.pluginRegistry, "--plugin-tag", args.pluginTag ?? "0"]
+      : []),
+  ];
+}
+
+const WRITE = ["get", "list", "watch", "create", "update", "patch", "delete"];
+const STATUS = ["get", "update", "patch"];
+
+/**
+ * What the manager does in v0.25.0: reconcile Databases into a StatefulSet, service account, Role and
+ * RoleBinding in the Database's namespace, and grant that Role (so it must hold every permission the
+ * Role names: Secrets and service accounts `get`, StatefulSets read, SchemaHero's kinds).
+ */
+export function managerRules(): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> {
+  const schemaKinds = ["migrations", "tables", "views", "functions", "databaseextensions", "datatypes"];
+  return [
+    { apiGroups: ["apps"], resources: ["statefulsets"], verbs: WRITE },
+    { apiGroups: [""], resources: ["secrets"], verbs: ["get"] },
+    { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["get", "list", "watch", "create", "update"] },
+    {
+      apiGroups: ["rbac.authorization.k8s.io"],
+      resources: ["roles", "rolebindings"],
+      verbs: ["get", "list", "watch", "create", "update"],
+    },
+    { apiGroups: ["databases.schemahero.io"], resources: ["databases"], verbs: WRITE },
+    { apiGroups: ["databases.schemahero.io"], resources: ["databases/status"], verbs: STATUS },
+    { apiGroups: ["schemas.schemahero.io"], resources: schemaKinds, verbs: WRITE },
+    {
+      apiGroups: ["schemas.schemahero.io"],
+      resources: schemaKinds.map((kind) => `${kind}/status`),
+      verbs: STATUS,
+    },
+  ];
+}
+
+export class SchemaHero extends pulumi.ComponentResource {
+  /** SchemaHero serves its CRDs and its manager runs: SchemaHero objects (and what composes them) wait for it. */
+  public readonly ready: Readiness;
+  public readonly crds: kubernetes.yaml.v2.ConfigGroup;
+  public readonly manager: kubernetes.apps.v1.StatefulSet;
+
+  constructor(name: string, args: SchemaHeroArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("idp:schemahero:SchemaHero", name, {}, opts);
+    const problems = schemaHeroArgsProblems(args);
+    if (problems.length > 0) throw new Error(`SchemaHero ${name}: ${problems.join("; ")}`);
+    const names = SCHEMAHERO_NAMES;
+    const labels = { ...PLATFORM_LABELS, "app.kubernetes.io/name": "schemahero" };
+
+    this.crds = new kubernetes.yaml.v2.ConfigGroup(
+      `${name}-crds`,
+      { files: schemaHeroCrdUrls(IMAGES.schemaHeroManager.tag) },
+      // Children inherit both options: deleting a CRD would delete every Table, Database and Migration.
+      { parent: this, protect: args.profile.protectStateful, retainOnDelete: true },
+    );
+    // Holds only the manager (no state): never protected.
+    const ns = namespace(
+      `${name}-namespace`,
+      { name: names.namespace, podSecurity: "restricted" },
+      { parent: this },
+    );
+    const account = new kubernetes.core.v1.ServiceAccount(
+      `${name}-service-account`,
+      { metadata: { name: names.serviceAccount, namespace: ns.metadata.name, labels } },
+      { parent: this },
+    );
+    const role = new kubernetes.rbac.v1.ClusterRole(
+      `${name}-cluster-role`,
+      { metadata: { name: names.clusterRole, labels }, rules: managerRules() },
+      { parent: this },
+    );
+    const binding = new kubernetes.rbac.v1.ClusterRoleBinding(
+      `${name}-cluster-role-binding`,
+      {
+        metadata: { name: names.clusterRole, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name },
+        subjects: [{ kind: "ServiceAccount", name: account.metadata.name, namespace: ns.metadata.name }],
+      },
+      { parent: this },
+    );
+    const selector = { "control-plane": "schemahero", "app.kubernetes.io/name": "schemahero" };
+    this.manager = new kubernetes.apps.v1.StatefulSet(
+      `${name}-manager`,
+      {
+        metadata: { name: names.manager, namespace: ns.metadata.name, labels },
+        spec: {
+          replicas: 1,
+          serviceName: "",
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels: { ...labels, ...selector } },
+            spec: {
+              serviceAccountName: account.metadata.name,
+              terminationGracePeriodSeconds: 10,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: SCHEMAHERO_DEFAULTS.uid,
+                runAsGroup: SCHEMAHERO_DEFAULTS.uid,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              nodeSelector: { "kubernetes.io/os": "linux" },
+              containers: [
+                {
+                  name: "manager",
+                  image: imageReference(IMAGES.schemaHeroManager),
+                  imagePullPolicy: "IfNotPresent",
+                  command: managerCommand(args),
+                  env: [
+                    { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+                  ],
+                  resources: SCHEMAHERO_DEFAULTS.resources,
+                  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                },
+              ],
+            },
+          },
+        },
+      },
+      // The CRDs first: the manager watches Databases from its start.
+      { parent: this, dependsOn: [this.crds, binding] },
+    );
+    // Nothing calls the manager (no webhook in v0.25.0): no ingress at all.
+    new kubernetes.networking.v1.NetworkPolicy(
+      `${name}-deny-ingress`,
+      {
+        metadata: { name: "deny-ingress", namespace: ns.metadata.name, labels },
+        spec: { podSelector: {}, policyTypes: ["Ingress"] },
+      },
+      { parent: this },
+    );
+    this.ready = [this.crds, this.manager];
+    this.registerOutputs({});
+  }
+}

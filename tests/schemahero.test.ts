@@ -1,0 +1,286 @@
+/**
+ * SchemaHero in every stack: the CRDs of the pinned release (kept, protected per profile), the manager
+ * pinned and hardened, RBAC that covers what it grants per database and nothing it never uses, plugin
+ * mirrors from config, and the SchemaHero objects of the platform valid against ../shared/crds.
+ */
+import * as assert from "node:assert/strict";
+import YAML from "yaml";
+import {
+  managerCommand,
+  managerRules,
+  SCHEMAHERO_CRD_FILES,
+  schemaHeroArgsProblems,
+  schemaHeroCrdUrls,
+} from "../components/schemahero";
+import { IMAGES, TOOLS } from "../components/versions";
+import { PROFILES } from "../stacks/profiles";
+import { crdValidator } from "./crd-schema";
+import { editedConfig, loadSharedYaml, synthStack, hasShared, type Synth } from "./harness";
+
+const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
+const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
+const STACKS = ["dev", "staging", "prod"] as const;
+
+type Json = Record<string, unknown>;
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+/**
+ * The Role SchemaHero v0.25.0 creates for each database's controller (pkg/controller/database/rbac.go).
+ * Kubernetes lets the manager grant it only if the manager holds every one of these permissions itself.
+ */
+const PER_DATABASE_ROLE: Rule[] = [
+  { apiGroups: [""], resources: ["secrets", "serviceaccounts"], verbs: ["get"] },
+  { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["get", "list", "watch"] },
+  ...[
+    ["databases.schemahero.io", "databases"],
+    ["schemas.schemahero.io", "migrations"],
+    ["schemas.schemahero.io", "tables"],
+    ["schemas.schemahero.io", "views"],
+    ["schemas.schemahero.io", "functions"],
+    ["schemas.schemahero.io", "databaseextensions"],
+    ["schemas.schemahero.io", "datatypes"],
+  ].flatMap(([group, resource]) => [
+    {
+      apiGroups: [group!],
+      resources: [resource!],
+      verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+    },
+    { apiGroups: [group!], resources: [`${resource!}/status`], verbs: ["get", "update", "patch"] },
+  ]),
+];
+
+function allows(rules: readonly Rule[], group: string, resource: string, verb: string): boolean {
+  return rules.some(
+    (rule) =>
+      rule.apiGroups.includes(group) && rule.resources.includes(resource) && rule.verbs.includes(verb),
+  );
+}
+
+function manager(synth: Synth): { metadata: Json; spec: { template: { spec: Json } } } {
+  return synth.inputs(synth.one(STATEFUL_SET, "idp-schemahero-manager"));
+}
+
+describe("SchemaHero", () => {
+  const synths = {} as Record<(typeof STACKS)[number], Synth>;
+  before(async () => {
+    for (const stack of STACKS) synths[stack] = await synthStack(stack);
+  });
+
+  it("pins 0.25.0: the manager image and the CRDs of the same release tag, as the validate workflow does", () => {
+    assert.deepEqual(IMAGES.schemaHeroManager, {
+      image: "docker.io/schemahero/schemahero-manager",
+      tag: "0.25.0",
+      upstream: "https://github.com/schemahero/schemahero/releases",
+    });
+    assert.equal(TOOLS.schemaHeroCrds.version, `v${IMAGES.schemaHeroManager.tag}`);
+    for (const stack of STACKS) {
+      const crds = synths[stack].inputs<{ files: string[] }>(
+        synths[stack].one(CONFIG_GROUP, "idp-schemahero-crds"),
+      );
+      assert.deepEqual(crds.files, schemaHeroCrdUrls("0.25.0"));
+      assert.equal(
+        crds.files[5],
+        "https://raw.githubusercontent.com/schemahero/schemahero/v0.25.0/config/crds/v1/schemas.schemahero.io_tables.yaml",
+      );
+    }
+  });
+
+  it("applies every CRD of the release that ../shared/crds lists", function () {
+    if (!hasShared) {
+      console.log("      (skipped: ../shared/crds is absent)");
+      this.skip();
+    }
+    const index = loadSharedYaml("crds/index.json") as { files: Array<{ file: string }> };
+    const upstream = index.files
+      .map((row) => row.file)
+      .filter((file) => file.startsWith("schemahero/v0.25.0/"))
+      .map((file) => file.slice("schemahero/v0.25.0/".length))
+      .sort();
+    assert.deepEqual([...SCHEMAHERO_CRD_FILES].sort(), upstream);
+  });
+
+  it("keeps the CRDs when Pulumi deletes them, and protects them as the profile says", () => {
+    for (const stack of STACKS) {
+      const crds = synths[stack].one(CONFIG_GROUP, "idp-schemahero-crds");
+      assert.equal(crds.options.retainOnDelete, true, stack);
+      assert.equal(crds.options.protect, PROFILES[stack].protectStateful, stack);
+    }
+  });
+
+  it("runs the pinned manager as a restricted pod, after its CRDs and RBAC", () => {
+    for (const stack of STACKS) {
+      const synth = synths[stack];
+      const record = synth.one(STATEFUL_SET, "idp-schemahero-manager");
+      const pod = manager(synth).spec.template.spec as {
+        serviceAccountName: string;
+        securityContext: Json;
+        containers: Array<{ image: string; command: string[]; securityContext: Json; resources: Json }>;
+      };
+      assert.equal(pod.serviceAccountName, "schemahero");
+      assert.deepEqual(pod.securityContext, {
+        runAsNonRoot: true,
+        runAsUser: 1001,
+        runAsGroup: 1001,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      const [container] = pod.containers;
+      assert.equal(container!.image, "docker.io/schemahero/schemahero-manager:0.25.0");
+      assert.deepEqual(container!.securityContext, {
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+      });
+      assert.deepEqual(container!.resources, {
+        requests: { cpu: "100m", memory: "64Mi" },
+        limits: { memory: "256Mi" },
+      });
+      // The per-database controllers SchemaHero starts run the same pinned image.
+      assert.deepEqual(container!.command, [
+        "/manager",
+        "run",
+        "--enable-database-controller",
+        "--manager-image",
+        "docker.io/schemahero/schemahero-manager",
+        "--manager-tag",
+        "0.25.0",
+      ]);
+      assert.ok(synth.dependsOn(record, synth.one(CONFIG_GROUP, "idp-schemahero-crds")));
+      assert.ok(
+        synth.dependsOn(
+          record,
+          synth.one(
+            "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+            "idp-schemahero-cluster-role-binding",
+          ),
+        ),
+      );
+      const namespace = synth.inputs<{ metadata: { name: string; labels: Json } }>(
+        synth.one("kubernetes:core/v1:Namespace", "idp-schemahero-namespace"),
+      );
+      assert.equal(namespace.metadata.name, "schemahero");
+      assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+      const policy = synth.inputs<{ spec: Json }>(
+        synth.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "idp-schemahero-deny-ingress"),
+      );
+      assert.deepEqual(policy.spec, { podSelector: {}, policyTypes: ["Ingress"] });
+    }
+  });
+
+  it("binds its own service account to rules that cover every per-database grant and nothing unused", () => {
+    const synth = synths.dev;
+    const role = synth.inputs<{ rules: Rule[] }>(
+      synth.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "idp-schemahero-cluster-role"),
+    );
+    assert.deepEqual(role.rules, managerRules());
+    for (const rule of PER_DATABASE_ROLE) {
+      for (const group of rule.apiGroups) {
+        for (const resource of rule.resources) {
+          for (const verb of rule.verbs) {
+            assert.ok(allows(role.rules, group, resource, verb), `may grant ${verb} ${group}/${resource}`);
+          }
+        }
+      }
+    }
+    // What it reconciles per database: a StatefulSet, service account, Role and RoleBinding.
+    for (const [group, resource] of [
+      ["apps", "statefulsets"],
+      ["", "serviceaccounts"],
+      ["rbac.authorization.k8s.io", "roles"],
+      ["rbac.authorization.k8s.io", "rolebindings"],
+    ] as const) {
+      for (const verb of ["get", "list", "watch", "create", "update"]) {
+        assert.ok(allows(role.rules, group, resource, verb), `${verb} ${group}/${resource}`);
+      }
+    }
+    // v0.25.0 registers no webhook, starts no pods and writes no Secrets.
+    assert.ok(
+      !allows(role.rules, "admissionregistration.k8s.io", "validatingwebhookconfigurations", "create"),
+    );
+    assert.ok(!allows(role.rules, "", "pods", "create"));
+    assert.ok(!allows(role.rules, "", "secrets", "list"));
+    assert.ok(!allows(role.rules, "", "secrets", "update"));
+    assert.ok(!allows(role.rules, "apps", "deployments", "create"));
+    const binding = synth.inputs<{ subjects: Json[]; roleRef: Json }>(
+      synth.one(
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+        "idp-schemahero-cluster-role-binding",
+      ),
+    );
+    assert.deepEqual(binding.subjects, [
+      { kind: "ServiceAccount", name: "schemahero", namespace: "schemahero" },
+    ]);
+    assert.deepEqual(binding.roleRef, {
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "ClusterRole",
+      name: "schemahero",
+    });
+  });
+
+  it("pulls driver plugins from a mirror when idp:schemahero says so", async () => {
+    const synth = await synthStack("staging", {
+      config: editedConfig("staging", (c) => {
+        c.values["idp:schemahero"] = { pluginRegistry: "registry.acme.example/mirror/schemahero/plugin" };
+      }),
+    });
+    const command = (manager(synth).spec.template.spec as { containers: Array<{ command: string[] }> })
+      .containers[0]!.command;
+    assert.deepEqual(command.slice(-4), [
+      "--plugin-registry",
+      "registry.acme.example/mirror/schemahero/plugin",
+      "--plugin-tag",
+      "0",
+    ]);
+    assert.deepEqual(
+      managerCommand({ profile: PROFILES.prod, pluginRegistry: "r.example/p", pluginTag: "0.0.1" }).slice(-4),
+      ["--plugin-registry", "r.example/p", "--plugin-tag", "0.0.1"],
+    );
+    assert.deepEqual(schemaHeroArgsProblems({ profile: PROFILES.prod, pluginTag: "0" }), [
+      "pluginTag needs pluginRegistry",
+    ]);
+  });
+
+  it("composes Databases that defer migrations for review in prod and apply them elsewhere", () => {
+    for (const stack of STACKS) {
+      const synth = synths[stack];
+      const bases = synth
+        .ofType("kubernetes:apiextensions.crossplane.io/v1:Composition")
+        .flatMap((record) => {
+          const spec = synth.inputs<{
+            spec: { pipeline: Array<{ input?: { resources?: Array<{ base: Json }> } }> };
+          }>(record).spec;
+          return spec.pipeline
+            .flatMap((step) => step.input?.resources ?? [])
+            .map((resource) => resource.base);
+        })
+        .filter((base) => base["apiVersion"] === "databases.schemahero.io/v1alpha4");
+      assert.ok(bases.length > 0, `${stack} composes SchemaHero Databases`);
+      for (const base of bases) {
+        assert.equal(
+          (base["spec"] as { immediateDeploy: boolean }).immediateDeploy,
+          PROFILES[stack].schemaImmediateDeploy,
+          stack,
+        );
+      }
+    }
+    assert.equal(PROFILES.prod.schemaImmediateDeploy, false);
+  });
+
+  it("seeds Tables that validate against ../shared/crds and point at their app's Database", () => {
+    const validator = crdValidator();
+    const dev = synths.dev;
+    const tree = dev.inputs<{ files: Record<string, { content: string }> }>(
+      dev.one("pulumi-nodejs:dynamic/github:RepositorySeed", "idp-github-management-seed"),
+    ).files;
+    const tables = Object.entries(tree)
+      .filter(([path]) => path.startsWith("environments/") && path.endsWith("/tables.yaml"))
+      .flatMap(([path, file]) =>
+        YAML.parseAllDocuments(file.content).map((doc) => [path, doc.toJS() as Json] as const),
+      );
+    assert.ok(tables.length >= 3, "one app with a database in each environment");
+    for (const [path, table] of tables) {
+      const app = path.split("/").at(-2)!;
+      assert.equal((table["spec"] as { database: string }).database, app, path);
+      if (validator) assert.deepEqual(validator.validate(table), [], path);
+    }
+    if (!validator) console.log("      (skipped SchemaHero CRD validation: ../shared/crds is absent)");
+  });
+});
