@@ -339,7 +339,9 @@ export function rootApplication(
     metadata: {
       name: ARGOCD_NAMES.rootApplication,
       namespace: ARGOCD_NAMES.namespace,
-      labels: { ...PLATFORM_LABELS, "idp.platform/environment": environment },
+      // The environment is in the Application's path; a label with the bare stack name would be the only
+      // place a stack's name leaks into an object (the promotion diff allows it only in known forms).
+      labels: { ...PLATFORM_LABELS },
       // Deleting the root app deletes the Applications it created, and theirs what they deployed, while
       // Argo CD still runs: Pulumi deletes this object before the release it depends on.
       finalizers: [RESOURCES_FINALIZER],

@@ -49,6 +49,9 @@ export function statefulReason(type: string, props: unknown): string | undefined
   if (type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition") {
     return "a CRD (deleting it deletes every object of its kind)";
   }
+  if (/^kubernetes:yaml\/v2:Config(Group|File)$/.test(type) && installsCrds(props)) {
+    return "a set of manifests that installs CRDs (deleting a CRD deletes every object of its kind)";
+  }
   if (/^kubernetes:pkg\.crossplane\.io\/[^:]+:Provider$/.test(type)) {
     return "a Crossplane provider (its managed resources need it to be updated or deleted)";
   }
@@ -58,6 +61,24 @@ export function statefulReason(type: string, props: unknown): string | undefined
   if (type === "kubernetes:core/v1:Secret") return "a platform secret";
   if (type === "kubernetes:core/v1:PersistentVolumeClaim") return "a volume";
   return STATEFUL_CLOUD_TYPES[type];
+}
+
+/**
+ * Whether manifests applied by a ConfigGroup/ConfigFile include CRDs: inline objects or YAML of kind
+ * CustomResourceDefinition, or files named like CRD manifests (upstream `crds/` folders).
+ */
+function installsCrds(props: unknown): boolean {
+  const mentionsCrd = (text: unknown) =>
+    typeof text === "string" && /kind:\s*CustomResourceDefinition/.test(text);
+  const yaml = read(props, "yaml");
+  if (mentionsCrd(yaml) || (Array.isArray(yaml) && yaml.some(mentionsCrd))) return true;
+  const objs = read(props, "objs");
+  if (Array.isArray(objs) && objs.some((o) => read(o, "kind") === "CustomResourceDefinition")) return true;
+  const files = read(props, "files") ?? read(props, "file");
+  const names = Array.isArray(files) ? files : [files];
+  return names.some(
+    (name) => typeof name === "string" && /(^|\/)crds?\/|customresourcedefinition/i.test(name),
+  );
 }
 
 /** The namespace a namespaced resource lives in, when known. */

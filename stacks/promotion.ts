@@ -306,6 +306,8 @@ export const CONFIG_SCOPE = {
   ingress: "environment",
   secrets: "environment",
   runners: "environment",
+  argocd: "environment",
+  schemahero: "environment",
 } as const satisfies Record<keyof typeof settingsShape, ConfigScope | Record<string, ConfigScope>>;
 
 /** Config keys (dotted, without the namespace) whose value must be the same in every stack. */

@@ -572,7 +572,6 @@ describe("Argo CD", () => {
           labels: {
             "app.kubernetes.io/part-of": "idp",
             "app.kubernetes.io/managed-by": "pulumi",
-            "idp.platform/environment": stack,
           },
           finalizers: [RESOURCES_FINALIZER],
         });

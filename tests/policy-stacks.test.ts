@@ -40,6 +40,9 @@ describe("policy pack over every stack, with the wrong config", () => {
     const flagged = (policy: string) =>
       violations.filter((v) => v.startsWith(`${policy}: `)).map((v) => v.split(": ")[1]);
     assert.deepEqual(flagged("prod-protects-stateful").sort(), [
+      "idp-argocd-release",
+      "idp-argocd-repository-secret",
+      "idp-argocd-server-secret",
       "idp-cert-manager-release",
       "idp-crossplane-provider-helm",
       "idp-crossplane-provider-kubernetes",
@@ -52,6 +55,7 @@ describe("policy pack over every stack, with the wrong config", () => {
       "idp-ingress-envoy-gateway",
       "idp-runners-controller",
       "idp-runners-github-app",
+      "idp-schemahero-crds",
     ]);
     assert.deepEqual(
       violations
@@ -60,6 +64,7 @@ describe("policy pack over every stack, with the wrong config", () => {
         .sort(),
       [
         "arc-systems",
+        "argocd",
         "cert-manager",
         "crossplane-system",
         "envoy-gateway-system",
@@ -67,7 +72,7 @@ describe("policy pack over every stack, with the wrong config", () => {
         "idp-secrets",
       ],
     );
-    assert.equal(violations.length, 18);
+    assert.equal(violations.length, 23);
   });
 
   it("flags a run without the stack's policy config once, and checks strictly meanwhile", async () => {

@@ -305,6 +305,22 @@ describe("policy prod-protects-stateful", () => {
         "crd is a CRD (deleting it deletes every object of its kind) and is not protected in prod: give it statefulProtection(profile) (components/kube.ts).",
       ],
       [
+        {
+          type: "kubernetes:yaml/v2:ConfigGroup",
+          name: "crd-files",
+          props: { files: ["https://raw.githubusercontent.com/o/r/v1/config/crds/v1/x.yaml"] },
+        },
+        "crd-files is a set of manifests that installs CRDs (deleting a CRD deletes every object of its kind) and is not protected in prod: give it statefulProtection(profile) (components/kube.ts).",
+      ],
+      [
+        {
+          type: "kubernetes:yaml/v2:ConfigGroup",
+          name: "crd-yaml",
+          props: { yaml: ["apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"] },
+        },
+        "crd-yaml is a set of manifests that installs CRDs (deleting a CRD deletes every object of its kind) and is not protected in prod: give it statefulProtection(profile) (components/kube.ts).",
+      ],
+      [
         { type: "kubernetes:pkg.crossplane.io/v1:Provider", name: "p", props: {} },
         "p is a Crossplane provider (its managed resources need it to be updated or deleted) and is not protected in prod: give it statefulProtection(profile) (components/kube.ts).",
       ],

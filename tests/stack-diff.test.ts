@@ -32,6 +32,14 @@ const STACK_IDENTITY_USES: ReadonlyArray<{ readonly text: (stack: string) => str
       text: (stack) => `"idp:stack":"${stack}"`,
       why: "the idp:stack tag the AWS provider puts on every AWS resource",
     },
+    {
+      text: (stack) => `Argo CD ${stack} (`,
+      why: "the title of the environment's deploy key on the shared management repository (GitHub shows them side by side)",
+    },
+    {
+      text: (stack) => `/platform-management (${stack}).`,
+      why: "the description of the environment's deploy key in its secrets backend",
+    },
   ];
 
 function normalize(value: unknown, stack: string): unknown {
