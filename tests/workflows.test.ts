@@ -126,13 +126,16 @@ describe("ci.yaml (pull requests)", () => {
     const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
     assert.match(readme, /npm ci && npm test {16}# the test suite/);
     const commands = runs(check.steps);
-    for (const command of [
-      "npm ci",
-      "npm run build",
-      "npx tsc --noEmit -p policy",
-      "npm run lint",
-      "npm test",
-    ]) {
+    // npm run build typechecks the policy pack on its own too, as Pulumi runs it.
+    assert.match(
+      (
+        JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
+          scripts: { build: string };
+        }
+      ).scripts.build,
+      /tsc --noEmit -p policy/,
+    );
+    for (const command of ["npm ci", "npm run build", "npm run lint", "npm test"]) {
       assert.ok(commands.includes(command), command);
     }
     assert.ok(
