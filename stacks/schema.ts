@@ -489,21 +489,39 @@ const runnersSchema = z
       "Self-hosted GitHub Actions runners on the platform cluster (Actions Runner Controller). Omit for a stack without runners.",
   });
 
+/** Reports each item whose key repeats an earlier one's, at `<path>[index].<field>`. */
+function reportRepeats<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  at: { readonly path: readonly (string | number)[]; readonly field: string; readonly noun: string },
+  ctx: z.RefinementCtx,
+): void {
+  const seen = new Set<string>();
+  items.forEach((item, index) => {
+    const value = key(item);
+    if (seen.has(value)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...at.path, index, at.field],
+        message: `repeats the ${at.noun} "${value}"`,
+      });
+    }
+    seen.add(value);
+  });
+}
+
 /** Runner bounds that span keys: scale set names are unique, min ≤ max ≤ the profile's bound. */
 function runnersRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: z.RefinementCtx): void {
   if (settings.runners === undefined) return;
   const bounds = PROFILES[settings.profile].runners;
-  const names = new Set<string>();
+  reportRepeats(
+    settings.runners.scaleSets,
+    (s) => s.name,
+    { path: ["runners", "scaleSets"], field: "name", noun: "scale set" },
+    ctx,
+  );
   settings.runners.scaleSets.forEach((scaleSet, index) => {
     const path = ["runners", "scaleSets", index];
-    if (names.has(scaleSet.name)) {
-      ctx.addIssue({
-        code: "custom",
-        path: [...path, "name"],
-        message: `repeats the scale set "${scaleSet.name}"`,
-      });
-    }
-    names.add(scaleSet.name);
     const max = scaleSet.maxRunners ?? bounds.maxRunners;
     if (max > bounds.maxRunners) {
       ctx.addIssue({
@@ -987,16 +1005,9 @@ export function githubTeamSlug(name: string): string {
 /** Rules that span keys: names must resolve, lists must not repeat. */
 function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: z.RefinementCtx): void {
   databaseRules(settings, ctx);
-  const slugs = new Set<string>();
+  reportRepeats(settings.teams, (team) => team.slug, { path: ["teams"], field: "slug", noun: "team" }, ctx);
+  const slugs = new Set(settings.teams.map((team) => team.slug));
   settings.teams.forEach((team, index) => {
-    if (slugs.has(team.slug)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["teams", index, "slug"],
-        message: `repeats the team "${team.slug}"`,
-      });
-    }
-    slugs.add(team.slug);
     const derived = githubTeamSlug(team.name ?? team.slug);
     if (derived !== team.slug) {
       ctx.addIssue({
@@ -1013,16 +1024,8 @@ function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
       message: "no team is marked platformAdmin; at least one team must administer the platform",
     });
   }
-  const apps = new Set<string>();
+  reportRepeats(settings.apps, (app) => app.name, { path: ["apps"], field: "name", noun: "app" }, ctx);
   settings.apps.forEach((app, index) => {
-    if (apps.has(app.name)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["apps", index, "name"],
-        message: `repeats the app "${app.name}"`,
-      });
-    }
-    apps.add(app.name);
     if (!slugs.has(app.team)) {
       ctx.addIssue({
         code: "custom",

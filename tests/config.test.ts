@@ -4,19 +4,18 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseConfig } from "../stacks/config";
+import { parseConfig } from "../stacks/config";
 import { PROFILES } from "../stacks/profiles";
-import { editedConfig, setSecret, stackConfigObject, toRaw, type StackConfigObject } from "./harness";
+import {
+  editedConfig,
+  setSecret,
+  stackConfigObject,
+  toRaw,
+  type StackConfigObject,
+  configProblems,
+} from "./harness";
 
-function problems(stack: string, edit: (config: StackConfigObject) => void): readonly string[] {
-  try {
-    parseConfig(editedConfig(stack, edit));
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.lines;
-  }
-  assert.fail("expected the config to be rejected");
-}
+const problems = configProblems;
 
 function object(config: StackConfigObject, key: string): Record<string, unknown> {
   return config.values[`idp:${key}`] as Record<string, unknown>;

@@ -2,19 +2,11 @@
  * `idp:databases`: where SQLDatabases run, and every validation line it can produce, exactly.
  */
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../stacks/config";
+import { parseConfig } from "../stacks/config";
 import { databaseMode } from "../stacks/schema";
-import { editedConfig, stackConfigObject, toRaw, type StackConfigObject } from "./harness";
+import { editedConfig, stackConfigObject, toRaw, type StackConfigObject, configProblems } from "./harness";
 
-function problems(stack: string, edit: (config: StackConfigObject) => void): readonly string[] {
-  try {
-    parseConfig(editedConfig(stack, edit));
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.lines;
-  }
-  assert.fail("expected the config to be rejected");
-}
+const problems = configProblems;
 
 function databases(config: StackConfigObject): Record<string, unknown> {
   return config.values["idp:databases"] as Record<string, unknown>;

@@ -3,23 +3,15 @@
  * exactly, and the defaults the program derives (secret prefix, recovery window, AWS partition).
  */
 import * as assert from "node:assert/strict";
-import { ConfigError, parseConfig } from "../stacks/config";
+import { parseConfig } from "../stacks/config";
 import { awsPartition, toPlatformArgs } from "../stacks/args";
 import type { ResourceRecord } from "../synth/records";
 import { synthesize } from "../synth/run";
-import { editedConfig, stackConfigObject, toRaw, type StackConfigObject } from "./harness";
+import { editedConfig, stackConfigObject, toRaw, type StackConfigObject, configProblems } from "./harness";
 
 type Edit = (config: StackConfigObject) => void;
 
-function problems(stack: string, edit: Edit): readonly string[] {
-  try {
-    parseConfig(editedConfig(stack, edit));
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.lines;
-  }
-  assert.fail("expected the config to be rejected");
-}
+const problems = configProblems;
 
 function section(config: StackConfigObject, key: "tls" | "ingress" | "secrets"): Record<string, unknown> {
   return config.values[`idp:${key}`] as Record<string, unknown>;

@@ -4,19 +4,11 @@
  */
 import * as assert from "node:assert/strict";
 import { githubArgsFrom } from "../stacks/args";
-import { ConfigError, parseConfig } from "../stacks/config";
+import { parseConfig } from "../stacks/config";
 import { PROFILES } from "../stacks/profiles";
-import { editedConfig, type StackConfigObject } from "./harness";
+import { editedConfig, type StackConfigObject, configProblems } from "./harness";
 
-function problems(stack: string, edit: (config: StackConfigObject) => void): readonly string[] {
-  try {
-    parseConfig(editedConfig(stack, edit));
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.lines;
-  }
-  assert.fail("expected the config to be rejected");
-}
+const problems = configProblems;
 
 function github(config: StackConfigObject): Record<string, unknown> {
   return config.values["idp:github"] as Record<string, unknown>;

@@ -5,18 +5,10 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { gitOpsSettingsFrom } from "../stacks/args";
-import { ConfigError, parseConfig } from "../stacks/config";
-import { editedConfig, setSecret, type StackConfigObject } from "./harness";
+import { parseConfig } from "../stacks/config";
+import { editedConfig, setSecret, configProblems } from "./harness";
 
-function problems(stack: string, edit: (config: StackConfigObject) => void): readonly string[] {
-  try {
-    parseConfig(editedConfig(stack, edit));
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.lines;
-  }
-  assert.fail("expected the config to be rejected");
-}
+const problems = configProblems;
 
 const REQUIRED_DEX_SECRET =
   "Invalid config idp:argocdDexClientSecret: is required because idp:argocd.sso is set. Fix: pulumi config set --secret idp:argocdDexClientSecret <value> (Client secret of the GitHub OAuth App of idp:argocd.sso.clientId (Dex's GitHub connector). Required when idp:argocd.sso is set.)";

@@ -9,7 +9,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
-import type { RawStackConfig } from "../stacks/config";
+import { ConfigError, parseConfig, type RawStackConfig } from "../stacks/config";
 import { PROJECT } from "../stacks/schema";
 import { decodeWire, plaintextOccurrences, secretPaths, type ResourceRecord } from "../synth/records";
 import { synthesize, type SynthResult } from "../synth/run";
@@ -53,6 +53,17 @@ export function editedConfig(stack: string, edit: (config: StackConfigObject) =>
   const config = stackConfigObject(stack);
   edit(config);
   return toRaw(config);
+}
+
+/** The one-line problems `parseConfig` reports for a stack's config changed by `edit`; fails if it accepts it. */
+export function configProblems(stack: string, edit: (config: StackConfigObject) => void): readonly string[] {
+  try {
+    parseConfig(editedConfig(stack, edit));
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+    return error.lines;
+  }
+  assert.fail("expected the config to be rejected");
 }
 
 /** Sets a secret value as `pulumi config set --secret` would. */

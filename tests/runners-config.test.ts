@@ -5,10 +5,10 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { runnersSettingsFrom } from "../stacks/args";
-import { ConfigError, parseConfig } from "../stacks/config";
+import { parseConfig } from "../stacks/config";
 import { PROFILES } from "../stacks/profiles";
 import { quantityValue } from "../stacks/schema";
-import { editedConfig, setSecret, type StackConfigObject } from "./harness";
+import { editedConfig, setSecret, type StackConfigObject, configProblems } from "./harness";
 
 type ScaleSet = Record<string, unknown>;
 interface RunnersValue {
@@ -26,15 +26,7 @@ function firstScaleSet(config: StackConfigObject): ScaleSet {
   return runners(config).scaleSets[0]!;
 }
 
-function problems(stack: string, edit: (config: StackConfigObject) => void): readonly string[] {
-  try {
-    parseConfig(editedConfig(stack, edit));
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
-    return error.lines;
-  }
-  assert.fail("expected the config to be rejected");
-}
+const problems = configProblems;
 
 describe("idp:runners config", () => {
   it("rejects a scale set name ARC cannot take", () => {
