@@ -296,26 +296,13 @@ export class Crossplane extends pulumi.ComponentResource {
       );
       return new kubernetes.apiextensions.CustomResource(
         `${name}-provider-${spec.key}`,
-        {
-          apiVersion: "pkg.crossplane.io/v1",
-          kind: "Provider",
-          metadata: {
+        crossplanePackage("Provider", spec.name, spec.pin, {
+          runtimeConfigRef: {
+            apiVersion: "pkg.crossplane.io/v1beta1",
+            kind: "DeploymentRuntimeConfig",
             name: spec.name,
-            labels: { ...PLATFORM_LABELS },
-            annotations: waitFor("condition=Installed", "condition=Healthy"),
           },
-          spec: {
-            package: packageReference(spec.pin),
-            packagePullPolicy: "IfNotPresent",
-            revisionActivationPolicy: "Automatic",
-            revisionHistoryLimit: 1,
-            runtimeConfigRef: {
-              apiVersion: "pkg.crossplane.io/v1beta1",
-              kind: "DeploymentRuntimeConfig",
-              name: spec.name,
-            },
-          },
-        },
+        }),
         { ...afterCrossplane(runtime, activations, ...after), ...protection },
       );
     };
@@ -368,21 +355,7 @@ export class Crossplane extends pulumi.ComponentResource {
         spec.name,
         new kubernetes.apiextensions.CustomResource(
           `${name}-function-${spec.key}`,
-          {
-            apiVersion: "pkg.crossplane.io/v1",
-            kind: "Function",
-            metadata: {
-              name: spec.name,
-              labels: { ...PLATFORM_LABELS },
-              annotations: waitFor("condition=Installed", "condition=Healthy"),
-            },
-            spec: {
-              package: packageReference(spec.pin),
-              packagePullPolicy: "IfNotPresent",
-              revisionActivationPolicy: "Automatic",
-              revisionHistoryLimit: 1,
-            },
-          },
+          crossplanePackage("Function", spec.name, spec.pin, {}),
           afterCrossplane(),
         ),
       ]),
@@ -516,5 +489,33 @@ export function crossplaneValues(profile: { readonly controllerReplicas: number 
     // No managed resource is active unless the activation policy names it.
     provider: { defaultActivations: [] as string[] },
     metrics: { enabled: true },
+  };
+}
+
+/**
+ * A pinned Crossplane package (`Provider` or `Function`) that Pulumi counts as created only once it is
+ * Installed and Healthy, so what depends on it (provider configs, compositions) waits for its CRDs.
+ */
+function crossplanePackage(
+  kind: "Provider" | "Function",
+  name: string,
+  pin: CrossplanePackagePin,
+  extraSpec: Record<string, unknown>,
+): kubernetes.apiextensions.CustomResourceArgs {
+  return {
+    apiVersion: "pkg.crossplane.io/v1",
+    kind,
+    metadata: {
+      name,
+      labels: { ...PLATFORM_LABELS },
+      annotations: waitFor("condition=Installed", "condition=Healthy"),
+    },
+    spec: {
+      package: packageReference(pin),
+      packagePullPolicy: "IfNotPresent",
+      revisionActivationPolicy: "Automatic",
+      revisionHistoryLimit: 1,
+      ...extraSpec,
+    },
   };
 }
