@@ -23,7 +23,7 @@ import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import * as time from "@pulumiverse/time";
 import YAML from "yaml";
-import type { EnvironmentProfile } from "../stacks/profiles";
+import type { EnvironmentProfile } from "./profile";
 import type { IngressLayerRef, Readiness, SecretsBackend, StoredSecret } from "./contracts";
 import {
   gitOpsRepoUrl,

@@ -13,7 +13,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
-import type { EnvironmentProfile, LetsEncryptEnvironment } from "../stacks/profiles";
+import type { EnvironmentProfile, LetsEncryptEnvironment } from "./profile";
 import { workloadIdentity, type PolicyDocument, type WorkloadIdentity } from "./aws-identity";
 import type { AwsContext, Readiness } from "./contracts";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection, waitFor } from "./kube";

@@ -11,7 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as kubernetes from "@pulumi/kubernetes";
-import type { EnvironmentProfile } from "../stacks/profiles";
+import type { EnvironmentProfile } from "./profile";
 import { workloadIdentity, type WorkloadIdentity } from "./aws-identity";
 import type { AwsContext, IngressLayerRef, Readiness } from "./contracts";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection, waitFor } from "./kube";
@@ -57,6 +57,9 @@ export interface CrossplaneArgs {
   /** Namespace of Crossplane and its packages. Default `crossplane-system`. */
   readonly namespace?: string;
 }
+
+/** What `Crossplane` needs from config; `Platform` adds the ingress layer and the secrets backend. */
+export type CrossplaneSettings = Omit<CrossplaneArgs, "ingress" | "databaseSecrets">;
 
 export const CROSSPLANE_DEFAULTS = {
   namespace: "crossplane-system",

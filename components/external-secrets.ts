@@ -13,7 +13,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
-import type { EnvironmentProfile } from "../stacks/profiles";
+import type { EnvironmentProfile } from "./profile";
 import {
   workloadIdentity,
   type PolicyDocument,

@@ -12,7 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
-import type { EnvironmentProfile } from "../stacks/profiles";
+import type { EnvironmentProfile } from "./profile";
 import type { Http01Route, TlsIssuerRef } from "./cert-manager";
 import type { IngressLayerRef, Readiness } from "./contracts";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection, waitFor } from "./kube";

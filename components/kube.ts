@@ -4,7 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
-import type { EnvironmentProfile } from "../stacks/profiles";
+import type { EnvironmentProfile } from "./profile";
 import { chartReference, type HelmChartPin } from "./versions";
 
 /** Labels on every object the platform creates directly. */

@@ -4,7 +4,7 @@
  * through the parent chain, so no part ever falls back to a default provider.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { EnvironmentProfile } from "../stacks/profiles";
+import type { EnvironmentProfile } from "./profile";
 import { CertManager, type TlsIssuer } from "./cert-manager";
 import type { AwsContext, IngressLayerRef, Readiness, SecretsBackend } from "./contracts";
 import { managementRepoUrl, PLATFORM_SECRET_STORE, serviceHost } from "./conventions";
@@ -22,8 +22,7 @@ import {
   type ProxyServiceArgs,
 } from "./ingress";
 import { Runners, type RunnersSettings } from "./runners";
-import { Crossplane } from "./crossplane";
-import type { CrossplaneSettings } from "../stacks/args";
+import { Crossplane, type CrossplaneSettings } from "./crossplane";
 import { GitHubOrganization, type GitHubOrganizationArgs } from "./github";
 import { ArgoCd, ARGOCD_NAMES, type ArgoCdApp, type ArgoCdArgs, type ArgoCdTeam } from "./argocd";
 import { SchemaHero, type SchemaHeroArgs } from "./schemahero";
@@ -40,7 +39,7 @@ export interface PlatformArgs {
   /** GitHub organization that drives the platform. */
   readonly githubOwner: string;
 
-  // --- Cluster foundations (issue 3) ---
+  // --- Cluster foundations ---
   /** AWS account and workload identity wiring; absent on stacks without AWS. */
   readonly aws?: AwsContext;
   /** Applications from config; their hosts go on the Gateway's certificate when it cannot be a wildcard. */
@@ -56,15 +55,15 @@ export interface PlatformArgs {
   /** Where platform secrets live. */
   readonly secrets: ExternalSecretsBackendArgs;
 
-  // --- Crossplane (issue 4) ---
+  // --- Crossplane ---
   /** The control plane: providers, functions, the App and SQLDatabase APIs and their compositions. */
   readonly crossplane: CrossplaneSettings;
 
-  // --- Runners (issue 7) ---
+  // --- Runners ---
   /** Self-hosted CI runners (ARC); absent when the stack has no idp:runners. */
   readonly runners?: RunnersSettings;
 
-  // --- GitHub (issue 6) ---
+  // --- GitHub ---
   /** The management and template repositories; and the org-wide objects, when this stack owns them. */
   readonly github: {
     readonly managementRepository: string;
@@ -73,7 +72,7 @@ export interface PlatformArgs {
     readonly organization?: GitHubOrganizationArgs;
   };
 
-  // --- GitOps (issue 5) ---
+  // --- GitOps ---
   /** Argo CD (sign-in, RBAC and projects from the teams) and SchemaHero. */
   readonly gitOps: GitOpsSettings;
 }
@@ -121,7 +120,7 @@ export class Platform extends pulumi.ComponentResource {
     super("idp:platform:Platform", name, {}, opts);
     const { profile, domain } = args;
 
-    // --- Cluster foundations (issue 3): Gateway API CRDs → cert-manager → ingress layer; ESO independent.
+    // --- Cluster foundations: Gateway API CRDs → cert-manager → ingress layer; ESO independent.
     const gatewayApi =
       args.ingress.controller === "gateway"
         ? new GatewayApiCrds(`${name}-gateway-api`, { profile }, { parent: this })
@@ -156,7 +155,7 @@ export class Platform extends pulumi.ComponentResource {
       { profile, backend: args.secrets },
       { parent: this },
     );
-    // --- Crossplane (issue 4): compositions render routes for the stack's ingress layer and push
+    // --- Crossplane: compositions render routes for the stack's ingress layer and push
     // generated database passwords into the secrets backend through the platform's store.
     const crossplane = new Crossplane(
       `${name}-crossplane`,
@@ -176,7 +175,7 @@ export class Platform extends pulumi.ComponentResource {
     );
     this.crossplaneApi = crossplane.api;
 
-    // --- Runners (issue 7): the App key goes through the secrets backend, scale sets after the controller.
+    // --- Runners: the App key goes through the secrets backend, scale sets after the controller.
     const runners =
       args.runners !== undefined
         ? new Runners(
@@ -208,7 +207,7 @@ export class Platform extends pulumi.ComponentResource {
       organization?.createAppUrl ??
       pulumi.output(`${web}/${gh.managementRepository}/actions/workflows/create-app.yaml`);
 
-    // --- GitOps (issue 5): SchemaHero and Argo CD. The root Application waits for every API the synced
+    // --- GitOps: SchemaHero and Argo CD. The root Application waits for every API the synced
     // resources use (Crossplane's XRDs and compositions, SchemaHero's CRDs and manager), so no claim syncs
     // before its kinds are served; a destroy deletes it (and, through its finalizer, the apps) first.
     const gitOps = args.gitOps;

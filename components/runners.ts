@@ -17,7 +17,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
-import type { EnvironmentProfile } from "../stacks/profiles";
+import type { EnvironmentProfile } from "./profile";
 import type { Readiness, SecretsBackend, StoredSecret } from "./contracts";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection } from "./kube";
 import { externalSecret } from "./secrets-backend";

@@ -16,7 +16,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
-import type { EnvironmentProfile } from "../stacks/profiles";
+import type { EnvironmentProfile } from "./profile";
 import type { Readiness } from "./contracts";
 import { namespace, PLATFORM_LABELS } from "./kube";
 import { IMAGES, imageReference } from "./versions";

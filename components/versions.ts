@@ -46,7 +46,7 @@ export function packageReference(pin: CrossplanePackagePin): string {
   return `${pin.package}:${pin.version}`;
 }
 
-// --- Actions Runner Controller (issue 7) ---------------------------------------------------------
+// --- Actions Runner Controller ---------------------------------------------------------
 /**
  * The one version of Actions Runner Controller (ARC). Its two charts, `gha-runner-scale-set-controller`
  * and `gha-runner-scale-set`, are released together and must run at the same version: both pins below
@@ -145,7 +145,7 @@ export const IMAGES = {
     tag: "29.7.2-dind",
     upstream: "https://github.com/docker-library/docker",
   },
-  // --- GitOps (issue 5): SchemaHero's manager, applied by Pulumi (components/schemahero.ts) together with
+  // --- GitOps: SchemaHero's manager, applied by Pulumi (components/schemahero.ts) together with
   // the CRDs of the same release tag; it also runs one copy per database (`--manager-tag`). Keep
   // TOOLS.schemaHeroCrds on the same release (tests/schemahero.test.ts checks it).
   // renovate: datasource=docker depName=docker.io/schemahero/schemahero-manager
@@ -154,7 +154,7 @@ export const IMAGES = {
     tag: "0.25.0",
     upstream: "https://github.com/schemahero/schemahero/releases",
   },
-  // --- Crossplane part (issue 4): the in-cluster SQLDatabase server, one pin per Postgres major. ---
+  // --- Crossplane part: the in-cluster SQLDatabase server, one pin per Postgres major. ---
   // Official image (Docker Library); Postgres versions are major.minor. renovate.json keeps each pin on its major.
   // renovate: datasource=docker depName=postgres
   postgres16: {
@@ -176,7 +176,7 @@ export const IMAGES = {
   },
 } as const satisfies Record<string, ImagePin>;
 
-/** Crossplane packages (issue 4). xpkg.crossplane.io serves the crossplane-contrib packages from ghcr.io. */
+/** Crossplane packages. xpkg.crossplane.io serves the crossplane-contrib packages from ghcr.io. */
 export const CROSSPLANE_PACKAGES = {
   // renovate: datasource=docker depName=xpkg.crossplane.io/crossplane-contrib/provider-kubernetes
   providerKubernetes: {

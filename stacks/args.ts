@@ -3,7 +3,7 @@
  * Components never see raw config; everything they need arrives here, named and typed.
  */
 import type { AwsContext } from "../components/contracts";
-import type { CrossplaneArgs, DatabaseSettings } from "../components/crossplane";
+import type { CrossplaneSettings, DatabaseSettings } from "../components/crossplane";
 import type { ExternalSecretsBackendArgs } from "../components/external-secrets";
 import { platformJsonSchemas } from "../components/crossplane/xrds";
 import type { GitHubAuth, GitHubOrganizationArgs } from "../components/github";
@@ -22,7 +22,7 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
     domain: settings.domain,
     clusterName: settings.cluster.name,
     githubOwner: settings.github.owner,
-    // --- Cluster foundations (issue 3) ---
+    // --- Cluster foundations ---
     ...(aws !== undefined ? { aws } : {}),
     apps: settings.apps,
     tls: settings.tls,
@@ -35,13 +35,13 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
       },
     },
     secrets: secretsBackend(config, stack, aws),
-    // --- Crossplane (issue 4) ---
+    // --- Crossplane ---
     crossplane: crossplaneSettingsFrom(config),
-    // --- Runners (issue 7) ---
+    // --- Runners ---
     ...(settings.runners !== undefined ? { runners: runnersSettingsFrom(config)! } : {}),
-    // --- GitHub organization (issue 6) ---
+    // --- GitHub organization ---
     github: githubArgsFrom(config, stack),
-    // --- GitOps (issue 5) ---
+    // --- GitOps ---
     gitOps: gitOpsSettingsFrom(config),
   };
 }
@@ -86,7 +86,7 @@ function secretsBackend(
   };
 }
 
-// --- runners (issue 7) --------------------------------------------------------------------------
+// --- runners --------------------------------------------------------------------------
 
 /**
  * The runners' arguments from config, or undefined when the stack has no `idp:runners`. Scale set
@@ -123,10 +123,8 @@ export function runnersSettingsFrom(config: PlatformConfig): RunnersSettings | u
 }
 // --- end runners --------------------------------------------------------------------------------
 
-// --- Crossplane (issue 4) -----------------------------------------------------------------------
+// --- Crossplane -----------------------------------------------------------------------
 
-/** What `Crossplane` needs from config; `Platform` adds the ingress layer and the secrets backend. */
-export type CrossplaneSettings = Omit<CrossplaneArgs, "ingress" | "databaseSecrets">;
 
 export function crossplaneSettingsFrom(config: PlatformConfig): CrossplaneSettings {
   const { settings, profile } = config;
@@ -214,7 +212,7 @@ export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformA
   return { ...repositories, organization };
 }
 
-// --- GitOps (issue 5) ------------------------------------------------------------------------------
+// --- GitOps ------------------------------------------------------------------------------
 
 /** Argo CD and SchemaHero from config: the same team list the GitHub part creates. */
 export function gitOpsSettingsFrom(config: PlatformConfig): GitOpsSettings {

@@ -114,7 +114,7 @@ export function parseConfig(raw: RawStackConfig): PlatformConfig {
         !problems.some((p) => p.startsWith(`Invalid config ${PROJECT}:${key}:`))
       ) {
         problems.push(
-          `Invalid config ${PROJECT}:${key}: is required because ${because}. Fix: pulumi config set --secret ${PROJECT}:${key} <value> (${secretKeys[key]})`,
+          `Invalid config ${PROJECT}:${key}: is required because ${because}. Fix: pulumi config set --stack ${raw.stack} --secret ${PROJECT}:${key} <value>, which stores it encrypted in Pulumi.${raw.stack}.yaml (${secretKeys[key]})`,
         );
       }
     }

@@ -279,7 +279,7 @@ const appSchema = z
       "An application the platform bootstraps: repository from the template, App resource, catalog entry.",
   });
 
-// --- runners (issue 7): self-hosted GitHub Actions runners (Actions Runner Controller) ---------
+// --- runners: self-hosted GitHub Actions runners (Actions Runner Controller) ---------
 
 /** Kubernetes resource quantity (CPU, memory, storage). */
 export const kubernetesQuantity = z
@@ -543,7 +543,7 @@ function runnersRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx:
 }
 // --- end runners ------------------------------------------------------------------------------
 
-// --- GitOps (issue 5): Argo CD and SchemaHero ------------------------------------------------
+// --- GitOps: Argo CD and SchemaHero ------------------------------------------------
 
 /** Client ID of a GitHub OAuth App (`Ov23li...`, or 20 hex digits for older Apps) or of a GitHub App (`Iv...`). */
 export const githubOAuthClientId = z
@@ -620,7 +620,7 @@ function gitOpsRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: 
 // --- end GitOps -------------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------------------------
-// Cluster foundations (issue 3): certificates, the ingress layer, the secrets backend.
+// Cluster foundations: certificates, the ingress layer, the secrets backend.
 
 export const TLS_ISSUERS = ["self-signed", "letsencrypt-staging", "letsencrypt-production"] as const;
 export const INGRESS_CONTROLLERS = ["gateway", "nginx"] as const;
@@ -845,7 +845,7 @@ function foundationRules(settings: FoundationSettings, ctx: z.RefinementCtx): vo
 }
 
 // ---------------------------------------------------------------------------------------------
-// Databases (Crossplane part, issue 4): where SQLDatabase composes Postgres.
+// Databases (Crossplane part): where SQLDatabase composes Postgres.
 
 export const DATABASE_MODES = ["rds", "in-cluster"] as const;
 
@@ -984,12 +984,12 @@ export const settingsShape = {
     description:
       "Applications to bootstrap. Further apps arrive through the self-service create-app workflow. Org-wide data, in Pulumi.yaml.",
   }),
-  // Cluster foundations (issue 3).
+  // Cluster foundations.
   tls: tlsSchema,
   ingress: ingressSchema,
   secrets: secretsSchema,
-  runners: runnersSchema.optional(), // issue 7
-  // GitOps (issue 5).
+  runners: runnersSchema.optional(),
+  // GitOps.
   argocd: argocdSchema,
   schemahero: schemaHeroSchema,
 } as const;
@@ -1063,7 +1063,7 @@ export const secretKeys = {
     "PEM private key of the self-service GitHub App (idp:github.selfServiceAppClientId). Required when idp:github.manageOrganization is true.",
   githubDeliveryAppPrivateKey:
     "PEM private key of the delivery GitHub App (idp:github.deliveryAppClientId). Required when idp:github.manageOrganization is true.",
-  // --- GitOps (issue 5) ---
+  // --- GitOps ---
   argocdDexClientSecret:
     "Client secret of the GitHub OAuth App of idp:argocd.sso.clientId (Dex's GitHub connector). Required when idp:argocd.sso is set.",
 } as const;

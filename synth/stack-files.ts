@@ -1,7 +1,8 @@
 /**
  * Reads a stack's configuration the way the Pulumi CLI hands it to a program: project defaults from
  * `Pulumi.yaml`, overridden by `Pulumi.<stack>.yaml`, every value as a string (objects as JSON).
- * `secure:` values cannot be decrypted offline; they become placeholders and are marked secret.
+ * `secure:` values cannot be decrypted offline; they become placeholders and are marked secret. Secrets
+ * a stack file does not set yet come from `stacks/placeholders/<stack>.yaml`, which the CLI never reads.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -83,8 +84,28 @@ function stripSecure(key: string, value: unknown): { value: unknown; secret: boo
   return { value, secret: false };
 }
 
+/** Where the stand-ins for a stack's unset secrets live (never read by the Pulumi CLI). */
+export function placeholderFile(stack: string, root = PROJECT_ROOT): string {
+  return path.join(root, "stacks", "placeholders", `${stack}.yaml`);
+}
+
+/** A stack's config as the engine would pass it, plus the keys that only a placeholder file set. */
+export interface LoadedStackConfig extends RawStackConfig {
+  /** Secret keys the stack file does not set, stood in for by `stacks/placeholders/<stack>.yaml`. */
+  readonly placeholders: readonly string[];
+}
+
+function configBlock(file: string, label: string): Record<string, unknown> {
+  const document = readYaml(file) as { config?: unknown } | null;
+  const config = document?.config ?? {};
+  if (config === null || typeof config !== "object" || Array.isArray(config)) {
+    throw new StackFileError(`Invalid stack file ${label}: "config" must be a map of keys to values.`);
+  }
+  return config as Record<string, unknown>;
+}
+
 /** Loads `Pulumi.<stack>.yaml` merged over the project defaults, in the engine's wire form. */
-export function loadStackConfig(stack: string, root = PROJECT_ROOT): RawStackConfig {
+export function loadStackConfig(stack: string, root = PROJECT_ROOT): LoadedStackConfig {
   const file = path.join(root, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
     const known = listStacks(root);
@@ -92,16 +113,27 @@ export function loadStackConfig(stack: string, root = PROJECT_ROOT): RawStackCon
       `Unknown stack "${stack}": there is no Pulumi.${stack}.yaml. Stacks in this project: ${known.join(", ") || "none"}.`,
     );
   }
-  const document = readYaml(file) as { config?: unknown } | null;
-  const config = document?.config ?? {};
-  if (config === null || typeof config !== "object" || Array.isArray(config)) {
-    throw new StackFileError(
-      `Invalid stack file Pulumi.${stack}.yaml: "config" must be a map of keys to values.`,
-    );
-  }
+  const config = configBlock(file, `Pulumi.${stack}.yaml`);
   const merged: Record<string, unknown> = { ...projectConfigDefaults(root) };
   const secretKeys = new Set<string>();
-  for (const [key, value] of Object.entries(config as Record<string, unknown>)) {
+  const placeholders: string[] = [];
+  const stand = placeholderFile(stack, root);
+  if (fs.existsSync(stand)) {
+    const stated = new Set(Object.keys(config).map(qualify));
+    for (const [key, value] of Object.entries(configBlock(stand, path.relative(root, stand)))) {
+      if (stated.has(qualify(key))) continue;
+      const stripped = stripSecure(qualify(key), value);
+      if (!stripped.secret) {
+        throw new StackFileError(
+          `Invalid placeholder file ${path.relative(root, stand)}: ${qualify(key)} is not a \`secure:\` value; it holds stand-ins for secrets only.`,
+        );
+      }
+      merged[qualify(key)] = stripped.value;
+      secretKeys.add(qualify(key));
+      placeholders.push(qualify(key));
+    }
+  }
+  for (const [key, value] of Object.entries(config)) {
     const stripped = stripSecure(qualify(key), value);
     merged[qualify(key)] = stripped.value;
     if (stripped.secret) secretKeys.add(qualify(key));
@@ -110,5 +142,5 @@ export function loadStackConfig(stack: string, root = PROJECT_ROOT): RawStackCon
   for (const [key, value] of Object.entries(merged)) {
     values[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
-  return { stack, values, secretKeys };
+  return { stack, values, secretKeys, placeholders: placeholders.sort() };
 }

@@ -174,7 +174,7 @@ describe("stack config validation", () => {
         delete c.values["idp:githubToken"];
       }),
       [
-        `Invalid config idp:githubToken: is required because idp:github.auth is token. Fix: pulumi config set --secret idp:githubToken <value> (GitHub token with admin:org and repo scopes. Required when idp:github.auth is token.)`,
+        `Invalid config idp:githubToken: is required because idp:github.auth is token. Fix: pulumi config set --stack dev --secret idp:githubToken <value>, which stores it encrypted in Pulumi.dev.yaml (GitHub token with admin:org and repo scopes. Required when idp:github.auth is token.)`,
       ],
     );
   });

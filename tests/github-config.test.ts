@@ -50,8 +50,8 @@ describe("GitHub organization config", () => {
         delete c.values["idp:githubDeliveryAppPrivateKey"];
       }),
       [
-        `Invalid config idp:githubSelfServiceAppPrivateKey: is required because idp:github.manageOrganization is true. Fix: pulumi config set --secret idp:githubSelfServiceAppPrivateKey <value> (PEM private key of the self-service GitHub App (idp:github.selfServiceAppClientId). Required when idp:github.manageOrganization is true.)`,
-        `Invalid config idp:githubDeliveryAppPrivateKey: is required because idp:github.manageOrganization is true. Fix: pulumi config set --secret idp:githubDeliveryAppPrivateKey <value> (PEM private key of the delivery GitHub App (idp:github.deliveryAppClientId). Required when idp:github.manageOrganization is true.)`,
+        `Invalid config idp:githubSelfServiceAppPrivateKey: is required because idp:github.manageOrganization is true. Fix: pulumi config set --stack dev --secret idp:githubSelfServiceAppPrivateKey <value>, which stores it encrypted in Pulumi.dev.yaml (PEM private key of the self-service GitHub App (idp:github.selfServiceAppClientId). Required when idp:github.manageOrganization is true.)`,
+        `Invalid config idp:githubDeliveryAppPrivateKey: is required because idp:github.manageOrganization is true. Fix: pulumi config set --stack dev --secret idp:githubDeliveryAppPrivateKey <value>, which stores it encrypted in Pulumi.dev.yaml (PEM private key of the delivery GitHub App (idp:github.deliveryAppClientId). Required when idp:github.manageOrganization is true.)`,
       ],
     );
   });

@@ -11,7 +11,7 @@ import { editedConfig, setSecret, configProblems } from "./harness";
 const problems = configProblems;
 
 const REQUIRED_DEX_SECRET =
-  "Invalid config idp:argocdDexClientSecret: is required because idp:argocd.sso is set. Fix: pulumi config set --secret idp:argocdDexClientSecret <value> (Client secret of the GitHub OAuth App of idp:argocd.sso.clientId (Dex's GitHub connector). Required when idp:argocd.sso is set.)";
+  "Invalid config idp:argocdDexClientSecret: is required because idp:argocd.sso is set. Fix: pulumi config set --stack staging --secret idp:argocdDexClientSecret <value>, which stores it encrypted in Pulumi.staging.yaml (Client secret of the GitHub OAuth App of idp:argocd.sso.clientId (Dex's GitHub connector). Required when idp:argocd.sso is set.)";
 
 describe("GitOps config", () => {
   it("rejects a client ID that is not a GitHub OAuth App's", () => {

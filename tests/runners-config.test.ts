@@ -184,7 +184,7 @@ describe("idp:runners config", () => {
         delete c.values["idp:runnersGithubAppPrivateKey"];
       }),
       [
-        `Invalid config idp:runnersGithubAppPrivateKey: is required because idp:runners is set. Fix: pulumi config set --secret idp:runnersGithubAppPrivateKey <value> (PEM private key of the runner controller's GitHub App (idp:runners.appId). Required when idp:runners is set.)`,
+        `Invalid config idp:runnersGithubAppPrivateKey: is required because idp:runners is set. Fix: pulumi config set --stack staging --secret idp:runnersGithubAppPrivateKey <value>, which stores it encrypted in Pulumi.staging.yaml (PEM private key of the runner controller's GitHub App (idp:runners.appId). Required when idp:runners is set.)`,
       ],
     );
     assert.deepEqual(

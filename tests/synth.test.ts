@@ -50,6 +50,9 @@ function brokenProject(edit: (config: Record<string, unknown>) => void): string 
   };
   edit(document.config);
   fs.writeFileSync(path.join(root, "Pulumi.dev.yaml"), YAML.stringify(document));
+  fs.cpSync(path.join(PROJECT_ROOT, "stacks", "placeholders"), path.join(root, "stacks", "placeholders"), {
+    recursive: true,
+  });
   return root;
 }
 

@@ -14,7 +14,7 @@
  * teardown: database and membership before the role, the role before the server and its credentials.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import type { ProfileName } from "../../stacks/profiles";
+import type { ProfileName } from "../profile";
 import type { SecretStoreRef } from "../contracts";
 import { DATABASE_SECRETS_PREFIX } from "../conventions";
 import { imageReference, IMAGES } from "../versions";

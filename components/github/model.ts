@@ -3,7 +3,7 @@
  * names the files, the workflows and the GitHub objects must agree on. Pure: no Pulumi resources here.
  */
 import YAML from "yaml";
-import type { EnvironmentProfile } from "../../stacks/profiles";
+import type { EnvironmentProfile } from "../profile";
 import type { SeedFileSpec } from "./git-data";
 
 export type { SeedMode } from "./git-data";
