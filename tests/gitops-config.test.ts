@@ -10,8 +10,8 @@ import { editedConfig, setSecret, configProblems } from "./harness";
 
 const problems = configProblems;
 
-const REQUIRED_DEX_SECRET =
-  "Invalid config idp:argocdDexClientSecret: is required because idp:argocd.sso is set. Fix: pulumi config set --stack staging --secret idp:argocdDexClientSecret <value>, which stores it encrypted in Pulumi.staging.yaml (Client secret of the GitHub OAuth App of idp:argocd.sso.clientId (Dex's GitHub connector). Required when idp:argocd.sso is set.)";
+const requiredDexSecret = (stack: string) =>
+  `Invalid config idp:argocdDexClientSecret: is required because idp:argocd.sso is set. Fix: pulumi config set --stack ${stack} --secret idp:argocdDexClientSecret <value>, which stores it encrypted in Pulumi.${stack}.yaml (Client secret of the GitHub OAuth App of idp:argocd.sso.clientId (Dex's GitHub connector). Required when idp:argocd.sso is set.)`;
 
 describe("GitOps config", () => {
   it("rejects a client ID that is not a GitHub OAuth App's", () => {
@@ -41,14 +41,14 @@ describe("GitOps config", () => {
       problems("dev", (c) => {
         c.values["idp:argocd"] = { sso: { clientId: "Ov23liARGOCDDEV00001" }, webhook: false };
       }),
-      [REQUIRED_DEX_SECRET],
+      [requiredDexSecret("dev")],
     );
     assert.deepEqual(
       problems("staging", (c) => {
         delete c.values["idp:argocdDexClientSecret"];
         c.secretKeys.delete("idp:argocdDexClientSecret");
       }),
-      [REQUIRED_DEX_SECRET],
+      [requiredDexSecret("staging")],
     );
   });
 
