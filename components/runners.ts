@@ -511,7 +511,9 @@ export class Runners extends pulumi.ComponentResource {
                 "pod-security.kubernetes.io/warn": "restricted",
               },
             },
-        { parent: this },
+        // Protected like every platform namespace: deleting it would delete the scale sets' listeners and
+        // secrets with it. The scale-set releases inside stay unprotected: they hold no state.
+        { parent: this, ...protection },
       );
       const networkPolicy = new kubernetes.networking.v1.NetworkPolicy(
         `${name}-${nsName}-netpol`,

@@ -18,7 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
 import type { EnvironmentProfile } from "./profile";
 import type { Readiness } from "./contracts";
-import { namespace, PLATFORM_LABELS } from "./kube";
+import { namespace, statefulProtection, PLATFORM_LABELS } from "./kube";
 import { IMAGES, imageReference } from "./versions";
 
 export const SCHEMAHERO_NAMES = {
@@ -137,11 +137,12 @@ export class SchemaHero extends pulumi.ComponentResource {
       // Children inherit both options: deleting a CRD would delete every Table, Database and Migration.
       { parent: this, protect: args.profile.protectStateful, retainOnDelete: true },
     );
-    // Holds only the manager (no state): never protected.
+    // Protected like every platform namespace: deleting it deletes the manager, and every Table in Git
+    // would stop being applied without a word in Pulumi's plan.
     const ns = namespace(
       `${name}-namespace`,
       { name: names.namespace, podSecurity: "restricted" },
-      { parent: this },
+      { parent: this, ...statefulProtection(args.profile) },
     );
     const account = new kubernetes.core.v1.ServiceAccount(
       `${name}-service-account`,

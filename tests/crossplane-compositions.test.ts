@@ -7,7 +7,14 @@ import * as assert from "node:assert/strict";
 import { managedResourceDefinitions } from "../components/crossplane";
 import { appResource, DATABASE_CONNECTION_KEYS, sqlDatabaseResource } from "../components/crossplane/api";
 import { appComposition, DATABASE_USAGE } from "../components/crossplane/app";
-import type { CompositionObject, PatchAndTransformInput } from "../components/crossplane/pt";
+import {
+  format,
+  fromXr,
+  templateProblems,
+  toInt64,
+  type CompositionObject,
+  type PatchAndTransformInput,
+} from "../components/crossplane/pt";
 import { composedKinds, composeRules } from "../components/crossplane/rbac";
 import {
   DATABASE_PROFILES,
@@ -22,8 +29,9 @@ import { appXrd, sqlDatabaseXrd } from "../components/crossplane/xrds";
 import { PROFILES, type ProfileName } from "../stacks/profiles";
 import { crdValidator } from "./crd-schema";
 import { awsBackend, ingressRef, kubernetesBackend } from "./crossplane-fixtures";
-import { admit, render, validateKubernetes } from "./crossplane-render";
+import { admit, getPath, render, validateKubernetes } from "./crossplane-render";
 import { loadSharedYaml } from "./harness";
+import { SERVER_PATH, walkDeletion } from "./teardown-model";
 
 type Json = Record<string, unknown>;
 
@@ -384,48 +392,65 @@ function sqlComposition(
 }
 
 const sqlXrd = sqlDatabaseXrd({ defaultComposition: "x" });
-const database = sqlDatabaseResource({ name: "checkout-db", namespace: "team-payments" });
+/** The example as the API server stores it: with the uid every object gets. */
+const UID = "5f0c2b9e-8d1a-4c3e-9b7f-2a6d4e8c1f30";
+const example = sqlDatabaseResource({ name: "checkout-db", namespace: "team-payments" });
+const database = { ...example, metadata: { ...(example["metadata"] as Json), uid: UID } };
 const RDS_ADDRESS = "checkout-db-x1y2z.abcdefghij.eu-west-1.rds.amazonaws.com";
+/** An RDS SQLDatabase once its instance has reported its address (the composition waits for it). */
+const addressed = { ...database, status: { address: RDS_ADDRESS } };
 
 describe("SQLDatabase compositions", () => {
   const common = ["passwords", "push-passwords", "master-credentials", "connection-secret"];
   const sqlObjects = ["sql-provider-config", "role", "master-membership", "database", "schemahero-database"];
-  const usages = [
+  const rdsServer = [
+    "subnet-group",
+    "security-group",
+    "ingress-security-group-0",
+    "ingress-cidr-0",
+    "instance",
+  ];
+  const usages = (network: readonly string[]) => [
     "usage-role-outlives-database",
     "usage-role-outlives-membership",
     "usage-server-outlives-role",
+    ...network.map((name) => `usage-${name}-outlives-role`),
     "usage-credentials-outlive-role",
   ];
+  const rdsUsages = usages(["security-group", "ingress-security-group-0", "ingress-cidr-0"]);
+  const inClusterUsages = usages(["service"]);
 
-  it("compose credentials, the server, teardown Usages, and the role, database and SchemaHero database", () => {
+  it("compose credentials, the server, teardown Usages where data is deleted, and the role, database and SchemaHero database", () => {
     assert.deepEqual(
       input(sqlComposition("prod", "rds")).resources.map((r) => r.name),
-      [
-        ...common,
-        "subnet-group",
-        "security-group",
-        "ingress-security-group-0",
-        "ingress-cidr-0",
-        "instance",
-        ...usages,
-        ...sqlObjects,
-      ],
+      [...common, ...rdsServer, ...sqlObjects],
+    );
+    assert.deepEqual(
+      input(sqlComposition("dev", "rds")).resources.map((r) => r.name),
+      [...common, ...rdsServer, ...rdsUsages, ...sqlObjects],
     );
     assert.deepEqual(
       input(sqlComposition("dev", "in-cluster")).resources.map((r) => r.name),
-      [...common, "volume", "server", "server-service", ...usages, ...sqlObjects],
+      [...common, "volume", "server", "server-service", ...inClusterUsages, ...sqlObjects],
+    );
+    assert.deepEqual(
+      sqlComposition("prod", "rds").spec.pipeline.map((s) => [s.step, s.functionRef.name]),
+      [
+        ["compose", "function-patch-and-transform"],
+        ["filter-optional-resources", "function-cel-filter"],
+      ],
     );
     for (const composition of [sqlComposition("prod", "rds"), sqlComposition("dev", "in-cluster")]) {
-      assert.deepEqual(
-        composition.spec.pipeline.map((s) => [s.step, s.functionRef.name]),
-        [["compose", "function-patch-and-transform"]],
-      );
       assert.deepEqual(composition.spec.compositeTypeRef, {
         apiVersion: "platform.idp.internal/v1alpha1",
         kind: "SQLDatabase",
       });
       assertCompositionValid(composition);
     }
+    assert.deepEqual(
+      sqlComposition("dev", "in-cluster").spec.pipeline.map((s) => s.step),
+      ["compose"],
+    );
   });
 
   for (const [profile, mode] of [
@@ -436,7 +461,12 @@ describe("SQLDatabase compositions", () => {
     ["prod", "rds"],
   ] as const) {
     it(`renders valid objects for the example (${profile}, ${mode})`, async () => {
-      const { resources } = await renderXr(sqlComposition(profile, mode), sqlXrd, database);
+      const { resources, results } = await renderXr(
+        sqlComposition(profile, mode),
+        sqlXrd,
+        mode === "rds" ? addressed : database,
+      );
+      assert.deepEqual(results, []);
       assert.equal(Object.keys(resources).length, input(sqlComposition(profile, mode)).resources.length);
       await assertValid(resources);
     });
@@ -455,7 +485,7 @@ describe("SQLDatabase compositions", () => {
         "databases-team-payments-checkout-db-app",
       ],
     ] as const) {
-      const { resources } = await renderXr(sqlComposition("dev", "rds", secrets), sqlXrd, database);
+      const { resources } = await renderXr(sqlComposition("dev", "rds", secrets), sqlXrd, addressed);
       assert.deepEqual((resources["passwords"] as { spec: Json }).spec, {
         length: 32,
         digits: 8,
@@ -511,7 +541,7 @@ describe("SQLDatabase compositions", () => {
     it(`writes the connection Secret and the master credentials (${mode})`, async () => {
       const host = mode === "rds" ? RDS_ADDRESS : "checkout-db-postgres.team-payments.svc.cluster.local";
       const sslMode = mode === "rds" ? "require" : "disable";
-      const xr = mode === "rds" ? { ...database, status: { address: RDS_ADDRESS } } : database;
+      const xr = mode === "rds" ? addressed : database;
       const { resources } = await renderXr(sqlComposition("dev", mode), sqlXrd, xr);
       const target = (name: string) => (resources[name] as { spec: { target: Json } }).spec.target;
       assert.deepEqual(target("connection-secret"), {
@@ -557,13 +587,20 @@ describe("SQLDatabase compositions", () => {
     });
   }
 
-  it("waits for the RDS address before writing hosts", async () => {
-    const { resources } = await renderXr(sqlComposition("dev", "rds"), sqlXrd, database);
-    const data = (resources["connection-secret"] as { spec: { target: { template: { data: Json } } } }).spec
-      .target.template.data;
-    assert.equal(data["PGHOST"], undefined);
-    assert.equal(data["DATABASE_URL"], undefined);
-    assert.equal(data["PGPASSWORD"], "{{ .password }}");
+  it("composes the connection Secret and the master credentials only once RDS has reported its address", async () => {
+    // Before: a Secret without PGHOST and DATABASE_URL would start apps against nothing; they wait instead.
+    const before = await renderXr(sqlComposition("dev", "rds"), sqlXrd, database);
+    assert.deepEqual(before.filtered, ["master-credentials", "connection-secret"]);
+    assert.equal(before.resources["connection-secret"], undefined);
+    assert.equal(before.resources["master-credentials"], undefined);
+    assert.deepEqual(before.results, []);
+    const after = await renderXr(sqlComposition("dev", "rds"), sqlXrd, addressed);
+    assert.deepEqual(after.filtered, []);
+    const data = (after.resources["connection-secret"] as { spec: { target: { template: { data: Json } } } })
+      .spec.target.template.data;
+    assert.deepEqual(Object.keys(data).sort(), Object.values(DATABASE_CONNECTION_KEYS).sort());
+    // In-cluster the host is known from the start: nothing waits.
+    assert.deepEqual((await renderXr(sqlComposition("dev", "in-cluster"), sqlXrd, database)).filtered, []);
   });
 
   it("creates the app's role, owner of its database, with the master user as member", async () => {
@@ -586,6 +623,8 @@ describe("SQLDatabase compositions", () => {
           },
           passwordSecretRef: { name: "checkout-db-connection", key: "PGPASSWORD" },
         },
+        // provider-sql compares the referenced password with this Secret's and applies a change.
+        writeConnectionSecretToRef: { name: "checkout-db-role-applied" },
       });
       assert.deepEqual((resources["master-membership"] as { spec: Json }).spec, {
         managementPolicies: policies,
@@ -634,55 +673,123 @@ describe("SQLDatabase compositions", () => {
     }
   });
 
-  it("orders teardown: database and membership, then the role, then the server and its credentials", async () => {
-    for (const [mode, server] of [
+  it("orders teardown with Usages where data is deleted: database and membership, then the role, then what the role's deletion needs", async () => {
+    const sql = "postgresql.sql.m.crossplane.io/v1alpha1";
+    const role = { apiVersion: sql, kind: "Role" };
+    const controlled = (kind: string, apiVersion = sql) => ({
+      apiVersion,
+      kind,
+      resourceSelector: { matchControllerRef: true },
+    });
+    const named = (apiVersion: string, kind: string, name: string) => ({
+      apiVersion,
+      kind,
+      resourceRef: { name },
+    });
+    const ec2 = "ec2.aws.m.upbound.io/v1beta1";
+    for (const [mode, server, network] of [
       [
         "rds",
-        {
-          apiVersion: "rds.aws.m.upbound.io/v1beta1",
-          kind: "Instance",
-          resourceSelector: { matchControllerRef: true },
-        },
+        controlled("Instance", "rds.aws.m.upbound.io/v1beta1"),
+        [
+          ["security-group", controlled("SecurityGroup", ec2)],
+          [
+            "ingress-security-group-0",
+            named(ec2, "SecurityGroupIngressRule", "checkout-db-ingress-security-group-0"),
+          ],
+          ["ingress-cidr-0", named(ec2, "SecurityGroupIngressRule", "checkout-db-ingress-cidr-0")],
+        ],
       ],
       [
         "in-cluster",
-        { apiVersion: "apps/v1", kind: "StatefulSet", resourceSelector: { matchControllerRef: true } },
+        controlled("StatefulSet", "apps/v1"),
+        [["service", named("v1", "Service", "checkout-db-postgres")]],
       ],
     ] as const) {
-      const { resources } = await renderXr(sqlComposition("dev", mode), sqlXrd, database);
-      const role = { apiVersion: "postgresql.sql.m.crossplane.io/v1alpha1", kind: "Role" };
-      const byControlled = (kind: string, apiVersion = "postgresql.sql.m.crossplane.io/v1alpha1") => ({
-        apiVersion,
-        kind,
-        resourceSelector: { matchControllerRef: true },
-      });
+      const { resources } = await renderXr(
+        sqlComposition("dev", mode),
+        sqlXrd,
+        mode === "rds" ? addressed : database,
+      );
       const specOf = (name: string) => resources[name] as { spec: Json; metadata: { name: string } };
+      const names = mode === "rds" ? rdsUsages : inClusterUsages;
       assert.deepEqual(
-        usages.map((name) => [specOf(name).metadata.name, specOf(name).spec]),
+        names.map((name) => [specOf(name).metadata.name, specOf(name).spec]),
         [
           [
             "checkout-db-role-outlives-database",
-            { of: { ...role, resourceRef: { name: "checkout-db" } }, by: byControlled("Database") },
+            {
+              of: { ...role, resourceRef: { name: "checkout-db" } },
+              by: controlled("Database"),
+              replayDeletion: true,
+            },
           ],
           [
             "checkout-db-role-outlives-membership",
-            { of: { ...role, resourceRef: { name: "checkout-db" } }, by: byControlled("Grant") },
+            {
+              of: { ...role, resourceRef: { name: "checkout-db" } },
+              by: controlled("Grant"),
+              replayDeletion: true,
+            },
           ],
-          ["checkout-db-server-outlives-role", { of: server, by: byControlled("Role") }],
+          ["checkout-db-server-outlives-role", { of: server, by: controlled("Role"), replayDeletion: true }],
+          ...network.map(([hop, of]) => [
+            `checkout-db-${hop}-outlives-role`,
+            { of, by: controlled("Role"), replayDeletion: true },
+          ]),
           [
             "checkout-db-credentials-outlive-role",
             {
-              of: {
-                apiVersion: "external-secrets.io/v1",
-                kind: "ExternalSecret",
-                resourceRef: { name: "checkout-db-master" },
-              },
-              by: byControlled("Role"),
+              of: named("external-secrets.io/v1", "ExternalSecret", "checkout-db-master"),
+              by: controlled("Role"),
+              replayDeletion: true,
             },
           ],
         ],
       );
     }
+  });
+
+  for (const [profile, mode] of [
+    ["dev", "in-cluster"],
+    ["staging", "in-cluster"],
+    ["dev", "rds"],
+    ["staging", "rds"],
+    ["prod", "rds"],
+  ] as const) {
+    it(`deletes nothing a later deletion still needs (${profile}, ${mode})`, async () => {
+      const { resources } = await renderXr(
+        sqlComposition(profile, mode),
+        sqlXrd,
+        mode === "rds" ? addressed : database,
+      );
+      const { steps, violations } = walkDeletion(resources, mode);
+      assert.deepEqual(violations, []);
+      if (PROFILES[profile].dataDeletionPolicy === "Orphan") {
+        // Nothing connects to the server on deletion: everything goes at once, which is fine.
+        assert.equal(steps.length, 1);
+      } else {
+        const stepOf = (name: string) => steps.findIndex((step) => step.includes(name));
+        assert.ok(stepOf("database") < stepOf("role"));
+        assert.ok(stepOf("master-membership") < stepOf("role"));
+        for (const needed of ["master-credentials", ...SERVER_PATH[mode]]) {
+          assert.ok(stepOf("role") < stepOf(needed), `${needed} outlives the role`);
+        }
+      }
+    });
+  }
+
+  it("the deletion walk finds the gap a missing Usage leaves", async () => {
+    // Without the Service's Usage, the garbage collector may take the Service first, and provider-sql
+    // can no longer reach the server to drop the role: its finalizer would stay forever.
+    const { resources } = await renderXr(sqlComposition("dev", "in-cluster"), sqlXrd, database);
+    const withoutServiceUsage = { ...resources };
+    delete withoutServiceUsage["usage-service-outlives-role"];
+    assert.deepEqual(walkDeletion(withoutServiceUsage, "in-cluster").violations, [
+      "master-membership is deleted while it still needs server-service",
+      "database is deleted while it still needs server-service",
+      "role is deleted while it still needs server-service",
+    ]);
   });
 
   describe("on RDS", () => {
@@ -714,7 +821,12 @@ describe("SQLDatabase compositions", () => {
             multiAz: settings.multiAz,
             backupRetentionPeriod: settings.backupRetentionDays,
             deletionProtection: settings.deletionProtection,
-            skipFinalSnapshot: true,
+            applyImmediately: settings.applyImmediately,
+            skipFinalSnapshot: !settings.finalSnapshot,
+            ...(settings.finalSnapshot
+              ? { finalSnapshotIdentifier: `idp-${profile}-team-payments-checkout-db-final` }
+              : {}),
+            identifier: `idp-${profile}-team-payments-checkout-db`,
             copyTagsToSnapshot: true,
             autoMinorVersionUpgrade: true,
             allowMajorVersionUpgrade: false,
@@ -727,10 +839,29 @@ describe("SQLDatabase compositions", () => {
           },
         });
       }
+      // Prod changes wait for the maintenance window and keep a final snapshot; dev and staging apply at once.
       assert.deepEqual(DATABASE_PROFILES, {
-        dev: { backupRetentionDays: 1, multiAz: false, deletionProtection: false },
-        staging: { backupRetentionDays: 7, multiAz: false, deletionProtection: false },
-        prod: { backupRetentionDays: 14, multiAz: true, deletionProtection: true },
+        dev: {
+          backupRetentionDays: 1,
+          multiAz: false,
+          deletionProtection: false,
+          applyImmediately: true,
+          finalSnapshot: false,
+        },
+        staging: {
+          backupRetentionDays: 7,
+          multiAz: false,
+          deletionProtection: false,
+          applyImmediately: true,
+          finalSnapshot: false,
+        },
+        prod: {
+          backupRetentionDays: 14,
+          multiAz: true,
+          deletionProtection: true,
+          applyImmediately: false,
+          finalSnapshot: true,
+        },
       });
     });
 
@@ -791,7 +922,8 @@ describe("SQLDatabase compositions", () => {
         vpcId: RDS_SERVER.vpcId,
         description: "Postgres of a SQLDatabase",
         revokeRulesOnDelete: true,
-        name: "idp-prod-team-payments-checkout-db-postgres",
+        // The XR's uid makes it unique per SQLDatabase: prod keeps a deleted database's group.
+        name: `idp-prod-team-payments-checkout-db-postgres-${UID}`,
         tags,
       });
       const rule = {
@@ -904,7 +1036,7 @@ describe("SQLDatabase compositions", () => {
         capabilities: { drop: ["ALL"] },
       });
       assert.deepEqual(template(sqlComposition("dev", "in-cluster"), "server").readinessChecks, [
-        { type: "MatchInteger", fieldPath: "status.readyReplicas", matchInteger: 1 },
+        { type: "NonEmpty", fieldPath: "status.readyReplicas" },
       ]);
     });
 
@@ -935,16 +1067,19 @@ describe("SQLDatabase compositions", () => {
       },
       { apiGroups: ["protection.crossplane.io"], resources: ["usages"], verbs },
     ];
-    assert.deepEqual(composeRules(sqlComposition("prod", "rds")), [
+    const rds = [
       ...shared.slice(0, 1),
       {
         apiGroups: ["ec2.aws.m.upbound.io"],
         resources: ["securitygroupingressrules", "securitygroups"],
         verbs,
       },
-      ...shared.slice(1, 5),
-      { apiGroups: ["rds.aws.m.upbound.io"], resources: ["instances", "subnetgroups"], verbs },
-    ]);
+      ...shared.slice(1, 4),
+    ];
+    const rdsApi = { apiGroups: ["rds.aws.m.upbound.io"], resources: ["instances", "subnetgroups"], verbs };
+    // Prod composes no Usages (nothing to order where data is kept), so it needs no rights on them.
+    assert.deepEqual(composeRules(sqlComposition("prod", "rds")), [...rds, rdsApi]);
+    assert.deepEqual(composeRules(sqlComposition("dev", "rds")), [...rds, shared[4], rdsApi]);
     assert.deepEqual(composeRules(sqlComposition("dev", "in-cluster")), [
       { apiGroups: [""], resources: ["persistentvolumeclaims", "services"], verbs },
       { apiGroups: ["apps"], resources: ["statefulsets"], verbs },
@@ -976,5 +1111,217 @@ describe("SQLDatabase compositions", () => {
       "policy/PodDisruptionBudget",
       "protection.crossplane.io/Usage",
     ]);
+  });
+});
+
+// -------------------------------------------------------------------------------------------------
+// The model follows function-patch-and-transform v0.10.9, numbers as float64 included.
+
+describe("patch-and-transform model (as the real function behaves)", () => {
+  /** A one-resource composition, built without the builder's checks (what a hand edit could ship). */
+  const raw = (patches: unknown[], readinessChecks: unknown[] = [{ type: "None" }]): CompositionObject =>
+    ({
+      apiVersion: "apiextensions.crossplane.io/v1",
+      kind: "Composition",
+      metadata: { name: "raw", labels: {} },
+      spec: {
+        compositeTypeRef: { apiVersion: "platform.idp.internal/v1alpha1", kind: "SQLDatabase" },
+        mode: "Pipeline",
+        pipeline: [
+          {
+            step: "compose",
+            functionRef: { name: "function-patch-and-transform" },
+            input: {
+              apiVersion: "pt.fn.crossplane.io/v1beta1",
+              kind: "Resources",
+              resources: [
+                {
+                  name: "volume",
+                  base: { apiVersion: "v1", kind: "PersistentVolumeClaim", spec: {} },
+                  patches,
+                  readinessChecks,
+                },
+              ],
+            },
+          },
+        ],
+      },
+    }) as unknown as CompositionObject;
+  const storage = (transforms: unknown[]) => [
+    { type: "FromCompositeFieldPath", fromFieldPath: "spec.storageGB", toFieldPath: "spec.size", transforms },
+  ];
+  const sizeOf = (rendered: { resources: Record<string, Json> }) =>
+    (rendered.resources["volume"] as { spec: { size?: unknown } }).spec.size;
+
+  it("receives every number as a float64: %d renders Go's error form unless converted to int64 first", async () => {
+    const format = { type: "string", string: { type: "Format", fmt: "%dGi" } };
+    assert.equal(sizeOf(await render(raw(storage([format])), database)), "%!d(float64=20)Gi");
+    const toInt = { type: "convert", convert: { toType: "int64" } };
+    assert.equal(sizeOf(await render(raw(storage([toInt, format])), database)), "20Gi");
+    // %v prints a float64 without a fraction as Go does, %s does not take numbers at all.
+    const v = { type: "string", string: { type: "Format", fmt: "%vGi" } };
+    assert.equal(sizeOf(await render(raw(storage([v])), database)), "20Gi");
+    const str = { type: "string", string: { type: "Format", fmt: "%sGi" } };
+    assert.equal(sizeOf(await render(raw(storage([str])), database)), "%!s(float64=20)Gi");
+  });
+
+  it("rejects an unknown transform type as invalid input (Fatal), before rendering anything", async () => {
+    const rendered = await render(raw(storage([{ type: "bogus" }])), database);
+    assert.deepEqual(rendered.results, [
+      {
+        severity: "Fatal",
+        message:
+          'invalid Function input: resources[0].patches[0].transforms[0].type: Invalid value: "bogus": unknown transform type',
+      },
+    ]);
+    assert.deepEqual(rendered.resources, {});
+  });
+
+  it("fails the pipeline on a transform of the wrong type (Fatal, with the patch and transform index)", async () => {
+    const rendered = await render(raw(storage([{ type: "map", map: { "20": "small" } }])), database);
+    assert.deepEqual(rendered.results, [
+      {
+        severity: "Fatal",
+        message:
+          'cannot render composed resource "volume" "FromCompositeFieldPath" patch at index 0: transform at index 0 returned error: map transform could not resolve: type float64 is not supported for map transform',
+      },
+    ]);
+    const missingKey = await render(
+      raw([
+        {
+          type: "FromCompositeFieldPath",
+          fromFieldPath: "spec.size",
+          toFieldPath: "spec.size",
+          transforms: [{ type: "map", map: { large: "x" } }],
+        },
+      ]),
+      database,
+    );
+    assert.match(
+      missingKey.results[0]!.message,
+      /map transform could not resolve: key small is not found in map$/,
+    );
+  });
+
+  it("does not compose a new resource whose Required patch finds nothing (Warning), and skips Optional ones silently", async () => {
+    const required = {
+      type: "FromCompositeFieldPath",
+      fromFieldPath: "spec.missing",
+      toFieldPath: "spec.size",
+      policy: { fromFieldPath: "Required" },
+    };
+    const rendered = await render(raw([required]), database);
+    assert.deepEqual(rendered.resources, {});
+    assert.deepEqual(rendered.results, [
+      {
+        severity: "Warning",
+        message:
+          'not adding new composed resource "volume" to desired state because "FromCompositeFieldPath" patch at index 0 has \'policy.fromFieldPath: Required\': spec.missing: no such field',
+      },
+    ]);
+    const optional = await render(raw([{ ...required, policy: undefined }]), database);
+    assert.deepEqual(optional.results, []);
+    assert.deepEqual(Object.keys(optional.resources), ["volume"]);
+  });
+
+  it("reads observed counts as float64: MatchInteger never passes (Warning), NonEmpty does", async () => {
+    const observed = { volume: { status: { readyReplicas: 1 } } };
+    const matchInteger = await render(
+      raw([], [{ type: "MatchInteger", fieldPath: "status.readyReplicas", matchInteger: 1 }]),
+      database,
+      observed,
+    );
+    assert.deepEqual(matchInteger.ready, []);
+    assert.deepEqual(matchInteger.results, [
+      {
+        severity: "Warning",
+        message:
+          'cannot check readiness of composed resource "volume": cannot run readiness check at index 0: status.readyReplicas: not a (int64) number',
+      },
+    ]);
+    const nonEmpty = [{ type: "NonEmpty", fieldPath: "status.readyReplicas" }];
+    assert.deepEqual((await render(raw([], nonEmpty), database, observed)).ready, ["volume"]);
+    assert.deepEqual((await render(raw([], nonEmpty), database, { volume: { status: {} } })).ready, []);
+  });
+
+  it("the builder refuses what the function would get wrong: %d without toInt64, a Usage without replayDeletion", () => {
+    const base = { apiVersion: "v1", kind: "PersistentVolumeClaim" };
+    assert.deepEqual(
+      templateProblems({
+        name: "volume",
+        base,
+        patches: [fromXr("spec.storageGB", "spec.size", format("%dGi"))],
+        readinessChecks: [],
+      }),
+      ['volume: format "%dGi" on spec.storageGB needs toInt64() first (numbers reach functions as float64)'],
+    );
+    assert.deepEqual(
+      templateProblems({
+        name: "volume",
+        base,
+        patches: [fromXr("spec.storageGB", "spec.size", toInt64(), format("%dGi"))],
+        readinessChecks: [],
+      }),
+      [],
+    );
+    assert.deepEqual(
+      templateProblems({
+        name: "usage",
+        base: { apiVersion: "protection.crossplane.io/v1beta1", kind: "Usage", spec: { of: {}, by: {} } },
+        readinessChecks: [],
+      }),
+      ["usage: a Usage must set replayDeletion, or a deletion it blocked is never retried"],
+    );
+    assert.throws(() => format("%s"), /format "%s" changes nothing/);
+  });
+
+  /** Every composition of the fixtures, with an example XR and observed resources that carry status. */
+  const everyComposition = () => [
+    ...(["gateway", "nginx"] as const).map((kind) => ({
+      label: `App (${kind})`,
+      composition: appComposition({ name: `apps-${kind}`, domain: DOMAIN, ingress: ingressRef(kind) }),
+      xrd: appXrd({ domain: DOMAIN, replicas: PROFILES.prod.appReplicas, defaultComposition: "x" }),
+      xr: appResource({
+        name: "checkout-api",
+        namespace: "team-payments",
+        image: IMAGE,
+        host: `checkout.${DOMAIN}`,
+        database: "checkout-db",
+      }),
+    })),
+    ...(
+      [
+        ["dev", "in-cluster"],
+        ["dev", "rds"],
+        ["prod", "rds"],
+      ] as const
+    ).map(([profile, mode]) => ({
+      label: `SQLDatabase (${profile}, ${mode})`,
+      composition: sqlComposition(profile, mode),
+      xrd: sqlXrd,
+      xr: mode === "rds" ? addressed : database,
+    })),
+  ];
+
+  it("renders every number-bearing patch of every composition without a Go format error, and no result", async () => {
+    let numberPatches = 0;
+    for (const { label, composition, xrd, xr } of everyComposition()) {
+      const { object } = await admit(xrd, xr);
+      for (const patch of input(composition).resources.flatMap((r) => r.patches ?? [])) {
+        const sources =
+          "fromFieldPath" in patch
+            ? [patch.fromFieldPath]
+            : patch.combine.variables.map((v) => v.fromFieldPath);
+        if (patch.type.startsWith("From") || patch.type.startsWith("Combine")) {
+          if (sources.some((source) => typeof getPath(object, source) === "number")) numberPatches++;
+        }
+      }
+      const rendered = await render(composition, object);
+      assert.deepEqual(rendered.results, [], label);
+      const text = JSON.stringify(rendered.resources);
+      assert.ok(!text.includes("%!"), `${label}: ${text.match(/"[^"]*%![^"]*"/)?.[0] ?? ""}`);
+    }
+    // storageGB, port and the replica bounds at least: the check covers real numbers.
+    assert.ok(numberPatches >= 5, `${numberPatches} number-bearing patches`);
   });
 });

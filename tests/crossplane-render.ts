@@ -6,8 +6,9 @@
  *   (structural schema through ajv, unknown fields rejected, list-map keys unique) and evaluate its CEL
  *   rules (`x-kubernetes-validations`, transition rules against the old object) with a CEL engine.
  * - `render()`: what function-patch-and-transform and function-cel-filter produce for an XR: the
- *   desired composed resources, and the XR status patched from observed composed resources. Only the
- *   patch and transform types the compositions use are implemented; anything else fails the test.
+ *   desired composed resources, the XR status patched from observed composed resources, readiness,
+ *   and the Fatal and Warning results the function gives. It follows the function's code at the
+ *   pinned tag (cited below); `npm run conformance` checks it against the real function.
  * - `validateKubernetes()`: built-in kinds against kubernetes-models' schemas (required fields, types).
  */
 import * as assert from "node:assert/strict";
@@ -75,33 +76,150 @@ export function setPath(object: Json, path: string, value: unknown): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Patch and transform.
+// Patch and transform, as function-patch-and-transform v0.10.9 does it (fn.go, patches.go,
+// transforms.go, ready.go, validate.go at that tag; crossplane-runtime v2.1.0 pkg/fieldpath). The
+// conformance suite (conformance/, `npm run conformance`) runs the real function on the same inputs
+// and fails where this model and the function differ.
+//
+// Go types: a function receives the XR and observed resources as protobuf Structs, and
+// function-sdk-go's `AsMap()` turns every JSON number into a float64. Here a JS `number` is that
+// float64 and a `bigint` is an int64 (only a `convert` transform makes one). Output goes back through
+// a Struct, so int64s leave as plain numbers.
 
-/** Go's fmt.Sprintf for the verbs the compositions use: %s, %d and %%. */
-export function sprintf(fmt: string, values: readonly unknown[]): string {
-  let next = 0;
-  return fmt.replace(/%([%sd])/g, (_match, verb: string) => {
-    if (verb === "%") return "%";
-    const value = values[next++];
-    if (verb === "d") {
-      assert.ok(Number.isInteger(value), `%d of ${String(value)}`);
-      return String(value);
-    }
-    return String(value);
-  });
+/** The name Go's `%T` gives a value of this model. */
+export function goType(value: unknown): string {
+  if (typeof value === "bigint") return "int64";
+  if (typeof value === "number") return "float64";
+  if (typeof value === "string") return "string";
+  if (typeof value === "boolean") return "bool";
+  if (value === null || value === undefined) return "<nil>";
+  if (Array.isArray(value)) return "[]interface {}";
+  return "map[string]interface {}";
 }
 
-function transform(value: unknown, transforms: readonly Transform[] | undefined): unknown {
+/** Go's `%v` of a float64 (strconv 'g' with the shortest precision, exponent from 1e21 or below 1e-4). */
+function goFloat(value: number): string {
+  if (value !== 0 && (Math.abs(value) < 1e-4 || Math.abs(value) >= 1e21)) {
+    const [mantissa, exponent] = value.toExponential().split("e") as [string, string];
+    const sign = exponent.startsWith("-") ? "-" : "+";
+    const digits = exponent.replace(/^[-+]/, "").padStart(2, "0");
+    return `${mantissa}e${sign}${digits}`;
+  }
+  return String(value);
+}
+
+function goValue(value: unknown): string {
+  if (typeof value === "number") return goFloat(value);
+  if (value === null || value === undefined) return "<nil>";
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+/** Go's fmt.Sprintf for the verbs %s, %d, %v and %%, with Go's error forms for a wrong type. */
+export function sprintf(fmt: string, values: readonly unknown[]): string {
+  let next = 0;
+  const out = fmt.replace(/%([%sdv])/g, (_match, verb: string) => {
+    if (verb === "%") return "%";
+    if (next >= values.length) return `%!${verb}(MISSING)`;
+    const value = values[next++];
+    const bad = () => `%!${verb}(${goType(value)}=${goValue(value)})`;
+    if (verb === "d") return typeof value === "bigint" ? value.toString() : bad();
+    if (verb === "s") return typeof value === "string" ? value : bad();
+    return goValue(value);
+  });
+  const extra = values.slice(next);
+  return extra.length === 0
+    ? out
+    : `${out}%!(EXTRA ${extra.map((v) => `${goType(v)}=${goValue(v)}`).join(", ")})`;
+}
+
+class FunctionError extends Error {}
+
+/** transforms.go getConversion: the pairs that exist without a format. */
+function convert(value: unknown, toType: string): unknown {
+  const from = goType(value).replace("float64", "float64");
+  const known = ["string", "int64", "float64", "bool"];
+  if (!known.includes(from)) throw new FunctionError(`invalid input type ${goType(value)}`);
+  const fromType = from === "int64" ? "int64" : from;
+  if (fromType === toType) return value;
+  const table: Record<string, (v: never) => unknown> = {
+    "string>int64": (v: string) => {
+      if (!/^[-+]?\d+$/.test(v)) throw new FunctionError(`strconv.ParseInt: parsing "${v}": invalid syntax`);
+      return BigInt(v);
+    },
+    "string>bool": (v: string) => {
+      if (!["1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"].includes(v)) {
+        throw new FunctionError(`strconv.ParseBool: parsing "${v}": invalid syntax`);
+      }
+      return ["1", "t", "T", "TRUE", "true", "True"].includes(v);
+    },
+    "string>float64": (v: string) => {
+      const n = Number(v);
+      if (v.trim() === "" || Number.isNaN(n)) {
+        throw new FunctionError(`strconv.ParseFloat: parsing "${v}": invalid syntax`);
+      }
+      return n;
+    },
+    "int64>string": (v: bigint) => v.toString(),
+    "int64>bool": (v: bigint) => v === 1n,
+    "int64>float64": (v: bigint) => Number(v),
+    "bool>string": (v: boolean) => String(v),
+    "bool>int64": (v: boolean) => (v ? 1n : 0n),
+    "bool>float64": (v: boolean) => (v ? 1 : 0),
+    "float64>string": (v: number) => goFloat(v).replace(/e\+?/, "e"),
+    "float64>int64": (v: number) => BigInt(Math.trunc(v)),
+    "float64>bool": (v: number) => v === 1,
+  };
+  const fn = table[`${fromType}>${toType}`];
+  if (fn === undefined) {
+    throw new FunctionError(`conversion from ${fromType} to ${toType} is not supported with format none`);
+  }
+  return fn(value as never);
+}
+
+function resolveTransforms(value: unknown, transforms: readonly Transform[] | undefined): unknown {
   let current = value;
-  for (const t of transforms ?? []) {
-    if (t.type === "string" && t.string.type === "Format") current = sprintf(t.string.fmt, [current]);
-    else if (t.type === "map") {
-      const key = String(current);
-      assert.ok(key in t.map, `map transform has no entry for ${key}`);
-      current = t.map[key];
-    } else assert.fail(`transform ${JSON.stringify(t)} is not implemented by the test renderer`);
+  for (const [index, t] of (transforms ?? []).entries()) {
+    try {
+      if (t.type === "string") {
+        if (t.string.type === "Format") current = sprintf(t.string.fmt, [current]);
+        else {
+          if (typeof current !== "string") {
+            throw new FunctionError(`input is required to be a string for convert`);
+          }
+          current = t.string.convert === "ToUpper" ? current.toUpperCase() : current.toLowerCase();
+        }
+      } else if (t.type === "map") {
+        if (typeof current !== "string") {
+          throw new FunctionError(`type ${goType(current)} is not supported for map transform`);
+        }
+        if (!(current in t.map)) throw new FunctionError(`key ${current} is not found in map`);
+        current = structuredClone(t.map[current]);
+      } else {
+        current = convert(current, t.convert.toType);
+      }
+    } catch (error) {
+      if (!(error instanceof FunctionError)) throw error;
+      throw new FunctionError(
+        `transform at index ${index} returned error: ${t.type} transform could not resolve: ${error.message}`,
+      );
+    }
   }
   return current;
+}
+
+/** Crossplane field paths find nothing: a skipped Optional patch (crossplane-runtime IsNotFound). */
+const NOT_FOUND = Symbol("not found");
+
+function lookup(object: unknown, path: string): unknown {
+  const value = getPath(object, path);
+  return value === undefined ? NOT_FOUND : value;
+}
+
+/** A function result: what the real function reports to Crossplane besides desired state. */
+export interface FunctionResult {
+  readonly severity: "Fatal" | "Warning";
+  readonly message: string;
 }
 
 export interface Rendered {
@@ -111,34 +229,185 @@ export interface Rendered {
   readonly filtered: readonly string[];
   /** The XR's status as patched from `observed`. */
   readonly status: Json;
+  /** Composed resources the readiness checks report ready (only observed ones can be). */
+  readonly ready: readonly string[];
+  /** Fatal and warning results, in order; a Fatal result ends the pipeline. */
+  readonly results: readonly FunctionResult[];
+}
+
+/** validate.go: the input checks that make the function answer "invalid Function input". */
+function invalidInput(input: { readonly resources: readonly ComposedTemplateLike[] }): string | undefined {
+  const transformTypes = ["map", "match", "math", "string", "convert"];
+  const checkTypes = [
+    "None",
+    "NonEmpty",
+    "MatchString",
+    "MatchInteger",
+    "MatchCondition",
+    "MatchTrue",
+    "MatchFalse",
+  ];
+  for (const [i, resource] of input.resources.entries()) {
+    for (const [j, patch] of (resource.patches ?? []).entries()) {
+      for (const [k, t] of (
+        (patch as { transforms?: ReadonlyArray<{ type: string }> }).transforms ?? []
+      ).entries()) {
+        if (!transformTypes.includes(t.type)) {
+          return `resources[${i}].patches[${j}].transforms[${k}].type: Invalid value: "${t.type}": unknown transform type`;
+        }
+      }
+    }
+    for (const [j, check] of resource.readinessChecks.entries()) {
+      if (!checkTypes.includes(check.type)) {
+        return `resources[${i}].readinessChecks[${j}].type: Invalid value: "${check.type}": unknown readiness check type`;
+      }
+    }
+  }
+  return undefined;
+}
+
+interface ComposedTemplateLike {
+  readonly name: string;
+  readonly patches?: readonly Patch[];
+  readonly readinessChecks: ReadonlyArray<{ readonly type: string; readonly [key: string]: unknown }>;
+}
+
+/** ready.go RunReadinessCheck over crossplane-runtime's Paved getters. */
+function readinessOf(checks: ComposedTemplateLike["readinessChecks"], object: Json): boolean {
+  if (checks.length === 0) return conditionStatus(object, "Ready") === "True";
+  for (const [index, check] of checks.entries()) {
+    const path = String(check["fieldPath"] ?? "");
+    const value = lookup(object, path);
+    let ready: boolean;
+    try {
+      switch (check.type) {
+        case "None":
+          ready = true;
+          break;
+        case "NonEmpty":
+          ready = value !== NOT_FOUND;
+          break;
+        case "MatchString":
+          if (value !== NOT_FOUND && typeof value !== "string")
+            throw new FunctionError(`${path}: not a string`);
+          ready = value === check["matchString"];
+          break;
+        case "MatchInteger":
+          if (value !== NOT_FOUND && typeof value !== "bigint") {
+            throw new FunctionError(`${path}: not a (int64) number`);
+          }
+          ready = value !== NOT_FOUND && Number(value) === check["matchInteger"];
+          break;
+        case "MatchCondition": {
+          const condition = check["matchCondition"] as { type: string; status: string };
+          ready = conditionStatus(object, condition.type) === condition.status;
+          break;
+        }
+        default:
+          if (value !== NOT_FOUND && typeof value !== "boolean")
+            throw new FunctionError(`${path}: not a bool`);
+          ready = value !== NOT_FOUND && value === (check.type === "MatchTrue");
+      }
+    } catch (error) {
+      if (!(error instanceof FunctionError)) throw error;
+      throw new FunctionError(`cannot run readiness check at index ${index}: ${error.message}`);
+    }
+    if (!ready) return false;
+  }
+  return true;
+}
+
+/** crossplane-runtime GetCondition: a missing condition reads as Unknown. */
+function conditionStatus(object: Json, type: string): string {
+  const conditions = (getPath(object, "status.conditions") ?? []) as Array<{ type: string; status: string }>;
+  return conditions.find((c) => c.type === type)?.status ?? "Unknown";
+}
+
+/** Struct in, Struct out: JSON numbers become float64 on the way in, int64s plain numbers on the way out. */
+function throughStruct<T>(value: T): T {
+  return JSON.parse(
+    JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? Number(v) : v)),
+  ) as T;
 }
 
 /**
  * Runs the pipeline for `xr` (already admitted: defaults applied). `observed` holds observed composed
- * resources by name, for ToComposite patches and CEL filters.
+ * resources by name, for readiness, ToComposite patches and CEL filters.
  */
 export async function render(
   composition: CompositionObject,
   xr: Json,
   observed: Record<string, Json> = {},
 ): Promise<Rendered> {
+  const inXr = throughStruct(xr);
+  const inObserved = throughStruct(observed);
   const resources: Record<string, Json> = {};
   const filtered: string[] = [];
   const status: Json = {};
-  const xrWithStatus = (): Json => ({ ...xr, status: { ...(xr["status"] as Json | undefined), ...status } });
+  const ready: string[] = [];
+  const results: FunctionResult[] = [];
+  const done = (): Rendered => ({
+    resources: throughStruct(resources),
+    filtered,
+    status: throughStruct(status),
+    ready,
+    results,
+  });
+  const xrWithStatus = (): Json => ({
+    ...inXr,
+    status: { ...(inXr["status"] as Json | undefined), ...status },
+  });
   for (const step of composition.spec.pipeline) {
     if (step.input.kind === "Resources") {
+      const invalid = invalidInput(step.input);
+      if (invalid !== undefined) {
+        results.push({ severity: "Fatal", message: `invalid Function input: ${invalid}` });
+        return done();
+      }
       for (const template of step.input.resources) {
-        const composed = structuredClone(template.base) as Json;
-        for (const patch of template.patches ?? [])
-          applyPatch(patch, xr, composed, observed[template.name], status);
-        resources[template.name] = composed;
+        const desired = structuredClone(template.base) as Json;
+        const seen = inObserved[template.name];
+        if (seen !== undefined) {
+          try {
+            if (readinessOf(template.readinessChecks, seen)) ready.push(template.name);
+          } catch (error) {
+            if (!(error instanceof FunctionError)) throw error;
+            results.push({
+              severity: "Warning",
+              message: `cannot check readiness of composed resource "${template.name}": ${error.message}`,
+            });
+          }
+        }
+        let skip = false;
+        for (const [index, patch] of (template.patches ?? []).entries()) {
+          try {
+            const applied = applyPatch(patch, inXr, desired, seen, status);
+            if (applied === NOT_FOUND && "policy" in patch && patch.policy?.fromFieldPath === "Required") {
+              if (seen === undefined) {
+                results.push({
+                  severity: "Warning",
+                  message: `not adding new composed resource "${template.name}" to desired state because "${patch.type}" patch at index ${index} has 'policy.fromFieldPath: Required': ${patch.fromFieldPath}: no such field`,
+                });
+                skip = true;
+                break;
+              }
+            }
+          } catch (error) {
+            if (!(error instanceof FunctionError)) throw error;
+            results.push({
+              severity: "Fatal",
+              message: `cannot render composed resource "${template.name}" "${patch.type}" patch at index ${index}: ${error.message}`,
+            });
+            return done();
+          }
+        }
+        if (!skip) resources[template.name] = desired;
       }
     } else {
       const { evaluate } = await import("@marcbachmann/cel-js");
       for (const filter of step.input.filters) {
         const keep: unknown = evaluate(filter.expression, {
-          observed: { composite: { resource: xrWithStatus() }, resources: observed },
+          observed: { composite: { resource: xrWithStatus() }, resources: inObserved },
           desired: { resources },
         });
         if (keep !== true) {
@@ -148,43 +417,45 @@ export async function render(
       }
     }
   }
-  return { resources, filtered, status };
+  return done();
 }
 
-function applyPatch(patch: Patch, xr: Json, composed: Json, observed: Json | undefined, status: Json): void {
+/** One patch; returns NOT_FOUND when a source field is missing (the patch is skipped). */
+function applyPatch(
+  patch: Patch,
+  xr: Json,
+  composed: Json,
+  observed: Json | undefined,
+  status: Json,
+): unknown {
   switch (patch.type) {
     case "FromCompositeFieldPath": {
-      const value = getPath(xr, patch.fromFieldPath);
-      if (value === undefined) {
-        assert.notEqual(
-          patch.policy?.fromFieldPath,
-          "Required",
-          `required field ${patch.fromFieldPath} is unset`,
-        );
-        return;
-      }
-      setPath(composed, patch.toFieldPath, transform(value, patch.transforms));
-      return;
+      const value = lookup(xr, patch.fromFieldPath);
+      if (value === NOT_FOUND) return NOT_FOUND;
+      setPath(composed, patch.toFieldPath, resolveTransforms(value, patch.transforms));
+      return undefined;
     }
     case "CombineFromComposite": {
-      const values = patch.combine.variables.map((v) => getPath(xr, v.fromFieldPath));
-      if (values.some((v) => v === undefined)) return;
+      const values = patch.combine.variables.map((v) => lookup(xr, v.fromFieldPath));
+      if (values.includes(NOT_FOUND)) return NOT_FOUND;
       setPath(composed, patch.toFieldPath, sprintf(patch.combine.string.fmt, values));
-      return;
+      return undefined;
     }
     case "ToCompositeFieldPath": {
-      const value = getPath(observed, patch.fromFieldPath);
-      if (value === undefined) return;
+      if (observed === undefined) return NOT_FOUND;
+      const value = lookup(observed, patch.fromFieldPath);
+      if (value === NOT_FOUND) return NOT_FOUND;
       assert.match(patch.toFieldPath, /^status\./, "the composition writes only the XR's status");
-      setPath({ status }, patch.toFieldPath, transform(value, patch.transforms));
-      return;
+      setPath({ status }, patch.toFieldPath, resolveTransforms(value, patch.transforms));
+      return undefined;
     }
     case "CombineToComposite": {
-      const values = patch.combine.variables.map((v) => getPath(observed, v.fromFieldPath));
-      if (values.some((v) => v === undefined)) return;
+      if (observed === undefined) return NOT_FOUND;
+      const values = patch.combine.variables.map((v) => lookup(observed, v.fromFieldPath));
+      if (values.includes(NOT_FOUND)) return NOT_FOUND;
       assert.match(patch.toFieldPath, /^status\./, "the composition writes only the XR's status");
       setPath({ status }, patch.toFieldPath, sprintf(patch.combine.string.fmt, values));
-      return;
+      return undefined;
     }
   }
 }

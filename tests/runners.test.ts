@@ -377,11 +377,11 @@ describe("Runners (Actions Runner Controller)", () => {
         assert.ok(!synth.dependsOn(controller, scaleSet), "the controller never waits for a scale set");
       });
 
-      it("protects the CRD-bearing controller and its namespace as the profile says, never the scale sets", () => {
+      it("protects the CRD-bearing controller and every runners namespace as the profile says, never the scale sets", () => {
         const expected = [profile.protectStateful, profile.retainStateful];
         for (const record of [
           synth.one(RELEASE, "runners-controller"),
-          synth.one(NAMESPACE, "runners-controller-ns"),
+          ...synth.ofType(NAMESPACE).filter((ns) => ns.name.startsWith("runners-")),
         ]) {
           assert.deepEqual([record.options.protect, record.options.retainOnDelete], expected, record.name);
         }

@@ -48,7 +48,10 @@ export type ReadinessCheck =
       readonly type: "MatchCondition";
       readonly matchCondition: { readonly type: string; readonly status: "True" };
     }
-  | { readonly type: "MatchInteger"; readonly fieldPath: string; readonly matchInteger: number }
+  // No MatchInteger: functions receive observed objects as protobuf Structs, and function-sdk-go's
+  // `AsMap()` turns every JSON number into a float64, which crossplane-runtime's `GetInteger`
+  // (pkg/fieldpath/paved.go at v2.1.0, what function-patch-and-transform v0.10.9 uses) refuses with
+  // "<path>: not a (int64) number". `NonEmpty` on a count that is omitted at zero works on float64.
   | { readonly type: "MatchString"; readonly fieldPath: string; readonly matchString: string }
   | { readonly type: "NonEmpty"; readonly fieldPath: string };
 
@@ -139,6 +142,9 @@ export function composition(args: {
       throw new Error(`composition ${args.name}: filter ${filter.name} matches no composed resource`);
     }
   }
+  for (const resource of args.resources) {
+    for (const problem of templateProblems(resource)) throw new Error(`composition ${args.name}: ${problem}`);
+  }
   const pipeline: PipelineStep[] = [
     {
       step: "compose",
@@ -163,6 +169,38 @@ export function composition(args: {
       pipeline,
     },
   };
+}
+
+/**
+ * What the real function would get wrong about a template, caught when the composition is built:
+ * integer verbs on numbers that arrive as float64, and Usages that would not retry a blocked deletion.
+ */
+export function templateProblems(template: ComposedTemplate): string[] {
+  const problems: string[] = [];
+  for (const patch of template.patches ?? []) {
+    if (!("transforms" in patch) || patch.transforms === undefined) continue;
+    let integer = false;
+    for (const transform of patch.transforms) {
+      if (transform.type === "convert") integer = transform.convert.toType === "int64";
+      else if (transform.type === "string" && transform.string.type === "Format") {
+        if (/%[-+# 0-9.]*d/.test(transform.string.fmt.replace(/%%/g, "")) && !integer) {
+          problems.push(
+            `${template.name}: format "${transform.string.fmt}" on ${patch.fromFieldPath} needs toInt64() first (numbers reach functions as float64)`,
+          );
+        }
+        integer = false;
+      } else integer = false;
+    }
+  }
+  if (
+    template.base.kind === "Usage" &&
+    (template.base["spec"] as { replayDeletion?: boolean } | undefined)?.replayDeletion !== true
+  ) {
+    problems.push(
+      `${template.name}: a Usage must set replayDeletion, or a deletion it blocked is never retried`,
+    );
+  }
+  return problems;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,7 +261,17 @@ export function combineToXr(fmt: string, variables: readonly string[], to: strin
 
 export function format(fmt: string): Transform {
   assertVerbs(fmt, 1);
+  if (fmt === "%s") throw new Error('format "%s" changes nothing: leave the transform out');
   return { type: "string", string: { type: "Format", fmt } };
+}
+
+/**
+ * Converts a number to int64. Every number reaches a function as a float64 (structpb `AsMap()`), and Go's
+ * `%d` of a float64 renders `%!d(float64=20)`: a `%d` format must follow this transform
+ * (function-patch-and-transform v0.10.9 transforms.go: float64 → int64 truncates).
+ */
+export function toInt64(): Transform {
+  return { type: "convert", convert: { toType: "int64" } };
 }
 
 export function mapValues(map: Readonly<Record<string, unknown>>): Transform {
@@ -240,6 +288,35 @@ function assertVerbs(fmt: string, expected: number): void {
   if (verbs.length !== expected) {
     throw new Error(`format "${fmt}" has ${verbs.length} verbs for ${expected} variables`);
   }
+}
+
+/** A reference to the object a Usage protects or the one that uses it. */
+export type UsageRef =
+  | { readonly apiVersion: string; readonly kind: string; readonly resourceRef: { readonly name: string } }
+  | {
+      readonly apiVersion: string;
+      readonly kind: string;
+      readonly resourceSelector: { readonly matchControllerRef: true };
+    };
+
+/**
+ * A namespaced Usage (protection.crossplane.io/v1beta1): `of` cannot be deleted while `by` exists.
+ * Deleting an XR lets Kubernetes' garbage collector delete every composed object at once; Usages are
+ * the only thing that orders it. `replayDeletion` makes Crossplane repeat a deletion the Usage blocked
+ * once the Usage goes, instead of leaving it to the garbage collector's back-off (crossplane v2.3.4,
+ * internal/controller/protection/usage/reconciler.go).
+ */
+export function usageBase(
+  of: UsageRef,
+  by: UsageRef,
+  labels: Readonly<Record<string, string>>,
+): ComposedBase {
+  return {
+    apiVersion: "protection.crossplane.io/v1beta1",
+    kind: "Usage",
+    metadata: { labels: { ...labels } },
+    spec: { of, by, replayDeletion: true },
+  };
 }
 
 export const READY = {

@@ -10,8 +10,12 @@
  * The backend, not the cluster, is the source of truth: a re-created namespace gets the same passwords.
  *
  * provider-sql then creates the role and the database (owned by the role) on the server, and a
- * SchemaHero `Database` points at the connection Secret so Tables in Git apply to it. Usages order
- * teardown: database and membership before the role, the role before the server and its credentials.
+ * SchemaHero `Database` points at the connection Secret so Tables in Git apply to it.
+ *
+ * Teardown: deleting an XR lets Kubernetes' garbage collector delete every composed object at once
+ * (crossplane v2.3.4, internal/controller/apiextensions/composite/reconciler.go); only Usages order it.
+ * Where the profile deletes data, the SQL objects keep what their deletion needs (the server, its
+ * network path, the master credentials) until provider-sql has dropped them; see `teardownOrder`.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { ProfileName } from "../profile";
@@ -41,7 +45,10 @@ import {
   type Patch,
   READY,
   requiredFromXr,
+  toInt64,
   toXr,
+  usageBase,
+  type UsageRef,
 } from "./pt";
 
 export const POSTGRES_PORT = 5432;
@@ -89,12 +96,38 @@ export interface DatabaseProfile {
   readonly multiAz: boolean;
   /** RDS refuses to delete the instance. */
   readonly deletionProtection: boolean;
+  /**
+   * Size and storage changes apply at once (true) or in the next maintenance window (false). Until a
+   * pending change applies, the provider sees a difference on every poll and calls ModifyDBInstance
+   * again, which is harmless; the XRD's field docs tell developers which applies.
+   */
+  readonly applyImmediately: boolean;
+  /** Take a final snapshot if the instance is ever deleted (the profile's data is worth keeping). */
+  readonly finalSnapshot: boolean;
 }
 
 export const DATABASE_PROFILES = {
-  dev: { backupRetentionDays: 1, multiAz: false, deletionProtection: false },
-  staging: { backupRetentionDays: 7, multiAz: false, deletionProtection: false },
-  prod: { backupRetentionDays: 14, multiAz: true, deletionProtection: true },
+  dev: {
+    backupRetentionDays: 1,
+    multiAz: false,
+    deletionProtection: false,
+    applyImmediately: true,
+    finalSnapshot: false,
+  },
+  staging: {
+    backupRetentionDays: 7,
+    multiAz: false,
+    deletionProtection: false,
+    applyImmediately: true,
+    finalSnapshot: false,
+  },
+  prod: {
+    backupRetentionDays: 14,
+    multiAz: true,
+    deletionProtection: true,
+    applyImmediately: false,
+    finalSnapshot: true,
+  },
 } as const satisfies Record<ProfileName, DatabaseProfile>;
 
 /** RDS instance class per size. */
@@ -168,6 +201,16 @@ interface Endpoint {
 }
 
 const PASSWORD_TEMPLATE = "{{ .password }}";
+
+/** The Secret (`<name>-role-applied`) where provider-sql keeps the role's applied password. */
+export const ROLE_PASSWORD_SECRET = "%s-role-applied";
+
+/**
+ * Composed objects that carry the server's address. On RDS the address exists only once the instance
+ * reports it, and a Secret written before then would hand apps a DATABASE_URL without a host: these
+ * are composed only after the XR's status has the address, so pods wait for a complete Secret.
+ */
+export const NEEDS_ADDRESS = ["master-credentials", "connection-secret"] as const;
 
 function endpointOf(server: RdsServer | InClusterServer): Endpoint {
   const tail = (sslMode: string) => `:${POSTGRES_PORT}/%s?sslmode=${sslMode}`;
@@ -399,6 +442,10 @@ function sqlObjects(options: SqlDatabaseCompositionOptions, endpoint: Endpoint):
             },
             passwordSecretRef: { name: "", key: keys.password },
           },
+          // Where provider-sql records the password it last applied. Without it, provider-sql v0.16.0
+          // never compares the referenced Secret with the role's password, so a rotated password is
+          // never applied (pkg/controller/namespaced/postgresql/role/utils.go, getPassword).
+          writeConnectionSecretToRef: { name: "" },
         },
       }),
       patches: [
@@ -409,6 +456,7 @@ function sqlObjects(options: SqlDatabaseCompositionOptions, endpoint: Endpoint):
           "spec.forProvider.passwordSecretRef.name",
           format(databaseConnectionSecret("%s")),
         ),
+        fromXr("metadata.name", "spec.writeConnectionSecretToRef.name", format(ROLE_PASSWORD_SECRET)),
       ],
       readinessChecks: READY.ready,
     },
@@ -475,46 +523,74 @@ function sqlObjects(options: SqlDatabaseCompositionOptions, endpoint: Endpoint):
   ];
 }
 
+/** A composed object, as the `of` or `by` of a Usage: by its name below the XR, or as the XR's own. */
+interface UsageEnd {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Suffix of the object's name after the XR's name; absent: the object of this kind the XR controls. */
+  readonly nameSuffix?: string;
+}
+
+function usageRef(end: UsageEnd): UsageRef {
+  return end.nameSuffix === undefined
+    ? { apiVersion: end.apiVersion, kind: end.kind, resourceSelector: { matchControllerRef: true } }
+    : { apiVersion: end.apiVersion, kind: end.kind, resourceRef: { name: "" } };
+}
+
 /** A Usage: `of` cannot be deleted while `by` exists (teardown order inside one SQLDatabase). */
-function usage(
-  name: string,
-  of: { apiVersion: string; kind: string; nameSuffix?: string; controlled?: true },
-  by: { apiVersion: string; kind: string },
-): ComposedTemplate {
-  const ofRef =
-    of.controlled === true
-      ? { resourceSelector: { matchControllerRef: true } }
-      : { resourceRef: { name: "" } };
+function usage(name: string, of: UsageEnd, by: UsageEnd): ComposedTemplate {
+  const refPatch = (end: UsageEnd, path: string) =>
+    end.nameSuffix === undefined
+      ? []
+      : [
+          end.nameSuffix === ""
+            ? fromXr("metadata.name", path)
+            : fromXr("metadata.name", path, format(`%s${end.nameSuffix}`)),
+        ];
   return {
     name: `usage-${name}`,
-    base: labelled({
-      apiVersion: "protection.crossplane.io/v1beta1",
-      kind: "Usage",
-      spec: {
-        of: { apiVersion: of.apiVersion, kind: of.kind, ...ofRef },
-        by: { apiVersion: by.apiVersion, kind: by.kind, resourceSelector: { matchControllerRef: true } },
-      },
-    }),
+    base: usageBase(usageRef(of), usageRef(by), COMPOSED_LABELS),
     patches: [
       ...named(`-${name}`),
-      ...(of.controlled === true
-        ? []
-        : [fromXr("metadata.name", "spec.of.resourceRef.name", format(`%s${of.nameSuffix ?? ""}`))]),
+      ...refPatch(of, "spec.of.resourceRef.name"),
+      ...refPatch(by, "spec.by.resourceRef.name"),
     ],
     readinessChecks: READY.none,
   };
 }
 
-function teardownOrder(server: { apiVersion: string; kind: string }): ComposedTemplate[] {
-  const role = { apiVersion: PROVIDER_SQL, kind: "Role" };
+/** What provider-sql reaches the server through, per mode: it must outlive every SQL object. */
+export interface ServerPath {
+  /** The server itself (the StatefulSet, or the RDS instance). */
+  readonly server: UsageEnd;
+  /** Objects on the network path to the server (the Service; the security group and its rules). */
+  readonly network: ReadonlyArray<{ readonly name: string; readonly end: UsageEnd }>;
+}
+
+/**
+ * Usages that order a SQLDatabase's teardown where the profile deletes data (`Delete`):
+ *   - the database and the master's membership go before the role (Postgres refuses to drop a role
+ *     that owns a database or has members);
+ *   - the role goes before the server, everything on the network path to it, and the master
+ *     credentials (provider-sql's ProviderConfig reads them to connect); the ProviderConfig itself is
+ *     held by provider-sql's ProviderConfigUsages (crossplane-runtime v2, pkg/reconciler/providerconfig).
+ * Where the profile orphans data (`Orphan`), the SQL objects' managementPolicies leave out Delete:
+ * deleting the XR removes only Kubernetes objects and nothing connects to the server, so no order
+ * is needed and none is composed.
+ */
+function teardownOrder(options: SqlDatabaseCompositionOptions, path: ServerPath): ComposedTemplate[] {
+  if (options.profile.dataDeletionPolicy === "Orphan") return [];
+  const role: UsageEnd = { apiVersion: PROVIDER_SQL, kind: "Role", nameSuffix: "" };
+  const byRole: UsageEnd = { apiVersion: PROVIDER_SQL, kind: "Role" };
   return [
-    usage("role-outlives-database", { ...role }, { apiVersion: PROVIDER_SQL, kind: "Database" }),
-    usage("role-outlives-membership", { ...role }, { apiVersion: PROVIDER_SQL, kind: "Grant" }),
-    usage("server-outlives-role", { ...server, controlled: true }, role),
+    usage("role-outlives-database", role, { apiVersion: PROVIDER_SQL, kind: "Database" }),
+    usage("role-outlives-membership", role, { apiVersion: PROVIDER_SQL, kind: "Grant" }),
+    usage("server-outlives-role", path.server, byRole),
+    ...path.network.map((hop) => usage(`${hop.name}-outlives-role`, hop.end, byRole)),
     usage(
       "credentials-outlive-role",
       { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", nameSuffix: "-master" },
-      role,
+      byRole,
     ),
   ];
 }
@@ -543,29 +619,25 @@ function rdsServer(options: SqlDatabaseCompositionOptions, server: RdsServer): C
     });
   const cluster = literalForFormat(options.clusterName);
   const port = { ipProtocol: "tcp", fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT };
+  // Each rule has a name of its own, so a Usage can keep it until the SQL objects are gone.
+  const rule = (name: string, source: Record<string, string>, description: string): ComposedTemplate => ({
+    name,
+    base: managed(EC2, "SecurityGroupIngressRule", {
+      ...port,
+      ...source,
+      description,
+      securityGroupIdSelector: { matchControllerRef: true },
+    }),
+    patches: [...named(`-${name}`), ...tagPatches],
+    readinessChecks: READY.ready,
+  });
   const ingressRules: ComposedTemplate[] = [
-    ...server.clientSecurityGroupIds.map((group, index) => ({
-      name: `ingress-security-group-${index}`,
-      base: managed(EC2, "SecurityGroupIngressRule", {
-        ...port,
-        referencedSecurityGroupId: group,
-        description: `Postgres from ${group}`,
-        securityGroupIdSelector: { matchControllerRef: true },
-      }),
-      patches: tagPatches,
-      readinessChecks: READY.ready,
-    })),
-    ...server.allowedCidrs.map((cidr, index) => ({
-      name: `ingress-cidr-${index}`,
-      base: managed(EC2, "SecurityGroupIngressRule", {
-        ...port,
-        cidrIpv4: cidr,
-        description: `Postgres from ${cidr}`,
-        securityGroupIdSelector: { matchControllerRef: true },
-      }),
-      patches: tagPatches,
-      readinessChecks: READY.ready,
-    })),
+    ...server.clientSecurityGroupIds.map((group, index) =>
+      rule(`ingress-security-group-${index}`, { referencedSecurityGroupId: group }, `Postgres from ${group}`),
+    ),
+    ...server.allowedCidrs.map((cidr, index) =>
+      rule(`ingress-cidr-${index}`, { cidrIpv4: cidr }, `Postgres from ${cidr}`),
+    ),
   ];
   if (ingressRules.length === 0) {
     throw new Error("an RDS database needs at least one client security group or allowed CIDR");
@@ -597,9 +669,11 @@ function rdsServer(options: SqlDatabaseCompositionOptions, server: RdsServer): C
       }),
       patches: [
         ...tagPatches,
+        // Unique per XR (its uid): security group names are unique per VPC, and prod orphans the group
+        // of a deleted SQLDatabase, so a fixed name would make re-creating it fail (InvalidGroup.Duplicate).
         combineFromXr(
-          `${cluster}-%s-%s-postgres`,
-          ["metadata.namespace", "metadata.name"],
+          `${cluster}-%s-%s-postgres-%s`,
+          ["metadata.namespace", "metadata.name", "metadata.uid"],
           "spec.forProvider.name",
         ),
       ],
@@ -624,14 +698,29 @@ function rdsServer(options: SqlDatabaseCompositionOptions, server: RdsServer): C
         multiAz: profile.multiAz,
         backupRetentionPeriod: profile.backupRetentionDays,
         deletionProtection: profile.deletionProtection,
-        // Deletion happens only where the profile deletes data (dev, staging): no final snapshot there.
-        skipFinalSnapshot: true,
+        applyImmediately: profile.applyImmediately,
+        skipFinalSnapshot: !profile.finalSnapshot,
         copyTagsToSnapshot: true,
         autoMinorVersionUpgrade: true,
         allowMajorVersionUpgrade: false,
       }),
       patches: [
         ...tagPatches,
+        // The DB instance identifier: <cluster>-<namespace>-<name> (not Terraform's terraform-<time>), so
+        // an operator finds the database in the console. Where the profile orphans data, re-creating a
+        // deleted SQLDatabase under the same name while its retained instance exists fails with
+        // DBInstanceAlreadyExists on purpose: retained data is adopted deliberately, never shadowed
+        // (docs/runbooks/teardown.md, "Re-creating a database").
+        combineFromXr(`${cluster}-%s-%s`, ["metadata.namespace", "metadata.name"], "spec.forProvider.identifier"),
+        ...(profile.finalSnapshot
+          ? [
+              combineFromXr(
+                `${cluster}-%s-%s-final`,
+                ["metadata.namespace", "metadata.name"],
+                "spec.forProvider.finalSnapshotIdentifier",
+              ),
+            ]
+          : []),
         requiredFromXr("spec.version", "spec.forProvider.engineVersion"),
         fromXr("spec.size", "spec.forProvider.instanceClass", mapValues(RDS_INSTANCE_CLASSES)),
         fromXr("spec.storageGB", "spec.forProvider.allocatedStorage"),
@@ -641,11 +730,20 @@ function rdsServer(options: SqlDatabaseCompositionOptions, server: RdsServer): C
       ],
       readinessChecks: READY.ready,
     },
-    ...teardownOrder({ apiVersion: RDS, kind: "Instance" }),
+    ...teardownOrder(options, {
+      server: { apiVersion: RDS, kind: "Instance" },
+      network: [
+        { name: "security-group", end: { apiVersion: EC2, kind: "SecurityGroup" } },
+        ...ingressRules.map((r) => ({
+          name: r.name,
+          end: { apiVersion: EC2, kind: "SecurityGroupIngressRule", nameSuffix: `-${r.name}` },
+        })),
+      ],
+    }),
   ];
 }
 
-function inClusterServer(): ComposedTemplate[] {
+function inClusterServer(options: SqlDatabaseCompositionOptions): ComposedTemplate[] {
   const dataPath = "/var/lib/postgresql/data";
   const statefulSet: k8s.types.input.apps.v1.StatefulSet = {
     apiVersion: "apps/v1",
@@ -740,7 +838,7 @@ function inClusterServer(): ComposedTemplate[] {
       base: asBase(volume),
       patches: [
         ...named("-postgres-data"),
-        fromXr("spec.storageGB", "spec.resources.requests.storage", format("%dGi")),
+        fromXr("spec.storageGB", "spec.resources.requests.storage", toInt64(), format("%dGi")),
       ],
       readinessChecks: [{ type: "MatchString", fieldPath: "status.phase", matchString: "Bound" }],
     },
@@ -775,7 +873,8 @@ function inClusterServer(): ComposedTemplate[] {
           sizes((r) => r.memory),
         ),
       ],
-      readinessChecks: [{ type: "MatchInteger", fieldPath: "status.readyReplicas", matchInteger: 1 }],
+      // One replica; readyReplicas is omitted while none is ready (and arrives as a float64 when set).
+      readinessChecks: [{ type: "NonEmpty", fieldPath: "status.readyReplicas" }],
     },
     {
       name: "server-service",
@@ -788,7 +887,10 @@ function inClusterServer(): ComposedTemplate[] {
       ],
       readinessChecks: READY.none,
     },
-    ...teardownOrder({ apiVersion: "apps/v1", kind: "StatefulSet" }),
+    ...teardownOrder(options, {
+      server: { apiVersion: "apps/v1", kind: "StatefulSet" },
+      network: [{ name: "service", end: { apiVersion: "v1", kind: "Service", nameSuffix: "-postgres" } }],
+    }),
   ];
 }
 
@@ -797,7 +899,7 @@ export function sqlDatabaseComposition(options: SqlDatabaseCompositionOptions): 
     if (POSTGRES_IMAGES[version] === undefined) throw new Error(`no image pinned for Postgres ${version}`);
   }
   const endpoint = endpointOf(options.server);
-  const server = options.server.mode === "rds" ? rdsServer(options, options.server) : inClusterServer();
+  const server = options.server.mode === "rds" ? rdsServer(options, options.server) : inClusterServer(options);
   return composition({
     name: options.name,
     kind: XR_KINDS.sqlDatabase,
@@ -808,5 +910,13 @@ export function sqlDatabaseComposition(options: SqlDatabaseCompositionOptions): 
       ...server,
       ...sqlObjects(options, endpoint),
     ],
+    ...(options.server.mode === "rds"
+      ? {
+          filters: NEEDS_ADDRESS.map((name) => ({
+            name,
+            expression: "has(observed.composite.resource.status.address)",
+          })),
+        }
+      : {}),
   });
 }
