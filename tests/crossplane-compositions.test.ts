@@ -344,13 +344,11 @@ describe("App composition", () => {
     const verbs = ["get", "list", "watch", "create", "update", "patch", "delete"];
     const rules = (kind: "gateway" | "nginx") =>
       composeRules(appComposition({ name: "a", domain: DOMAIN, ingress: ingressRef(kind) }));
+    // Services, deployments and usages are in Crossplane's own ClusterRole already.
     assert.deepEqual(rules("gateway"), [
-      { apiGroups: [""], resources: ["services"], verbs },
-      { apiGroups: ["apps"], resources: ["deployments"], verbs },
       { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs },
       { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs },
       { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs },
-      { apiGroups: ["protection.crossplane.io"], resources: ["usages"], verbs },
     ]);
     assert.deepEqual(
       rules("nginx").find((r) => r.apiGroups[0] === "networking.k8s.io"),
@@ -1054,34 +1052,19 @@ describe("SQLDatabase compositions", () => {
     });
   });
 
-  it("needs RBAC for exactly its composed kinds, per mode", () => {
+  it("needs RBAC for exactly its composed kinds that neither Crossplane nor a provider grants, per mode", () => {
     const verbs = ["get", "list", "watch", "create", "update", "patch", "delete"];
+    // SQL, RDS and EC2 kinds come from providers (the RBAC manager aggregates their edit roles);
+    // services and usages from Crossplane's own ClusterRole.
     const shared = [
       { apiGroups: ["databases.schemahero.io"], resources: ["databases"], verbs },
       { apiGroups: ["external-secrets.io"], resources: ["externalsecrets", "pushsecrets"], verbs },
       { apiGroups: ["generators.external-secrets.io"], resources: ["passwords"], verbs },
-      {
-        apiGroups: ["postgresql.sql.m.crossplane.io"],
-        resources: ["databases", "grants", "providerconfigs", "roles"],
-        verbs,
-      },
-      { apiGroups: ["protection.crossplane.io"], resources: ["usages"], verbs },
     ];
-    const rds = [
-      ...shared.slice(0, 1),
-      {
-        apiGroups: ["ec2.aws.m.upbound.io"],
-        resources: ["securitygroupingressrules", "securitygroups"],
-        verbs,
-      },
-      ...shared.slice(1, 4),
-    ];
-    const rdsApi = { apiGroups: ["rds.aws.m.upbound.io"], resources: ["instances", "subnetgroups"], verbs };
-    // Prod composes no Usages (nothing to order where data is kept), so it needs no rights on them.
-    assert.deepEqual(composeRules(sqlComposition("prod", "rds")), [...rds, rdsApi]);
-    assert.deepEqual(composeRules(sqlComposition("dev", "rds")), [...rds, shared[4], rdsApi]);
+    assert.deepEqual(composeRules(sqlComposition("prod", "rds")), shared);
+    assert.deepEqual(composeRules(sqlComposition("dev", "rds")), shared);
     assert.deepEqual(composeRules(sqlComposition("dev", "in-cluster")), [
-      { apiGroups: [""], resources: ["persistentvolumeclaims", "services"], verbs },
+      { apiGroups: [""], resources: ["persistentvolumeclaims"], verbs },
       { apiGroups: ["apps"], resources: ["statefulsets"], verbs },
       ...shared,
     ]);

@@ -495,8 +495,14 @@ async function celErrors(
   for (const rule of schema["x-kubernetes-validations"] ?? []) {
     const transition = /\boldSelf\b/.test(rule.rule);
     if (transition && old === undefined) continue;
-    const ok: unknown = evaluate(rule.rule, transition ? { self: value, oldSelf: old } : { self: value });
-    if (ok !== true) errors.push(`${path}: ${rule.message}`);
+    const context = transition ? { self: value, oldSelf: old } : { self: value };
+    const ok: unknown = evaluate(rule.rule, context);
+    if (ok !== true) {
+      // The API server shows messageExpression's value when it evaluates to a string, else message.
+      const shown: unknown =
+        rule.messageExpression === undefined ? rule.message : evaluate(rule.messageExpression, context);
+      errors.push(`${path}: ${typeof shown === "string" && shown !== "" ? shown : rule.message}`);
+    }
   }
   if (schema.type === "object" && typeof value === "object" && value !== null) {
     for (const [key, property] of Object.entries(schema.properties ?? {})) {

@@ -69,7 +69,7 @@ describe("XRDs", () => {
         kind,
         plural,
         singular: kind.toLowerCase(),
-        categories: ["idp", "composite"],
+        categories: ["idp"],
       });
       assert.deepEqual(xrd.spec.defaultCompositionRef, { name: composition });
       assert.deepEqual(
@@ -143,8 +143,12 @@ describe("App XRD", () => {
     await assertRejected(
       app(),
       { image, replicas: { min: 5, max: 3 } },
-      /replicas.max must be at least replicas.min/,
+      /replicas\.max \(3\) must be at least replicas\.min \(5; when unset, min is the default of this environment, 1\)/,
     );
+    // Only max set, below prod's default min: the message says where the min came from.
+    assert.deepEqual(await errorsOf(app("prod"), { spec: { image, replicas: { max: 2 } } }), [
+      ".spec.replicas: replicas.max (2) must be at least replicas.min (3; when unset, min is the default of this environment, 3)",
+    ]);
     await assertRejected(
       app(),
       { image, replicas: { targetCPUUtilization: 5 } },
@@ -258,11 +262,18 @@ describe("SQLDatabase XRD", () => {
     assert.deepEqual(await errorsOf(sql(), exampleDatabase()), []);
   });
 
-  it("requires nothing and defaults to a small Postgres 17 with 20 GiB", async () => {
-    const { object, errors } = await admit(sql(), { spec: {} });
-    assert.deepEqual(errors, []);
-    assert.deepEqual(object["spec"], { engine: "postgres", version: "17", size: "small", storageGB: 20 });
+  it("requires nothing, not even a spec, and defaults to a small Postgres 17 with 20 GiB", async () => {
+    for (const request of [{ spec: {} }, {}]) {
+      const { object, errors } = await admit(sql(), request);
+      assert.deepEqual(errors, []);
+      assert.deepEqual(object["spec"], { engine: "postgres", version: "17", size: "small", storageGB: 20 });
+    }
     assert.deepEqual(xrdSpecRequired(sql()), []);
+    const root = sql().spec.versions[0]!.schema.openAPIV3Schema;
+    assert.equal(root.required, undefined);
+    assert.deepEqual(root.properties?.["spec"]?.default, {});
+    // An App names its image, so its spec stays required.
+    assert.deepEqual(app("dev").spec.versions[0]!.schema.openAPIV3Schema.required, ["spec"]);
   });
 
   it("offers Postgres 16 to 18 in three sizes and 20 to 1024 GiB", async () => {

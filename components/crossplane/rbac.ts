@@ -1,8 +1,8 @@
 /**
  * RBAC for what the compositions compose. Crossplane v2 composes ordinary Kubernetes objects directly,
  * and may only touch kinds its ClusterRole grants: each composition gets an aggregated ClusterRole
- * (`rbac.crossplane.io/aggregate-to-crossplane: "true"`) listing exactly the kinds in its pipeline,
- * derived from the composition itself so the two cannot drift apart.
+ * (`rbac.crossplane.io/aggregate-to-crossplane: "true"`) listing exactly the kinds in its pipeline
+ * that Crossplane does not already hold, derived from the composition itself so the two cannot drift.
  */
 import type { CompositionObject } from "./pt";
 
@@ -33,6 +33,28 @@ export const COMPOSED_RESOURCES: Readonly<Record<string, string>> = {
   "ec2.aws.m.upbound.io/SecurityGroupIngressRule": "securitygroupingressrules",
 };
 
+/**
+ * Kinds Crossplane's own ClusterRole already grants with every compose verb (crossplane v2.3.4,
+ * cluster/charts/crossplane/templates/clusterrole.yaml: services `*`, apps deployments, and
+ * `protection.crossplane.io` `*`): repeating them would only hide what the platform adds.
+ */
+export const GRANTED_BY_CROSSPLANE: ReadonlySet<string> = new Set([
+  "/Service",
+  "apps/Deployment",
+  "protection.crossplane.io/Usage",
+]);
+
+/**
+ * API groups served by the Crossplane providers the stacks install: the RBAC manager aggregates an
+ * `edit` role (every verb) over each provider's CRDs into Crossplane's ClusterRole (crossplane v2.3.4,
+ * internal/controller/rbac/provider/roles/roles.go, RenderClusterRoles). Needs `rbacManager.deploy`.
+ */
+export const PROVIDER_GROUPS: ReadonlySet<string> = new Set([
+  "postgresql.sql.m.crossplane.io",
+  "rds.aws.m.upbound.io",
+  "ec2.aws.m.upbound.io",
+]);
+
 /** What Crossplane does with composed objects: server-side apply, observe, garbage-collect, label (Usages). */
 export const COMPOSE_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"] as const;
 
@@ -58,7 +80,7 @@ export function composedKinds(composition: CompositionObject): string[] {
   return [...kinds].sort();
 }
 
-/** One rule per API group, naming exactly the composed resources of that group. */
+/** One rule per API group, naming exactly the composed resources Crossplane does not already hold. */
 export function composeRules(composition: CompositionObject): PolicyRule[] {
   const byGroup = new Map<string, Set<string>>();
   for (const kind of composedKinds(composition)) {
@@ -67,6 +89,7 @@ export function composeRules(composition: CompositionObject): PolicyRule[] {
       throw new Error(`composition ${composition.metadata.name} composes ${kind}, which has no RBAC mapping`);
     }
     const group = kind.slice(0, kind.indexOf("/"));
+    if (GRANTED_BY_CROSSPLANE.has(kind) || PROVIDER_GROUPS.has(group)) continue;
     byGroup.set(group, (byGroup.get(group) ?? new Set()).add(resource));
   }
   return [...byGroup.entries()]

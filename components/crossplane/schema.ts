@@ -10,7 +10,10 @@
 /** A CEL validation rule (`x-kubernetes-validations`): evaluated by the API server on every write. */
 export interface CelRule {
   readonly rule: string;
+  /** Shown when the rule fails (and when `messageExpression` cannot be evaluated). */
   readonly message: string;
+  /** A CEL string expression the API server shows instead of `message`, with the object's values. */
+  readonly messageExpression?: string;
 }
 
 /** The structural-schema subset the XRDs use. */

@@ -153,7 +153,15 @@ export function appSpecSchema(options: AppXrdOptions): StructuralSchema {
         {
           description: "Autoscaling bounds. Defaults come from the environment profile.",
           default: {},
-          rules: [{ rule: "self.max >= self.min", message: "replicas.max must be at least replicas.min" }],
+          // min defaults from the profile (3 in prod): a request that sets only a lower max is refused,
+          // so the message says which value came from the default.
+          rules: [
+            {
+              rule: "self.max >= self.min",
+              message: "replicas.max must be at least replicas.min",
+              messageExpression: `'replicas.max (' + string(self.max) + ') must be at least replicas.min (' + string(self.min) + '; when unset, min is the default of this environment, ${options.replicas.min})'`,
+            },
+          ],
         },
       ),
       resources: object(
@@ -342,7 +350,8 @@ function xrd(args: {
         kind: args.kind,
         plural: args.plural,
         singular: args.kind.toLowerCase(),
-        categories: ["idp", "composite"],
+        // Crossplane adds "composite" itself (crossplane-runtime v2.3.3, pkg/xcrd/crd.go ForCompositeResource).
+        categories: ["idp"],
       },
       scope: "Namespaced",
       defaultCompositionRef: { name: args.defaultComposition },
@@ -352,9 +361,18 @@ function xrd(args: {
           served: true,
           referenceable: true,
           schema: {
+            // spec is required only where it has required fields; otherwise it defaults to {} so a bare
+            // `kind: SQLDatabase` with a name is a complete request.
             openAPIV3Schema: object(
-              { spec: args.spec, status: args.status },
-              { description: `A ${args.kind} of the internal developer platform.`, required: ["spec"] },
+              {
+                spec:
+                  (args.spec.required ?? []).length > 0 ? args.spec : { ...args.spec, default: {} },
+                status: args.status,
+              },
+              {
+                description: `A ${args.kind} of the internal developer platform.`,
+                ...((args.spec.required ?? []).length > 0 ? { required: ["spec"] } : {}),
+              },
             ),
           },
           additionalPrinterColumns: args.columns,
