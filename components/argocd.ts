@@ -286,7 +286,9 @@ export function platformAppProject(repoUrl: string): Record<string, unknown> {
         // Applications without a destination namespace: only cluster-scoped resources.
         { server: IN_CLUSTER },
       ],
-      clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
+      // Only the teams' namespaces (Argo CD 3.3+ matches `name` as a glob): a commit to the platform's
+      // folder cannot create or adopt any other namespace, argocd and kube-system included.
+      clusterResourceWhitelist: [{ group: "", kind: "Namespace", name: teamNamespace("*") }],
       namespaceResourceWhitelist: [{ group: "argoproj.io", kind: "Application" }],
     },
   };

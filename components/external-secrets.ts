@@ -85,11 +85,9 @@ export function externalSecretsPolicy(
     {
       Sid: "ReadPlatformSecrets",
       Effect: "Allow",
-      Action: [
-        "secretsmanager:GetSecretValue",
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:ListSecretVersionIds",
-      ],
+      // What ESO v2.9.0's AWS provider calls to read (providers/v1/aws/secretsmanager/secretsmanager.go);
+      // it never lists versions, so ListSecretVersionIds is not granted.
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
       Resource: [secretArnPattern(aws, prefix)],
     },
     {
@@ -117,6 +115,16 @@ export function externalSecretsPolicy(
     });
   }
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * How ESO deletes a pushed secret (`spec.provider.aws.secretsManager`): at once where the profile keeps
+ * nothing (0 days), else with the profile's recovery window. ESO refuses both set together.
+ */
+export function secretsManagerDeletion(
+  days: number,
+): { readonly forceDeleteWithoutRecovery: true } | { readonly recoveryWindowInDays: number } {
+  return days === 0 ? { forceDeleteWithoutRecovery: true } : { recoveryWindowInDays: days };
 }
 
 /** Misuse of the component (config validation reports the same problems earlier, with the key to fix). */
@@ -250,8 +258,19 @@ export class ExternalSecrets extends pulumi.ComponentResource {
           apiVersion: "external-secrets.io/v1",
           kind: "ClusterSecretStore",
           metadata: storeMetadata,
-          // No auth block: ESO uses its own pod's identity (the role above).
-          spec: { provider: { aws: { service: "SecretsManager", region: backend.aws.region } } },
+          // No auth block: ESO uses its own pod's identity (the role above). Deleting a pushed secret
+          // (a dev or staging database's password) uses the profile's recovery window; without it ESO
+          // would use AWS's 30 days, and a database re-created under the same name could not push its
+          // password until then (providers/v1/aws/secretsmanager/secretsmanager.go, DeleteSecret).
+          spec: {
+            provider: {
+              aws: {
+                service: "SecretsManager",
+                region: backend.aws.region,
+                secretsManager: secretsManagerDeletion(backend.recoveryWindowInDays),
+              },
+            },
+          },
         },
         { parent: this, dependsOn: [this.release, ...(this.identity?.resources ?? [])] },
       );
@@ -350,9 +369,12 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         metadata: { name: account, namespace: secretsNamespace, labels },
         rules: [
           { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
-          // PushSecret of database passwords. RBAC cannot limit create by name: the admission policy
-          // below limits every write of this account to `databases-*` Secrets.
-          { apiGroups: [""], resources: ["secrets"], verbs: ["create", "update", "patch"] },
+          // PushSecret of database passwords: create and update to push, delete when a database whose
+          // profile deletes data goes (ESO deletes the copy before it releases the PushSecret's finalizer,
+          // providers/v1/kubernetes/client.go at v2.9.0; without it the PushSecret, and its namespace,
+          // stay Terminating). RBAC cannot limit these by name: the admission policy below limits every
+          // write and delete of this account to `databases-*` Secrets.
+          { apiGroups: [""], resources: ["secrets"], verbs: ["create", "update", "delete"] },
         ],
       },
       inHolder,
@@ -407,7 +429,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
               {
                 apiGroups: [""],
                 apiVersions: ["v1"],
-                operations: ["CREATE", "UPDATE"],
+                operations: ["CREATE", "UPDATE", "DELETE"],
                 resources: ["secrets"],
               },
             ],
@@ -420,8 +442,9 @@ export class ExternalSecrets extends pulumi.ComponentResource {
           ],
           validations: [
             {
-              expression: `object.metadata.name.startsWith("${DATABASE_SECRETS_PREFIX}-")`,
-              message: `${account} may write only ${DATABASE_SECRETS_PREFIX}-* Secrets`,
+              // On DELETE there is no `object`, only `oldObject`.
+              expression: `(request.operation == "DELETE" ? oldObject : object).metadata.name.startsWith("${DATABASE_SECRETS_PREFIX}-")`,
+              message: `${account} may write and delete only ${DATABASE_SECRETS_PREFIX}-* Secrets`,
             },
           ],
         },

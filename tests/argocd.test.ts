@@ -47,8 +47,8 @@ type Json = Record<string, unknown>;
 interface ProjectSpec {
   sourceRepos: string[];
   destinations: Array<{ server: string; namespace?: string }>;
-  clusterResourceWhitelist: Array<{ group: string; kind: string }>;
-  namespaceResourceWhitelist: Array<{ group: string; kind: string }>;
+  clusterResourceWhitelist: Array<{ group: string; kind: string; name?: string }>;
+  namespaceResourceWhitelist: Array<{ group: string; kind: string; name?: string }>;
 }
 
 function values(synth: Synth): Json {
@@ -457,14 +457,15 @@ describe("Argo CD", () => {
       }
     });
 
-    it("restricts the platform project to the management repository, Applications and Namespaces", () => {
+    it("restricts the platform project to the management repository, Applications and the teams' Namespaces", () => {
       const { spec } = projects(synths.staging).get("platform")!;
       assert.deepEqual(spec, {
         description:
           "The platform's folders of the management repository: the environment's Applications and its shared infrastructure (the teams' namespaces).",
         sourceRepos: [MANAGEMENT_SSH],
         destinations: [{ server: IN_CLUSTER, namespace: "argocd" }, { server: IN_CLUSTER }],
-        clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
+        // `name` is a glob (Argo CD 3.3+, Go's filepath.Match): only team namespaces.
+        clusterResourceWhitelist: [{ group: "", kind: "Namespace", name: "team-*" }],
         namespaceResourceWhitelist: [{ group: "argoproj.io", kind: "Application" }],
       });
     });
@@ -507,7 +508,17 @@ describe("Argo CD", () => {
           ? String(object["apiVersion"]).split("/")
           : ["", object["apiVersion"]];
         assert.ok(version);
-        return list.some((entry) => entry.group === group && entry.kind === object["kind"]);
+        const name = String((object["metadata"] as { name?: string }).name);
+        // Go's filepath.Match for the names Argo CD compares: `*` is any run of characters but "/".
+        const glob = (pattern: string) =>
+          new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`);
+        return list.some(
+          (entry) =>
+            entry.group === group &&
+            entry.kind === object["kind"] &&
+            ((entry as { name?: string }).name === undefined ||
+              glob((entry as { name: string }).name).test(name)),
+        );
       };
       let checked = 0;
       for (const env of STACKS) {

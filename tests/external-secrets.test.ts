@@ -12,6 +12,7 @@ import {
   externalSecretsArgsProblems,
   externalSecretsPolicy,
   secretArnPattern,
+  secretsManagerDeletion,
 } from "../components/external-secrets";
 import { CHARTS } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
@@ -118,7 +119,6 @@ describe("External Secrets Operator", () => {
             Action: [
               "secretsmanager:GetSecretValue",
               "secretsmanager:DescribeSecret",
-              "secretsmanager:ListSecretVersionIds",
             ],
             Resource: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:idp/prod/*"],
           },
@@ -213,8 +213,17 @@ describe("External Secrets Operator", () => {
 
     it("points the ClusterSecretStore at Secrets Manager with ESO's own identity", () => {
       assert.deepEqual(storeSpec(prod), {
-        provider: { aws: { service: "SecretsManager", region: "eu-west-1" } },
+        provider: {
+          aws: {
+            service: "SecretsManager",
+            region: "eu-west-1",
+            // The profile's window (prod: 30 days) instead of ESO's silent AWS default.
+            secretsManager: { recoveryWindowInDays: 30 },
+          },
+        },
       });
+      assert.deepEqual(secretsManagerDeletion(0), { forceDeleteWithoutRecovery: true });
+      assert.deepEqual(secretsManagerDeletion(7), { recoveryWindowInDays: 7 });
       const store = prod.one(STORE, "idp-external-secrets-store");
       assert.equal((prod.inputs(store)["metadata"] as { name: string }).name, "platform-secrets");
       assert.ok(prod.dependsOn(store, prod.one(RELEASE, "idp-external-secrets-release")));
@@ -244,7 +253,7 @@ describe("External Secrets Operator", () => {
       assert.equal((denyAll["metadata"] as { namespace: string }).namespace, "idp-secrets");
     });
 
-    it("gives the store a dedicated account: read secrets there, write only databases-* Secrets", () => {
+    it("gives the store a dedicated account: read secrets there, write and delete only databases-* Secrets", async () => {
       const account = dev.inputs(
         dev.one("kubernetes:core/v1:ServiceAccount", "idp-external-secrets-store-account"),
       );
@@ -260,7 +269,8 @@ describe("External Secrets Operator", () => {
       assert.equal((role["metadata"] as { namespace: string }).namespace, "idp-secrets");
       assert.deepEqual(role["rules"], [
         { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
-        { apiGroups: [""], resources: ["secrets"], verbs: ["create", "update", "patch"] },
+        // delete: a dev database's PushSecret removes its copy before its finalizer goes.
+        { apiGroups: [""], resources: ["secrets"], verbs: ["create", "update", "delete"] },
       ]);
       const binding = dev.inputs(
         dev.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "idp-external-secrets-store-binding"),
@@ -291,7 +301,7 @@ describe("External Secrets Operator", () => {
             {
               apiGroups: [""],
               apiVersions: ["v1"],
-              operations: ["CREATE", "UPDATE"],
+              operations: ["CREATE", "UPDATE", "DELETE"],
               resources: ["secrets"],
             },
           ],
@@ -305,11 +315,27 @@ describe("External Secrets Operator", () => {
         ],
         validations: [
           {
-            expression: 'object.metadata.name.startsWith("databases-")',
-            message: "platform-secret-store may write only databases-* Secrets",
+            expression:
+              '(request.operation == "DELETE" ? oldObject : object).metadata.name.startsWith("databases-")',
+            message: "platform-secret-store may write and delete only databases-* Secrets",
           },
         ],
       });
+      // The expression as the API server evaluates it: on DELETE only oldObject is set.
+      const { evaluate } = await import("@marcbachmann/cel-js");
+      const expression = (policy["spec"] as { validations: Array<{ expression: string }> }).validations[0]!
+        .expression;
+      const allowed = (operation: string, name: string) =>
+        evaluate(
+          expression,
+          operation === "DELETE"
+            ? { request: { operation }, object: null, oldObject: { metadata: { name } } }
+            : { request: { operation }, object: { metadata: { name } }, oldObject: null },
+        );
+      assert.equal(allowed("DELETE", "databases-team-a-db-app"), true);
+      assert.equal(allowed("DELETE", "argocd-admin"), false);
+      assert.equal(allowed("CREATE", "databases-team-a-db-app"), true);
+      assert.equal(allowed("UPDATE", "runners-github-app"), false);
       const policyBinding = dev.inputs(
         dev.one(
           "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
