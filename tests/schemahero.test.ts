@@ -12,6 +12,7 @@ import {
   schemaHeroArgsProblems,
   schemaHeroCrdUrls,
 } from "../components/schemahero";
+import { tableProblems } from "../components/github/resources";
 import { IMAGES, TOOLS } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
 import { crdValidator } from "./crd-schema";
@@ -275,12 +276,39 @@ describe("SchemaHero", () => {
       .flatMap(([path, file]) =>
         YAML.parseAllDocuments(file.content).map((doc) => [path, doc.toJS() as Json] as const),
       );
+    const template = dev.inputs<{ files: Record<string, { content: string }> }>(
+      dev.one("pulumi-nodejs:dynamic/github:RepositorySeed", "idp-github-template-seed"),
+    ).files["schema/tables.yaml"];
+    assert.ok(template, "the application template seeds its tables");
     assert.ok(tables.length >= 3, "one app with a database in each environment");
     for (const [path, table] of tables) {
       const app = path.split("/").at(-2)!;
       assert.equal((table["spec"] as { database: string }).database, app, path);
       if (validator) assert.deepEqual(validator.validate(table), [], path);
     }
+    // Nothing the target engine would silently ignore: ids get their sequence from serial.
+    for (const table of [
+      ...tables.map(([, t]) => t),
+      ...YAML.parseAllDocuments(template.content).map((d) => d.toJS() as Json),
+    ]) {
+      assert.deepEqual(tableProblems(table), []);
+      const columns = (table["spec"] as { schema: { postgres: { columns: Json[] } } }).schema.postgres
+        .columns;
+      assert.deepEqual(columns[0], { name: "id", type: "serial", constraints: { notNull: true } });
+    }
+    assert.deepEqual(
+      tableProblems({
+        metadata: { name: "t" },
+        spec: {
+          schema: {
+            postgres: { columns: [{ name: "id", type: "integer", attributes: { autoIncrement: true } }] },
+          },
+        },
+      }),
+      [
+        "Table t: column id sets autoIncrement, which SchemaHero's postgres plugin ignores (use type serial or bigserial)",
+      ],
+    );
     if (!validator) console.log("      (skipped SchemaHero CRD validation: ../shared/crds is absent)");
   });
 });

@@ -49,7 +49,9 @@ export function tableObjects(app: string, namespace?: string): Array<Record<stri
     name: "items",
     primaryKey: ["id"],
     columns: [
-      { name: "id", type: "integer", constraints: { notNull: true }, attributes: { autoIncrement: true } },
+      // serial, not integer + autoIncrement: SchemaHero's postgres plugin ignores autoIncrement
+      // (schemahero v0.25.0, plugins/postgres/lib/column.go), so the column would have no sequence.
+      { name: "id", type: "serial", constraints: { notNull: true } },
       { name: "name", type: "varchar(255)", constraints: { notNull: true } },
       { name: "created_at", type: "timestamp" },
     ],
@@ -68,6 +70,35 @@ export function tableObjects(app: string, namespace?: string): Array<Record<stri
       },
     },
   ];
+}
+
+/**
+ * Column attributes a SchemaHero engine plugin ignores, by engine (schemahero v0.25.0: only the mysql
+ * and sqlite plugins read `autoIncrement`; plugins/postgres/lib/column.go never does). A Table that
+ * sets one gets a column without what its author meant.
+ */
+export const IGNORED_COLUMN_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  postgres: ["autoIncrement"],
+};
+
+/** Problems of a SchemaHero Table: attributes its engine would silently ignore. */
+export function tableProblems(table: Record<string, unknown>): string[] {
+  const name = String((table["metadata"] as { name?: unknown } | undefined)?.name);
+  const schema = ((table["spec"] as { schema?: Record<string, unknown> } | undefined)?.schema ??
+    {}) as Record<string, { columns?: Array<{ name: string; attributes?: Record<string, unknown> }> }>;
+  const problems: string[] = [];
+  for (const [engine, definition] of Object.entries(schema)) {
+    for (const column of definition.columns ?? []) {
+      for (const attribute of Object.keys(column.attributes ?? {})) {
+        if ((IGNORED_COLUMN_ATTRIBUTES[engine] ?? []).includes(attribute)) {
+          problems.push(
+            `Table ${name}: column ${column.name} sets ${attribute}, which SchemaHero's ${engine} plugin ignores${attribute === "autoIncrement" ? " (use type serial or bigserial)" : ""}`,
+          );
+        }
+      }
+    }
+  }
+  return problems;
 }
 
 /** Sync policy of an environment's Applications: automated as its profile says, retried, pruned last. */
