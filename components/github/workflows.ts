@@ -13,6 +13,20 @@ import { ACTIONS, actionReference, BASE_IMAGES, TOOLS, type ActionPin } from "..
 import { AUTOMATION, MANAGED_NOTICE, VALIDATE_CHECK, type OrganizationLayout } from "./model";
 
 /** Where the management repository keeps the JSON schemas of the platform's own kinds. */
+
+/**
+ * Commits as the App's bot user, attributed to it: GitHub links a commit to an account by the
+ * `<user id>+<login>@users.noreply.github.com` address, and an App's bot user is `<slug>[bot]`.
+ * Needs BOT (the App's slug) and GH_TOKEN in the step's environment. Indented for a `run: |` block.
+ */
+const GIT_AS_BOT = [
+  'bot_id="$(gh api "users/\${BOT}[bot]" --jq .id)"',
+  'git config user.name "\${BOT}[bot]"',
+  'git config user.email "\${bot_id}+\${BOT}[bot]@users.noreply.github.com"',
+]
+  .map((line) => `          ${line}`)
+  .join("\n");
+
 export const RESOURCE_SCHEMA_DIR = "platform/schemas";
 /** Where create-app finds the files of a new app, per environment, with `__APP__` and `__TEAM__` in them. */
 export const SKELETON_DIR = "platform/skeleton";
@@ -222,8 +236,7 @@ jobs:
         run: |
           branch="create-app/$APP_NAME"
           gh auth setup-git
-          git config user.name "$BOT[bot]"
-          git config user.email "$BOT[bot]@users.noreply.github.com"
+${GIT_AS_BOT}
           git switch --create "$branch"
           git add environments
           git commit --message "Add app $APP_NAME for team $TEAM"
@@ -235,7 +248,7 @@ jobs:
           GH_TOKEN: \${{ steps.token.outputs.token }}
         run: |
           # GitHub copies the template asynchronously: retry until the workflow exists.
-          for attempt in 1 2 3 4 5 6; do
+          for _ in 1 2 3 4 5 6; do
             if gh workflow run build.yaml --repo "$OWNER/$APP_NAME" --ref ${MANAGEMENT_BRANCH}; then exit 0; fi
             sleep 10
           done
@@ -372,8 +385,7 @@ jobs:
           fi
           branch="promote/$app/$ENVIRONMENT"
           gh auth setup-git
-          git config user.name "$BOT[bot]"
-          git config user.email "$BOT[bot]@users.noreply.github.com"
+${GIT_AS_BOT}
           git switch --create "$branch"
           git commit --message "Promote $app to $IMAGE_REFERENCE in $ENVIRONMENT"
           git push --force origin "$branch"
