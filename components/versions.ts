@@ -215,10 +215,12 @@ export const CROSSPLANE_PACKAGES = {
     version: "v2.6.0",
     upstream: "https://github.com/crossplane-contrib/provider-upjet-aws/releases",
   },
+  // v0.10.9: the same code as v0.10.8 (only its OpenTelemetry dependency moved), and the version the Go
+  // module proxy serves, so `npm run conformance` runs exactly what the stacks install.
   // renovate: datasource=docker depName=xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform
   functionPatchAndTransform: {
     package: "xpkg.crossplane.io/crossplane-contrib/function-patch-and-transform",
-    version: "v0.10.8",
+    version: "v0.10.9",
     upstream: "https://github.com/crossplane-contrib/function-patch-and-transform/releases",
   },
   // renovate: datasource=docker depName=xpkg.crossplane.io/crossplane-contrib/function-cel-filter
@@ -336,3 +338,103 @@ export const BASE_IMAGES = {
     upstream: "https://github.com/nodejs/docker-node",
   },
 } as const satisfies Record<string, BaseImagePin>;
+
+// --- Conformance: the real engines, built from Go modules (npm run conformance, docs/conformance.md) ---
+
+/**
+ * A dev-time tool built from a Go module at an exact version: `go mod download <module>@<version>`,
+ * then `go build <package>` inside it (so the module's own go.sum pins every dependency). Never part
+ * of the product: `npm test` and `npm run synth` need none of these.
+ */
+export interface GoToolPin {
+  /** Go module path. */
+  readonly module: string;
+  /** Exact module version (a tag). */
+  readonly version: string;
+  /** Package to build, relative to the module root. */
+  readonly package: string;
+  /** Name of the binary in the tool cache. */
+  readonly binary: string;
+  /**
+   * Modules the module's go.mod replaces with a local directory that its module zip does not carry
+   * (nested modules), resolved to that module's download at `version`.
+   */
+  readonly replaceLocal?: readonly string[];
+  readonly upstream: string;
+}
+
+/** The Go module of a crossplane-contrib package (its source repository carries the same path). */
+function contribModule(pin: CrossplanePackagePin): string {
+  return pin.package.replace(/^xpkg\.crossplane\.io\//, "github.com/");
+}
+
+export const GO_TOOLS = {
+  // The Crossplane the stacks install, built from its module: its `internal render` command runs one real
+  // reconcile of an XR against an in-memory API server and the functions we start. The module's go.mod
+  // replaces its apis module with ./apis, which a module zip never holds (nested module): the build
+  // resolves it to github.com/crossplane/crossplane/apis/v2 at the same tag.
+  crossplane: {
+    module: "github.com/crossplane/crossplane/v2",
+    version: `v${CHARTS.crossplane.version}`,
+    package: "./cmd/crossplane",
+    binary: "crossplane",
+    replaceLocal: ["github.com/crossplane/crossplane/apis/v2"],
+    upstream: "https://github.com/crossplane/crossplane/releases",
+  },
+  // `crossplane beta validate`: the CLI left the crossplane module after v2.2 (github.com/crossplane/cli,
+  // which the Go module proxy here does not serve); v2.2.1 is its last release in this module.
+  // renovate: datasource=go depName=github.com/crossplane/crossplane/v2
+  crossplaneCli: {
+    module: "github.com/crossplane/crossplane/v2",
+    version: "v2.2.1",
+    package: "./cmd/crank",
+    binary: "crank",
+    upstream: "https://github.com/crossplane/cli/releases",
+  },
+  // The functions the compositions call, at the versions the stacks install (CROSSPLANE_PACKAGES).
+  functionPatchAndTransform: {
+    module: contribModule(CROSSPLANE_PACKAGES.functionPatchAndTransform),
+    version: CROSSPLANE_PACKAGES.functionPatchAndTransform.version,
+    package: ".",
+    binary: "function-patch-and-transform",
+    upstream: CROSSPLANE_PACKAGES.functionPatchAndTransform.upstream,
+  },
+  functionCelFilter: {
+    module: contribModule(CROSSPLANE_PACKAGES.functionCelFilter),
+    version: CROSSPLANE_PACKAGES.functionCelFilter.version,
+    package: ".",
+    binary: "function-cel-filter",
+    upstream: CROSSPLANE_PACKAGES.functionCelFilter.upstream,
+  },
+  // renovate: datasource=go depName=github.com/rhysd/actionlint
+  actionlint: {
+    module: "github.com/rhysd/actionlint",
+    version: "v1.7.12",
+    package: "./cmd/actionlint",
+    binary: "actionlint",
+    upstream: "https://github.com/rhysd/actionlint/releases",
+  },
+} as const satisfies Record<string, GoToolPin>;
+
+/**
+ * Go modules whose packaged CRDs the conformance suite validates against (their `package/crds` and
+ * `package/input` at the versions the stacks install). Providers the module proxy does not serve
+ * (the AWS family) come from ../shared/crds or, where the network allows, from their packages.
+ */
+export const SCHEMA_MODULES = {
+  providerSql: {
+    module: contribModule(CROSSPLANE_PACKAGES.providerSql),
+    version: CROSSPLANE_PACKAGES.providerSql.version,
+  },
+  providerKubernetes: {
+    module: contribModule(CROSSPLANE_PACKAGES.providerKubernetes),
+    version: CROSSPLANE_PACKAGES.providerKubernetes.version,
+  },
+  providerHelm: {
+    module: contribModule(CROSSPLANE_PACKAGES.providerHelm),
+    version: CROSSPLANE_PACKAGES.providerHelm.version,
+  },
+} as const;
+
+/** ShellCheck, which actionlint runs on every `run:` script: Debian's package (`apt-get install shellcheck`). */
+export const SHELLCHECK = { debianPackage: "shellcheck", minimumVersion: "0.9.0" } as const;

@@ -339,7 +339,10 @@ export async function render(
   xr: Json,
   observed: Record<string, Json> = {},
 ): Promise<Rendered> {
-  const inXr = throughStruct(xr);
+  // The reconciler marks a condition on the XR before it composes (crossplane v2.3.4,
+  // internal/controller/apiextensions/composite/reconciler.go, the watch circuit condition), so the
+  // XR the functions observe always has a status.
+  const inXr = throughStruct({ ...xr, status: { ...((xr["status"] as Json | undefined) ?? {}) } });
   const inObserved = throughStruct(observed);
   const resources: Record<string, Json> = {};
   const filtered: string[] = [];
@@ -352,10 +355,6 @@ export async function render(
     status: throughStruct(status),
     ready,
     results,
-  });
-  const xrWithStatus = (): Json => ({
-    ...inXr,
-    status: { ...(inXr["status"] as Json | undefined), ...status },
   });
   for (const step of composition.spec.pipeline) {
     if (step.input.kind === "Resources") {
@@ -406,8 +405,10 @@ export async function render(
     } else {
       const { evaluate } = await import("@marcbachmann/cel-js");
       for (const filter of step.input.filters) {
+        // function-cel-filter reads the XR as observed when the pipeline started (the request's
+        // `observed`), not the status earlier steps desired in this run.
         const keep: unknown = evaluate(filter.expression, {
-          observed: { composite: { resource: xrWithStatus() }, resources: inObserved },
+          observed: { composite: { resource: inXr }, resources: inObserved },
           desired: { resources },
         });
         if (keep !== true) {

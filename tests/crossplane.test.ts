@@ -20,6 +20,7 @@ import {
   rdsProviderPolicy,
 } from "../components/crossplane/aws-iam";
 import { sqlDatabaseComposition } from "../components/crossplane/sql-database";
+import { CROSSPLANE_PACKAGES, packageReference } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
 import type { ResourceRecord } from "../synth/records";
 import { crdValidator } from "./crd-schema";
@@ -249,19 +250,23 @@ describe("Crossplane component", () => {
           return [inputs.metadata["name"], inputs.spec["package"]];
         })
         .sort();
-    const contrib = "xpkg.crossplane.io/crossplane-contrib";
+    // Every package at its pin in the versions module (a bump there is all it takes).
+    const ref = (pin: keyof typeof CROSSPLANE_PACKAGES) => packageReference(CROSSPLANE_PACKAGES[pin]);
     assert.deepEqual(packages(TYPES.provider), [
-      ["provider-aws-ec2", `${contrib}/provider-aws-ec2:v2.6.0`],
-      ["provider-aws-rds", `${contrib}/provider-aws-rds:v2.6.0`],
-      ["provider-family-aws", `${contrib}/provider-family-aws:v2.6.0`],
-      ["provider-helm", `${contrib}/provider-helm:v1.4.0`],
-      ["provider-kubernetes", `${contrib}/provider-kubernetes:v1.2.1`],
-      ["provider-sql", `${contrib}/provider-sql:v0.16.0`],
+      ["provider-aws-ec2", ref("providerAwsEc2")],
+      ["provider-aws-rds", ref("providerAwsRds")],
+      ["provider-family-aws", ref("providerFamilyAws")],
+      ["provider-helm", ref("providerHelm")],
+      ["provider-kubernetes", ref("providerKubernetes")],
+      ["provider-sql", ref("providerSql")],
     ]);
     assert.deepEqual(packages(TYPES.fn), [
-      ["function-cel-filter", `${contrib}/function-cel-filter:v0.2.0`],
-      ["function-patch-and-transform", `${contrib}/function-patch-and-transform:v0.10.8`],
+      ["function-cel-filter", ref("functionCelFilter")],
+      ["function-patch-and-transform", ref("functionPatchAndTransform")],
     ]);
+    for (const [, reference] of [...packages(TYPES.provider), ...packages(TYPES.fn)]) {
+      assert.match(String(reference), /^xpkg\.crossplane\.io\/crossplane-contrib\/[a-z0-9-]+:v\d+\.\d+\.\d+$/);
+    }
   });
 
   it("runs every provider as its own fixed service account, the AWS ones with IRSA role annotations", async () => {
