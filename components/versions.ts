@@ -266,6 +266,22 @@ export const ACTIONS = {
     sha: "1b10c78c7865c340bc4f6099eb2f838309f1e8c3",
     upstream: "https://github.com/actions/create-github-app-token/releases",
   },
+  // Go for `npm run conformance` in this project's CI (never in the product or seeded workflows).
+  // renovate: datasource=github-tags depName=actions/setup-go
+  setupGo: {
+    action: "actions/setup-go",
+    ref: "v7.0.0",
+    sha: "b7ad1dad31e06c5925ef5d2fc7ad053ef454303e",
+    upstream: "https://github.com/actions/setup-go/releases",
+  },
+  // The conformance tools' cache (built Go binaries) between CI runs.
+  // renovate: datasource=github-tags depName=actions/cache
+  cache: {
+    action: "actions/cache",
+    ref: "v5.0.5",
+    sha: "27d5ce7f107fe9357f9df03efb73ab90386fccae",
+    upstream: "https://github.com/actions/cache/releases",
+  },
   // renovate: datasource=github-tags depName=actions/setup-node
   setupNode: {
     action: "actions/setup-node",
@@ -417,24 +433,36 @@ export const GO_TOOLS = {
 } as const satisfies Record<string, GoToolPin>;
 
 /**
- * Go modules whose packaged CRDs the conformance suite validates against (their `package/crds` and
- * `package/input` at the versions the stacks install). Providers the module proxy does not serve
- * (the AWS family) come from ../shared/crds or, where the network allows, from their packages.
+ * Go modules whose CRDs the conformance suite validates against, at the versions the stacks install:
+ * a provider's `package/crds`, Envoy Gateway's generated CRDs. Schemas the module proxy does not serve
+ * (the AWS family and provider-helm, whose module zips are refused here) come from ../shared/crds, or,
+ * where the network allows, from their packages.
  */
+export interface SchemaModulePin {
+  readonly module: string;
+  readonly version: string;
+  /** Folders of CRD files inside the module. */
+  readonly dirs: readonly string[];
+}
+
 export const SCHEMA_MODULES = {
   providerSql: {
     module: contribModule(CROSSPLANE_PACKAGES.providerSql),
     version: CROSSPLANE_PACKAGES.providerSql.version,
+    dirs: ["package/crds"],
   },
   providerKubernetes: {
     module: contribModule(CROSSPLANE_PACKAGES.providerKubernetes),
     version: CROSSPLANE_PACKAGES.providerKubernetes.version,
+    dirs: ["package/crds"],
   },
-  providerHelm: {
-    module: contribModule(CROSSPLANE_PACKAGES.providerHelm),
-    version: CROSSPLANE_PACKAGES.providerHelm.version,
+  // Envoy Gateway's own kinds (EnvoyProxy...), at the version of the CRD chart the stacks install.
+  envoyGateway: {
+    module: "github.com/envoyproxy/gateway",
+    version: CHARTS.envoyGatewayCrds.version,
+    dirs: ["charts/gateway-helm/charts/crds/crds/generated"],
   },
-} as const;
+} as const satisfies Record<string, SchemaModulePin>;
 
 /** ShellCheck, which actionlint runs on every `run:` script: Debian's package (`apt-get install shellcheck`). */
 export const SHELLCHECK = { debianPackage: "shellcheck", minimumVersion: "0.9.0" } as const;

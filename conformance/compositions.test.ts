@@ -224,6 +224,41 @@ describe("Compositions through the real functions and Crossplane's render engine
   });
 });
 
+describe("What the real engine says about a broken composition", () => {
+  it("renders Go's error form for a number formatted with %d without a conversion, and the suite catches it", async () => {
+    const stack = await fixtureStack("dev");
+    const composition = structuredClone(
+      ofKind(stack, "Composition").find(
+        (c) => (c["metadata"] as Json)["name"] === "sqldatabases-in-cluster",
+      )!,
+    );
+    const volume = (
+      composition["spec"] as {
+        pipeline: Array<{ input: { resources: Array<{ name: string; patches: Json[] }> } }>;
+      }
+    ).pipeline[0]!.input.resources.find((r) => r.name === "volume")!;
+    const storage = volume.patches.find((p) => p["fromFieldPath"] === "spec.storageGB")!;
+    // Put back the bare `%dGi`: the number reaches the function as a float64.
+    storage["transforms"] = [{ type: "string", string: { type: "Format", fmt: "%dGi" } }];
+    const xrd = ofKind(stack, "CompositeResourceDefinition").find(
+      (x) => (x["spec"] as { names: { kind: string } }).names.kind === "SQLDatabase",
+    )!;
+    const { object: xr } = await admit(
+      xrd as unknown as XrdObject,
+      examples("SQLDatabase", stack.domain)[0]!,
+    );
+    const result = render({ xr, composition, xrd, functions });
+    assert.equal(result.exitCode, 0, result.stderr);
+    const claim = composedByName(result.composed)["volume"]!["spec"] as { resources: { requests: Json } };
+    assert.equal(claim.resources.requests["storage"], "%!d(float64=50)Gi");
+    // The same check the suite runs on every rendered object fires, with the engine's own output in it.
+    assert.throws(
+      () => assert.ok(!JSON.stringify(result.composed).includes("%!"), JSON.stringify(claim)),
+      /%!d\(float64=50\)Gi/,
+    );
+  });
+});
+
 /** The XR as the settled reconcile saw it: with the status earlier reconciles gave it (no conditions). */
 function withStatusOf(xr: Json, result: RenderResult): Json {
   const status = { ...((result.xr["status"] as Json | undefined) ?? {}) };

@@ -110,8 +110,8 @@ function writeStruct(writer: BinaryWriter, field: number, value: Json): void {
 
 function readStruct(reader: BinaryReader): Json {
   const message = new Struct();
-  reader.readMessage(message, Struct.deserializeBinaryFromReader);
-  return message.toJavaScript() as Json;
+  reader.readMessage(message, (m: Struct, r: BinaryReader) => Struct.deserializeBinaryFromReader(m, r));
+  return message.toJavaScript();
 }
 
 export interface RenderInput {
@@ -297,19 +297,16 @@ export interface LintReport {
   readonly findings: readonly string[];
 }
 
-/** actionlint on a repository folder (its .github/workflows), ShellCheck from PATH. */
-export function actionlint(binary: string, repository: string, config?: string): LintReport {
-  const args = [
-    "-no-color",
-    "-format",
-    "{{range $err := .}}{{$err.Filepath}}:{{$err.Line}}:{{$err.Column}}: {{$err.Message}} [{{$err.Kind}}]\n{{end}}",
-  ];
-  if (config !== undefined) args.push("-config-file", config);
-  const run = spawnSync(binary, args, { cwd: repository, encoding: "utf8" });
+/**
+ * actionlint on workflow files (or, without `files`, on the git repository at `cwd`), ShellCheck from
+ * PATH. Findings are one line each: file:line:column: message [kind].
+ */
+export function actionlint(binary: string, cwd: string, files: readonly string[] = []): LintReport {
+  const format =
+    "{{range $err := .}}{{$err.Filepath}}:{{$err.Line}}:{{$err.Column}}: {{$err.Message}} [{{$err.Kind}}]\n{{end}}";
+  const run = spawnSync(binary, ["-no-color", "-format", format, ...files], { cwd, encoding: "utf8" });
   if (run.error !== undefined) throw run.error;
   const findings = run.stdout.split("\n").filter((l) => l.trim() !== "");
-  return {
-    exitCode: run.status ?? -1,
-    findings: run.status === 0 ? [] : [...findings, ...(findings.length === 0 ? [run.stderr.trim()] : [])],
-  };
+  if (run.status !== 0 && findings.length === 0) findings.push(run.stderr.trim());
+  return { exitCode: run.status ?? -1, findings };
 }

@@ -33,7 +33,7 @@ export function tools(): ToolPaths {
 export interface FixtureStack {
   readonly stack: string;
   readonly result: SynthResult;
-  /** Every Kubernetes object the program declares (redacted), by kind. */
+  /** Every Kubernetes object the program declares, secrets as the fixtures' placeholders. */
   readonly objects: readonly Json[];
   /** Files seeded into GitHub repositories: repository → path → content. */
   readonly repositories: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -55,7 +55,8 @@ export function fixtureStack(stack: string): Promise<FixtureStack> {
       const records: readonly ResourceRecord[] = result.resources;
       const objects = records
         .filter(isKubernetesObject)
-        .map((r) => decodeWire(r.wireInputs, "redacted") as Json);
+        // Plain: secret values are the fixtures' placeholders, and validation needs their real shape.
+        .map((r) => decodeWire(r.wireInputs, "plain") as Json);
       const repositories: Record<string, Record<string, string>> = {};
       for (const record of records) {
         for (const file of seededFiles(record)) {
@@ -105,7 +106,8 @@ export function schemaSources(): SchemaSources {
     extensions.push(path.join(moduleDir(pin.module, pin.version), "package", "input"));
   }
   for (const pin of Object.values(SCHEMA_MODULES)) {
-    extensions.push(path.join(moduleDir(pin.module, pin.version), "package", "crds"));
+    const dir = moduleDir(pin.module, pin.version);
+    extensions.push(...pin.dirs.map((d) => path.join(dir, d)));
   }
   const shared = fs.existsSync(SHARED_CRDS);
   if (shared) {
@@ -115,7 +117,6 @@ export function schemaSources(): SchemaSources {
       "function-patch-and-transform",
       "provider-sql",
       "provider-kubernetes",
-      "provider-helm",
     ]);
     for (const project of fs.readdirSync(SHARED_CRDS).sort()) {
       const dir = path.join(SHARED_CRDS, project);

@@ -125,7 +125,6 @@ export function runnersSettingsFrom(config: PlatformConfig): RunnersSettings | u
 
 // --- Crossplane -----------------------------------------------------------------------
 
-
 export function crossplaneSettingsFrom(config: PlatformConfig): CrossplaneSettings {
   const { settings, profile } = config;
   const aws = awsContext(config);

@@ -8,7 +8,12 @@
 
 import type { EnvironmentProfile, ProfileName } from "../components/profile";
 
-export { PROFILE_NAMES, type EnvironmentProfile, type LetsEncryptEnvironment, type ProfileName } from "../components/profile";
+export {
+  PROFILE_NAMES,
+  type EnvironmentProfile,
+  type LetsEncryptEnvironment,
+  type ProfileName,
+} from "../components/profile";
 
 export const PROFILES = {
   dev: {

@@ -110,9 +110,10 @@ function goFloat(value: number): string {
 
 function goValue(value: unknown): string {
   if (typeof value === "number") return goFloat(value);
+  if (typeof value === "string") return value;
+  if (typeof value === "boolean" || typeof value === "bigint") return value.toString();
   if (value === null || value === undefined) return "<nil>";
-  if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  return JSON.stringify(value);
 }
 
 /** Go's fmt.Sprintf for the verbs %s, %d, %v and %%, with Go's error forms for a wrong type. */
@@ -276,7 +277,7 @@ interface ComposedTemplateLike {
 function readinessOf(checks: ComposedTemplateLike["readinessChecks"], object: Json): boolean {
   if (checks.length === 0) return conditionStatus(object, "Ready") === "True";
   for (const [index, check] of checks.entries()) {
-    const path = String(check["fieldPath"] ?? "");
+    const path = typeof check["fieldPath"] === "string" ? check["fieldPath"] : "";
     const value = lookup(object, path);
     let ready: boolean;
     try {

@@ -265,7 +265,10 @@ describe("Crossplane component", () => {
       ["function-patch-and-transform", ref("functionPatchAndTransform")],
     ]);
     for (const [, reference] of [...packages(TYPES.provider), ...packages(TYPES.fn)]) {
-      assert.match(String(reference), /^xpkg\.crossplane\.io\/crossplane-contrib\/[a-z0-9-]+:v\d+\.\d+\.\d+$/);
+      assert.match(
+        String(reference),
+        /^xpkg\.crossplane\.io\/crossplane-contrib\/[a-z0-9-]+:v\d+\.\d+\.\d+$/,
+      );
     }
   });
 

@@ -116,10 +116,7 @@ describe("External Secrets Operator", () => {
           {
             Sid: "ReadPlatformSecrets",
             Effect: "Allow",
-            Action: [
-              "secretsmanager:GetSecretValue",
-              "secretsmanager:DescribeSecret",
-            ],
+            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
             Resource: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:idp/prod/*"],
           },
           {
@@ -325,7 +322,7 @@ describe("External Secrets Operator", () => {
       const { evaluate } = await import("@marcbachmann/cel-js");
       const expression = (policy["spec"] as { validations: Array<{ expression: string }> }).validations[0]!
         .expression;
-      const allowed = (operation: string, name: string) =>
+      const allowed = (operation: string, name: string): unknown =>
         evaluate(
           expression,
           operation === "DELETE"

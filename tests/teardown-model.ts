@@ -99,7 +99,11 @@ export function walkDeletion(
         needs[name]!.goneFirst.every((n) => gone.has(n) || !(n in resources)),
     );
     if (step.length === 0) {
-      violations.push(`deadlock: ${Object.keys(resources).filter((n) => !gone.has(n)).join(", ")} never go`);
+      violations.push(
+        `deadlock: ${Object.keys(resources)
+          .filter((n) => !gone.has(n))
+          .join(", ")} never go`,
+      );
       break;
     }
     // Objects of one step go together: none of them may need another of the same step.

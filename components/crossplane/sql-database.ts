@@ -711,7 +711,11 @@ function rdsServer(options: SqlDatabaseCompositionOptions, server: RdsServer): C
         // deleted SQLDatabase under the same name while its retained instance exists fails with
         // DBInstanceAlreadyExists on purpose: retained data is adopted deliberately, never shadowed
         // (docs/runbooks/teardown.md, "Re-creating a database").
-        combineFromXr(`${cluster}-%s-%s`, ["metadata.namespace", "metadata.name"], "spec.forProvider.identifier"),
+        combineFromXr(
+          `${cluster}-%s-%s`,
+          ["metadata.namespace", "metadata.name"],
+          "spec.forProvider.identifier",
+        ),
         ...(profile.finalSnapshot
           ? [
               combineFromXr(
@@ -899,7 +903,8 @@ export function sqlDatabaseComposition(options: SqlDatabaseCompositionOptions): 
     if (POSTGRES_IMAGES[version] === undefined) throw new Error(`no image pinned for Postgres ${version}`);
   }
   const endpoint = endpointOf(options.server);
-  const server = options.server.mode === "rds" ? rdsServer(options, options.server) : inClusterServer(options);
+  const server =
+    options.server.mode === "rds" ? rdsServer(options, options.server) : inClusterServer(options);
   return composition({
     name: options.name,
     kind: XR_KINDS.sqlDatabase,

@@ -365,8 +365,7 @@ function xrd(args: {
             // `kind: SQLDatabase` with a name is a complete request.
             openAPIV3Schema: object(
               {
-                spec:
-                  (args.spec.required ?? []).length > 0 ? args.spec : { ...args.spec, default: {} },
+                spec: (args.spec.required ?? []).length > 0 ? args.spec : { ...args.spec, default: {} },
                 status: args.status,
               },
               {
