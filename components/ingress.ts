@@ -16,7 +16,7 @@ import type { EnvironmentProfile } from "./profile";
 import type { Http01Route, TlsIssuerRef } from "./cert-manager";
 import type { IngressLayerRef, Readiness } from "./contracts";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection, waitFor } from "./kube";
-import { CHARTS, chartReference } from "./versions";
+import { CHARTS } from "./versions";
 
 export type IngressController = "gateway" | "nginx";
 
@@ -75,38 +75,66 @@ export const INGRESS_DEFAULTS = {
 
 // ---------------------------------------------------------------------------------------------
 
-export interface GatewayApiCrdsArgs {
-  /** Protection per profile. The CRDs are always retained on delete. */
+export interface EnvoyGatewayControllerArgs {
+  /** Replicas and protection per profile. */
   readonly profile: EnvironmentProfile;
 }
 
 /**
- * Gateway API CRDs (standard channel) and Envoy Gateway's own CRDs, from the `gateway-crds-helm` chart,
- * rendered by Pulumi and applied object by object (server-side): the chart is too large for a Helm
- * release record, which is why Envoy Gateway documents `helm template | kubectl apply --server-side` for
- * it. The CRDs are retained when Pulumi deletes them (deleting a CRD deletes every object of its kind)
- * and exist before cert-manager starts with Gateway API support.
+ * Envoy Gateway's controller with the Gateway API CRDs and its own, from one Helm release of the pinned
+ * `gateway-helm` chart: the CRDs sit in the chart's `crds` subchart's `crds/` folder, which Helm installs
+ * before anything else and never stores in the release record (envoyproxy/gateway#8283, from v1.8), so
+ * the release stays far below Helm's 1 MiB limit. A Helm release also previews without a cluster: the
+ * Kubernetes provider's Check loads the chart from its (mirrorable) registry and keeps its CRDs for
+ * the Gateway objects' preview.
+ *
+ * Helm installs `crds/` once and never upgrades it: a version bump applies the new CRDs first
+ * (docs/runbooks/upgrade.md, "Envoy Gateway"). The bundle is Gateway API's experimental channel, a
+ * superset of the standard channel the platform's objects use. Created before cert-manager, which
+ * starts its Gateway API support only when the CRDs exist.
  */
-export class GatewayApiCrds extends pulumi.ComponentResource {
-  public readonly chart: kubernetes.helm.v4.Chart;
+export class EnvoyGatewayController extends pulumi.ComponentResource {
+  public readonly namespace: kubernetes.core.v1.Namespace;
+  public readonly release: kubernetes.helm.v3.Release;
+  /** The CRDs exist and the controller runs. */
   public readonly ready: Readiness;
 
-  constructor(name: string, args: GatewayApiCrdsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("idp:ingress:GatewayApiCrds", name, {}, opts);
-    const pin = CHARTS.envoyGatewayCrds;
-    this.chart = new kubernetes.helm.v4.Chart(
-      `${name}-chart`,
+  constructor(name: string, args: EnvoyGatewayControllerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("idp:ingress:EnvoyGatewayController", name, {}, opts);
+    const names = INGRESS_NAMES.gateway;
+    const replicas = args.profile.controllerReplicas;
+    // Protected like the other CRD-bearing releases (deleting a CRD deletes every object of its kind).
+    const protection = statefulProtection(args.profile);
+    this.namespace = namespace(
+      `${name}-namespace`,
+      // Envoy Gateway's controller and proxies run as non-root with every capability dropped.
+      { name: names.namespace, podSecurity: "restricted" },
+      { parent: this, ...protection },
+    );
+    this.release = helmRelease(
+      `${name}-release`,
       {
-        chart: chartReference(pin),
-        version: pin.version,
+        pin: CHARTS.envoyGateway,
+        releaseName: names.releaseName,
+        namespace: this.namespace.metadata.name,
         values: {
-          crds: { gatewayAPI: { enabled: true, channel: "standard" }, envoyGateway: { enabled: true } },
+          crds: { enabled: true },
+          deployment: {
+            replicas,
+            envoyGateway: { resources: INGRESS_DEFAULTS.resources.envoyGateway },
+          },
+          podDisruptionBudget: { minAvailable: replicas > 1 ? 1 : 0 },
+          config: {
+            envoyGateway: {
+              gateway: { controllerName: names.controllerName },
+              provider: { type: "Kubernetes" },
+            },
+          },
         },
       },
-      // Children inherit both options from the chart component.
-      { parent: this, protect: args.profile.protectStateful, retainOnDelete: true },
+      { parent: this, ...protection },
     );
-    this.ready = [this.chart];
+    this.ready = [this.release];
     this.registerOutputs({});
   }
 }
@@ -129,8 +157,8 @@ export interface IngressLayerArgs {
    * (ACME with HTTP-01), the Gateway's certificate names exactly these; other hosts need DNS-01.
    */
   readonly hosts: readonly string[];
-  /** Gateway API CRDs (required for `gateway`). */
-  readonly gatewayApiCrds?: Readiness;
+  /** Envoy Gateway's controller and the Gateway API CRDs (required for `gateway`). */
+  readonly envoyGateway?: EnvoyGatewayController;
 }
 
 /** Misuse of the component (config validation reports the same problems earlier, with the key to fix). */
@@ -140,7 +168,9 @@ export function ingressLayerArgsProblems(args: IngressLayerArgs): string[] {
     problems.push("nodePorts need the NodePort service type");
   }
   if (args.controller === "gateway") {
-    if (args.gatewayApiCrds === undefined) problems.push("the gateway controller needs the Gateway API CRDs");
+    if (args.envoyGateway === undefined) {
+      problems.push("the gateway controller needs Envoy Gateway's controller and the Gateway API CRDs");
+    }
     if (!args.tls.wildcard && args.hosts.length === 0) {
       problems.push("no hosts for the Gateway certificate (its issuer cannot sign a wildcard)");
     }
@@ -163,7 +193,7 @@ export class IngressLayer extends pulumi.ComponentResource {
     const protection = statefulProtection(args.profile);
 
     if (args.controller === "gateway") {
-      const built = this.buildGateway(name, args, args.gatewayApiCrds ?? [], protection);
+      const built = this.buildGateway(name, args, args.envoyGateway!);
       this.release = built.release;
       this.certificateDnsNames = built.dnsNames;
       this.ready = [built.release, built.gateway];
@@ -189,45 +219,11 @@ export class IngressLayer extends pulumi.ComponentResource {
     this.registerOutputs({ kind: this.ref.kind });
   }
 
-  private buildGateway(
-    name: string,
-    args: IngressLayerArgs,
-    crds: Readiness,
-    protection: ReturnType<typeof statefulProtection>,
-  ) {
+  private buildGateway(name: string, args: IngressLayerArgs, controller: EnvoyGatewayController) {
     const names = INGRESS_NAMES.gateway;
     const replicas = args.profile.controllerReplicas;
-    const ns = namespace(
-      `${name}-namespace`,
-      // Envoy Gateway's controller and proxies run as non-root with every capability dropped.
-      { name: names.namespace, podSecurity: "restricted" },
-      { parent: this, ...protection },
-    );
-
-    const release = helmRelease(
-      `${name}-envoy-gateway`,
-      {
-        pin: CHARTS.envoyGateway,
-        releaseName: names.releaseName,
-        namespace: ns.metadata.name,
-        values: {
-          // CRDs come from GatewayApiCrds (standard channel); the chart's bundled copy is experimental.
-          crds: { enabled: false },
-          deployment: {
-            replicas,
-            envoyGateway: { resources: INGRESS_DEFAULTS.resources.envoyGateway },
-          },
-          podDisruptionBudget: { minAvailable: replicas > 1 ? 1 : 0 },
-          config: {
-            envoyGateway: {
-              gateway: { controllerName: names.controllerName },
-              provider: { type: "Kubernetes" },
-            },
-          },
-        },
-      },
-      { parent: this, ...protection, dependsOn: [...crds] },
-    );
+    const ns = controller.namespace;
+    const release = controller.release;
 
     const service = args.service;
     const proxyConfig = new kubernetes.apiextensions.CustomResource(

@@ -67,6 +67,11 @@ export interface HelmReleaseArgs {
    * policy pack rejects secret values here.
    */
   readonly values: pulumi.Input<Record<string, unknown>>;
+  /**
+   * A post-renderer command Helm pipes the rendered templates through (never the chart's `crds/`).
+   * `true` (which prints nothing) makes a release that installs only the chart's CRDs.
+   */
+  readonly postrender?: string;
   /** Seconds Helm waits for the release's workloads (and hook jobs) to become ready. Default 600. */
   readonly timeoutSeconds?: number;
 }
@@ -102,6 +107,7 @@ export function helmRelease(
       timeout: args.timeoutSeconds ?? HELM_RELEASE_DEFAULTS.timeoutSeconds,
       maxHistory: HELM_RELEASE_DEFAULTS.maxHistory,
       values: args.values,
+      ...(args.postrender !== undefined ? { postrender: args.postrender } : {}),
     },
     opts,
   );

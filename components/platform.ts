@@ -14,7 +14,7 @@ import {
   type ExternalSecretsBackendArgs,
 } from "./external-secrets";
 import {
-  GatewayApiCrds,
+  EnvoyGatewayController,
   http01RouteFor,
   INGRESS_NAMES,
   IngressLayer,
@@ -123,7 +123,7 @@ export class Platform extends pulumi.ComponentResource {
     // --- Cluster foundations: Gateway API CRDs → cert-manager → ingress layer; ESO independent.
     const gatewayApi =
       args.ingress.controller === "gateway"
-        ? new GatewayApiCrds(`${name}-gateway-api`, { profile }, { parent: this })
+        ? new EnvoyGatewayController(`${name}-envoy-gateway`, { profile }, { parent: this })
         : undefined;
     const certManager = new CertManager(
       `${name}-cert-manager`,
@@ -146,7 +146,7 @@ export class Platform extends pulumi.ComponentResource {
         service: args.ingress.service,
         tls: certManager.issuerRef,
         hosts: [serviceHost("argocd", domain), ...args.apps.map((app) => serviceHost(app.name, domain))],
-        ...(gatewayApi !== undefined ? { gatewayApiCrds: gatewayApi.ready } : {}),
+        ...(gatewayApi !== undefined ? { envoyGateway: gatewayApi } : {}),
       },
       { parent: this },
     );

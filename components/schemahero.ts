@@ -1,9 +1,11 @@
 /**
  * `SchemaHero`: turns SchemaHero `Table`s in Git into migrations of the databases `SQLDatabase` composes.
  *
- * Installed from its release, not its community chart: Pulumi applies the CRDs of the pinned release tag
- * and renders the manager itself, as `kubectl schemahero install` does for v0.25.0, with what the chart
- * cannot express (README, "GitOps" explains the choice):
+ * The CRDs come from SchemaHero's Helm chart (pinned, OCI, mirrorable) through a release that installs
+ * only them: Helm installs a chart's `crds/` itself, and a post-renderer that prints nothing drops every
+ * templated object, the chart's manager included. A Helm release previews without a cluster, unlike
+ * manifests applied by the provider. Pulumi renders the manager itself, as `kubectl schemahero install`
+ * does for v0.25.0, with what the chart cannot express (docs/parts/gitops.md explains the choice):
  *
  * - the manager image pinned (`--manager-image`/`--manager-tag` too, so the per-database controllers
  *   SchemaHero starts run the same image), and the driver plugin registry when it is mirrored;
@@ -18,8 +20,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
 import type { EnvironmentProfile } from "./profile";
 import type { Readiness } from "./contracts";
-import { namespace, statefulProtection, PLATFORM_LABELS } from "./kube";
-import { IMAGES, imageReference } from "./versions";
+import { helmRelease, namespace, statefulProtection, PLATFORM_LABELS } from "./kube";
+import { CHARTS, IMAGES, imageReference } from "./versions";
 
 export const SCHEMAHERO_NAMES = {
   namespace: "schemahero",
@@ -28,23 +30,8 @@ export const SCHEMAHERO_NAMES = {
   manager: "schemahero",
 } as const;
 
-/** CRD files of a SchemaHero release (`config/crds/v1/` at its tag). */
-export const SCHEMAHERO_CRD_FILES = [
-  "databases.schemahero.io_databases.yaml",
-  "schemas.schemahero.io_databaseextensions.yaml",
-  "schemas.schemahero.io_datatypes.yaml",
-  "schemas.schemahero.io_functions.yaml",
-  "schemas.schemahero.io_migrations.yaml",
-  "schemas.schemahero.io_tables.yaml",
-  "schemas.schemahero.io_views.yaml",
-] as const;
-
-/** Where the CRDs of the manager's release are published (read by the Kubernetes provider at deploy time). */
-export function schemaHeroCrdUrls(tag: string): string[] {
-  return SCHEMAHERO_CRD_FILES.map(
-    (file) => `https://raw.githubusercontent.com/schemahero/schemahero/v${tag}/config/crds/v1/${file}`,
-  );
-}
+/** The Helm release that installs SchemaHero's CRDs (and nothing else). */
+export const SCHEMAHERO_CRDS_RELEASE = "schemahero-crds";
 
 export interface SchemaHeroArgs {
   /** Protection of the CRDs per profile. */
@@ -121,7 +108,7 @@ export function managerRules(): Array<{ apiGroups: string[]; resources: string[]
 export class SchemaHero extends pulumi.ComponentResource {
   /** SchemaHero serves its CRDs and its manager runs: SchemaHero objects (and what composes them) wait for it. */
   public readonly ready: Readiness;
-  public readonly crds: kubernetes.yaml.v2.ConfigGroup;
+  public readonly crds: kubernetes.helm.v3.Release;
   public readonly manager: kubernetes.apps.v1.StatefulSet;
 
   constructor(name: string, args: SchemaHeroArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -131,18 +118,25 @@ export class SchemaHero extends pulumi.ComponentResource {
     const names = SCHEMAHERO_NAMES;
     const labels = { ...PLATFORM_LABELS, "app.kubernetes.io/name": "schemahero" };
 
-    this.crds = new kubernetes.yaml.v2.ConfigGroup(
-      `${name}-crds`,
-      { files: schemaHeroCrdUrls(IMAGES.schemaHeroManager.tag) },
-      // Children inherit both options: deleting a CRD would delete every Table, Database and Migration.
-      { parent: this, protect: args.profile.protectStateful, retainOnDelete: true },
-    );
     // Protected like every platform namespace: deleting it deletes the manager, and every Table in Git
     // would stop being applied without a word in Pulumi's plan.
     const ns = namespace(
       `${name}-namespace`,
       { name: names.namespace, podSecurity: "restricted" },
       { parent: this, ...statefulProtection(args.profile) },
+    );
+    this.crds = helmRelease(
+      `${name}-crds`,
+      {
+        pin: CHARTS.schemaHero,
+        releaseName: SCHEMAHERO_CRDS_RELEASE,
+        namespace: ns.metadata.name,
+        values: {},
+        postrender: "true",
+      },
+      // Kept when Pulumi deletes the release (deleting a CRD would delete every Table, Database and
+      // Migration), protected as the profile says. Helm never upgrades `crds/`: docs/runbooks/upgrade.md.
+      { parent: this, protect: args.profile.protectStateful, retainOnDelete: true },
     );
     const account = new kubernetes.core.v1.ServiceAccount(
       `${name}-service-account`,

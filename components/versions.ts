@@ -80,20 +80,11 @@ export const CHARTS = {
     repository: "https://kubernetes.github.io/ingress-nginx",
     upstream: "https://github.com/kubernetes/ingress-nginx/releases",
   },
-  // Envoy Gateway v1.9.0 (Gateway API v1.6.1, the version in ../shared/crds/gateway-api). The controller
-  // chart and the CRD chart below are released together: keep both pins on the same version.
+  // Envoy Gateway v1.9.0 (Gateway API v1.6.1, the version in ../shared/crds/gateway-api). Its release
+  // installs the Gateway API and Envoy Gateway CRDs too (components/ingress.ts EnvoyGatewayController).
   // renovate: datasource=docker depName=docker.io/envoyproxy/gateway-helm
   envoyGateway: {
     chart: "gateway-helm",
-    version: "v1.9.0",
-    repository: "oci://docker.io/envoyproxy",
-    upstream: "https://github.com/envoyproxy/gateway/releases",
-  },
-  // Gateway API (standard channel) and Envoy Gateway CRDs, rendered by Pulumi (helm.v4.Chart), not installed
-  // as a Helm release: the chart is larger than Helm's 1 MiB release record. See README, "Ingress layer".
-  // renovate: datasource=docker depName=docker.io/envoyproxy/gateway-crds-helm
-  envoyGatewayCrds: {
-    chart: "gateway-crds-helm",
     version: "v1.9.0",
     repository: "oci://docker.io/envoyproxy",
     upstream: "https://github.com/envoyproxy/gateway/releases",
@@ -104,6 +95,17 @@ export const CHARTS = {
     version: "2.3.4",
     repository: "https://charts.crossplane.io/stable",
     upstream: "https://github.com/crossplane/crossplane/releases",
+  },
+  // SchemaHero's chart, for its CRDs only (components/schemahero.ts renders the manager itself). Chart
+  // 1.4.0's CRDs are those of SchemaHero v0.25.0 (IMAGES.schemaHeroManager) but for validations v0.25.0
+  // added (trigger lists bounded to 100 items, execute or executeProcedure): the manager reads the same
+  // fields; the management repository's validate workflow checks Tables against v0.25.0's stricter CRDs.
+  // renovate: datasource=docker depName=ghcr.io/schemahero/helm/schemahero
+  schemaHero: {
+    chart: "schemahero",
+    version: "1.4.0",
+    repository: "oci://ghcr.io/schemahero/helm",
+    upstream: "https://github.com/schemahero/schemahero-helm/releases",
   },
   // Argo CD v3.4.4.
   // renovate: datasource=helm depName=argo-cd registryUrl=https://argoproj.github.io/argo-helm
@@ -459,7 +461,7 @@ export const SCHEMA_MODULES = {
   // Envoy Gateway's own kinds (EnvoyProxy...), at the version of the CRD chart the stacks install.
   envoyGateway: {
     module: "github.com/envoyproxy/gateway",
-    version: CHARTS.envoyGatewayCrds.version,
+    version: CHARTS.envoyGateway.version,
     dirs: ["charts/gateway-helm/charts/crds/crds/generated"],
   },
 } as const satisfies Record<string, SchemaModulePin>;

@@ -614,7 +614,7 @@ describe("Argo CD", () => {
         for (const { record } of projects(synth).values()) waitsFor(record);
         waitsFor(synth.one(EXTERNAL_SECRET, "idp-argocd-repository"));
         waitsFor(synth.one(DEPLOY_KEY));
-        waitsFor(synth.one("kubernetes:yaml/v2:ConfigGroup", "idp-schemahero-crds"));
+        waitsFor(synth.one("kubernetes:helm.sh/v3:Release", "idp-schemahero-crds"));
         waitsFor(synth.one("kubernetes:apps/v1:StatefulSet", "idp-schemahero-manager"));
         for (const xrd of synth.ofType(
           "kubernetes:apiextensions.crossplane.io/v2:CompositeResourceDefinition",

@@ -129,9 +129,9 @@ describe("cert-manager", () => {
     assert.equal(stagingValues["replicaCount"], 2);
   });
 
-  it("enables Gateway API support only with the gateway layer, after the Gateway API CRDs", () => {
-    const chart = dev.one("kubernetes:helm.sh/v4:Chart", "idp-gateway-api-chart");
-    assert.ok(dev.dependsOn(dev.one(RELEASE, "idp-cert-manager-release"), chart));
+  it("enables Gateway API support only with the gateway layer, after Envoy Gateway installed the CRDs", () => {
+    const envoy = dev.one(RELEASE, "idp-envoy-gateway-release");
+    assert.ok(dev.dependsOn(dev.one(RELEASE, "idp-cert-manager-release"), envoy));
     assert.equal(releaseValues(nginxHttp01)["extraArgs"], undefined);
   });
 

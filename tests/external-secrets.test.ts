@@ -383,7 +383,7 @@ describe("External Secrets Operator", () => {
   it("does not wait for cert-manager or the ingress layer", () => {
     const release = prod.one(RELEASE, "idp-external-secrets-release");
     const store = prod.one(STORE, "idp-external-secrets-store");
-    for (const other of ["idp-cert-manager-release", "idp-ingress-envoy-gateway"]) {
+    for (const other of ["idp-cert-manager-release", "idp-envoy-gateway-release"]) {
       assert.ok(!prod.dependsOn(release, prod.byName(other)), `ESO is independent of ${other}`);
       assert.ok(!prod.dependsOn(store, prod.byName(other)), `the store is independent of ${other}`);
     }

@@ -10,6 +10,7 @@ import {
   INGRESS_DEFAULTS,
   INGRESS_NAMES,
   ingressLayerArgsProblems,
+  type EnvoyGatewayController,
   type IngressLayerArgs,
 } from "../components/ingress";
 import { PROFILES } from "../stacks/profiles";
@@ -19,7 +20,6 @@ import { editedConfig, synthProgram, synthStack, type StackConfigObject, type Sy
 import { modelErrors } from "./kubernetes-models";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
-const CHART_V4 = "kubernetes:helm.sh/v4:Chart";
 const GATEWAY_API = "gateway.networking.k8s.io/v1";
 
 function ingress(config: StackConfigObject): Record<string, unknown> {
@@ -57,32 +57,14 @@ describe("ingress layer", () => {
   });
 
   describe("Envoy Gateway", () => {
-    it("installs Gateway API standard-channel and Envoy Gateway CRDs, retained on delete", () => {
-      const chart = dev.one(CHART_V4, "idp-gateway-api-chart");
-      assert.deepEqual(dev.inputs(chart), {
-        chart: "oci://docker.io/envoyproxy/gateway-crds-helm",
-        version: "v1.9.0",
-        values: {
-          crds: { gatewayAPI: { enabled: true, channel: "standard" }, envoyGateway: { enabled: true } },
-        },
-      });
-      assert.deepEqual([chart.options.protect, chart.options.retainOnDelete], [false, true]);
-      const prodChart = prod.one(CHART_V4, "idp-gateway-api-chart");
-      assert.deepEqual([prodChart.options.protect, prodChart.options.retainOnDelete], [true, true]);
-      assert.equal(
-        CHARTS.envoyGatewayCrds.version,
-        CHARTS.envoyGateway.version,
-        "both Envoy Gateway charts move together",
-      );
-    });
-
-    it("installs the pinned controller chart without its bundled (experimental) CRDs", () => {
-      const release = prod.inputs(prod.one(RELEASE, "idp-ingress-envoy-gateway"));
-      assert.equal(release["chart"], "oci://docker.io/envoyproxy/gateway-helm");
-      assert.equal(release["version"], "v1.9.0");
+    it("installs the pinned controller chart with its CRDs (Gateway API and Envoy Gateway), from one Helm release", () => {
+      const release = prod.inputs(prod.one(RELEASE, "idp-envoy-gateway-release"));
+      assert.equal(release["chart"], `${CHARTS.envoyGateway.repository}/${CHARTS.envoyGateway.chart}`);
+      assert.equal(release["version"], CHARTS.envoyGateway.version);
       assert.equal(release["namespace"], "envoy-gateway-system");
+      // The chart's `crds` subchart: Helm installs its crds/ folder and keeps it out of the release record.
       assert.deepEqual(release["values"], {
-        crds: { enabled: false },
+        crds: { enabled: true },
         deployment: { replicas: 3, envoyGateway: { resources: INGRESS_DEFAULTS.resources.envoyGateway } },
         podDisruptionBudget: { minAvailable: 1 },
         config: {
@@ -92,17 +74,14 @@ describe("ingress layer", () => {
           },
         },
       });
-      const devValues = dev.inputs(dev.one(RELEASE, "idp-ingress-envoy-gateway"))["values"] as Record<
+      assert.equal(release["skipCrds"], undefined, "Helm installs the chart's CRDs");
+      const devValues = dev.inputs(dev.one(RELEASE, "idp-envoy-gateway-release"))["values"] as Record<
         string,
         unknown
       >;
       assert.deepEqual(devValues["podDisruptionBudget"], { minAvailable: 0 });
-      assert.ok(
-        prod.dependsOn(
-          prod.one(RELEASE, "idp-ingress-envoy-gateway"),
-          prod.one(CHART_V4, "idp-gateway-api-chart"),
-        ),
-      );
+      // Nothing the Kubernetes provider builds as a component (it would need the cluster for a preview).
+      assert.equal(prod.find((r) => r.remote === true).length, 0);
     });
 
     it("configures the proxies per stack: node ports on kind, an NLB in the cloud", () => {
@@ -237,8 +216,7 @@ describe("ingress layer", () => {
 
     it("waits for the operator: every Gateway API object depends on the controller and the CRDs", () => {
       for (const synth of [dev, prod, prodHttp01]) {
-        const release = synth.one(RELEASE, "idp-ingress-envoy-gateway");
-        const crds = synth.one(CHART_V4, "idp-gateway-api-chart");
+        const release = synth.one(RELEASE, "idp-envoy-gateway-release");
         const objects = synth.find(
           (r) =>
             r.type.startsWith(`kubernetes:${GATEWAY_API}:`) ||
@@ -247,8 +225,7 @@ describe("ingress layer", () => {
         // The layer's GatewayClass, EnvoyProxy, Gateway and redirect route, and Argo CD's HTTPRoute.
         assert.equal(objects.length, 5);
         for (const record of objects) {
-          assert.ok(synth.dependsOn(record, release), `${record.name} waits for Envoy Gateway`);
-          assert.ok(synth.dependsOn(record, crds), `${record.name} waits for the CRDs`);
+          assert.ok(synth.dependsOn(record, release), `${record.name} waits for Envoy Gateway and its CRDs`);
         }
         // The certificate waits for cert-manager and its issuer; the Gateway for the certificate.
         const certificate = synth.one("kubernetes:cert-manager.io/v1:Certificate", "idp-ingress-certificate");
@@ -267,7 +244,7 @@ describe("ingress layer", () => {
         [dev, false],
         [prod, true],
       ] as const) {
-        for (const name of ["idp-ingress-namespace", "idp-ingress-envoy-gateway"]) {
+        for (const name of ["idp-envoy-gateway-namespace", "idp-envoy-gateway-release"]) {
           const record = synth.byName(name);
           assert.deepEqual(
             [record.options.protect, record.options.retainOnDelete],
@@ -277,7 +254,9 @@ describe("ingress layer", () => {
         }
       }
       const labels = (
-        dev.inputs(dev.byName("idp-ingress-namespace"))["metadata"] as { labels: Record<string, string> }
+        dev.inputs(dev.byName("idp-envoy-gateway-namespace"))["metadata"] as {
+          labels: Record<string, string>;
+        }
       ).labels;
       assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
     });
@@ -328,7 +307,6 @@ describe("ingress layer", () => {
     });
 
     it("installs no Gateway API pieces", () => {
-      assert.equal(nginx.ofType(CHART_V4).length, 0);
       assert.equal(nginx.find((r) => r.type.includes("gateway")).length, 0);
       assert.equal(nginx.result.stackOutputs["ingress"], "nginx");
     });
@@ -342,7 +320,7 @@ describe("ingress layer", () => {
       service: { type: "LoadBalancer", annotations: {} },
       tls: { kind: "ClusterIssuer", name: "letsencrypt-staging", wildcard: false, ready: [] },
       hosts: ["a.x.example.com"],
-      gatewayApiCrds: [],
+      envoyGateway: {} as EnvoyGatewayController,
     };
     assert.deepEqual(ingressLayerArgsProblems(base), []);
     assert.deepEqual(
@@ -350,16 +328,16 @@ describe("ingress layer", () => {
         ...base,
         service: { type: "LoadBalancer", annotations: {}, nodePorts: { http: 30080, https: 30443 } },
         hosts: [],
-        gatewayApiCrds: undefined,
+        envoyGateway: undefined,
       }),
       [
         "nodePorts need the NodePort service type",
-        "the gateway controller needs the Gateway API CRDs",
+        "the gateway controller needs Envoy Gateway's controller and the Gateway API CRDs",
         "no hosts for the Gateway certificate (its issuer cannot sign a wildcard)",
       ],
     );
     assert.deepEqual(
-      ingressLayerArgsProblems({ ...base, controller: "nginx", hosts: [], gatewayApiCrds: undefined }),
+      ingressLayerArgsProblems({ ...base, controller: "nginx", hosts: [], envoyGateway: undefined }),
       [],
     );
   });

@@ -50,9 +50,8 @@ describe("policy pack over every stack, with the wrong config", () => {
       "idp-crossplane-release",
       "idp-crossplane-xrd-app",
       "idp-crossplane-xrd-sqldatabase",
+      "idp-envoy-gateway-release",
       "idp-external-secrets-release",
-      "idp-gateway-api-chart",
-      "idp-ingress-envoy-gateway",
       "idp-runners-controller",
       "idp-runners-github-app",
       "idp-schemahero-crds",
@@ -70,6 +69,7 @@ describe("policy pack over every stack, with the wrong config", () => {
         "envoy-gateway-system",
         "external-secrets",
         "idp-secrets",
+        "schemahero",
       ],
     );
     assert.equal(violations.length, 23);

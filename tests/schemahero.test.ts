@@ -5,20 +5,14 @@
  */
 import * as assert from "node:assert/strict";
 import YAML from "yaml";
-import {
-  managerCommand,
-  managerRules,
-  SCHEMAHERO_CRD_FILES,
-  schemaHeroArgsProblems,
-  schemaHeroCrdUrls,
-} from "../components/schemahero";
+import { managerCommand, managerRules, schemaHeroArgsProblems } from "../components/schemahero";
 import { tableProblems } from "../components/github/resources";
-import { IMAGES, TOOLS } from "../components/versions";
+import { CHARTS, IMAGES, TOOLS } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
 import { crdValidator } from "./crd-schema";
-import { editedConfig, loadSharedYaml, synthStack, hasShared, type Synth } from "./harness";
+import { editedConfig, synthStack, type Synth } from "./harness";
 
-const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
 const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
 const STACKS = ["dev", "staging", "prod"] as const;
 
@@ -67,42 +61,42 @@ describe("SchemaHero", () => {
     for (const stack of STACKS) synths[stack] = await synthStack(stack);
   });
 
-  it("pins 0.25.0: the manager image and the CRDs of the same release tag, as the validate workflow does", () => {
+  it("pins 0.25.0 for the manager and takes the CRDs from SchemaHero's chart, nothing else of it", () => {
     assert.deepEqual(IMAGES.schemaHeroManager, {
       image: "docker.io/schemahero/schemahero-manager",
       tag: "0.25.0",
       upstream: "https://github.com/schemahero/schemahero/releases",
     });
+    // The management repository's validate workflow checks Tables against the manager's own release.
     assert.equal(TOOLS.schemaHeroCrds.version, `v${IMAGES.schemaHeroManager.tag}`);
     for (const stack of STACKS) {
-      const crds = synths[stack].inputs<{ files: string[] }>(
-        synths[stack].one(CONFIG_GROUP, "idp-schemahero-crds"),
-      );
-      assert.deepEqual(crds.files, schemaHeroCrdUrls("0.25.0"));
-      assert.equal(
-        crds.files[5],
-        "https://raw.githubusercontent.com/schemahero/schemahero/v0.25.0/config/crds/v1/schemas.schemahero.io_tables.yaml",
+      const crds = synths[stack].inputs<Json>(synths[stack].one(RELEASE, "idp-schemahero-crds"));
+      assert.equal(crds["chart"], `${CHARTS.schemaHero.repository}/${CHARTS.schemaHero.chart}`);
+      assert.equal(crds["version"], CHARTS.schemaHero.version);
+      assert.equal(crds["name"], "schemahero-crds");
+      assert.equal(crds["namespace"], "schemahero");
+      // Helm installs the chart's crds/ itself; the post-renderer (prints nothing) drops every
+      // templated object, the chart's own manager included.
+      assert.equal(crds["postrender"], "true");
+      assert.equal(crds["skipCrds"], undefined);
+      assert.deepEqual(crds["values"], {});
+    }
+    // No manifests read over HTTP(S) at preview: nothing the provider would fetch from a URL.
+    for (const stack of STACKS) {
+      assert.deepEqual(
+        synths[stack].find(
+          (r) =>
+            r.type.startsWith("kubernetes:") &&
+            JSON.stringify(r.wireInputs).includes("raw.githubusercontent.com"),
+        ),
+        [],
       );
     }
-  });
-
-  it("applies every CRD of the release that ../shared/crds lists", function () {
-    if (!hasShared) {
-      console.log("      (skipped: ../shared/crds is absent)");
-      this.skip();
-    }
-    const index = loadSharedYaml("crds/index.json") as { files: Array<{ file: string }> };
-    const upstream = index.files
-      .map((row) => row.file)
-      .filter((file) => file.startsWith("schemahero/v0.25.0/"))
-      .map((file) => file.slice("schemahero/v0.25.0/".length))
-      .sort();
-    assert.deepEqual([...SCHEMAHERO_CRD_FILES].sort(), upstream);
   });
 
   it("keeps the CRDs when Pulumi deletes them, and protects them as the profile says", () => {
     for (const stack of STACKS) {
-      const crds = synths[stack].one(CONFIG_GROUP, "idp-schemahero-crds");
+      const crds = synths[stack].one(RELEASE, "idp-schemahero-crds");
       assert.equal(crds.options.retainOnDelete, true, stack);
       assert.equal(crds.options.protect, PROFILES[stack].protectStateful, stack);
     }
@@ -144,7 +138,7 @@ describe("SchemaHero", () => {
         "--manager-tag",
         "0.25.0",
       ]);
-      assert.ok(synth.dependsOn(record, synth.one(CONFIG_GROUP, "idp-schemahero-crds")));
+      assert.ok(synth.dependsOn(record, synth.one(RELEASE, "idp-schemahero-crds")));
       assert.ok(
         synth.dependsOn(
           record,
