@@ -166,12 +166,22 @@ export function workloadIdentity(
       resources: [role, policy, association],
     };
   }
+  // The ARN from its known parts, not `role.arn`: an output that stays unknown until the role exists
+  // would leave a first preview's Helm values unknown, and the provider's Check would then skip loading
+  // the chart (no CRDs cached, no version resolved, policies unable to look). The URN keeps the
+  // dependency on the role.
+  const arn = roleArn(args.aws, args.roleName);
   return {
     role,
     policy,
-    serviceAccountAnnotations: role.arn.apply((arn): Record<string, string> => ({
+    serviceAccountAnnotations: role.urn.apply((): Record<string, string> => ({
       "eks.amazonaws.com/role-arn": arn,
     })),
     resources: [role, policy],
   };
+}
+
+/** An IAM role's ARN, from the account, the partition and its name (roles here have no path). */
+export function roleArn(aws: Pick<AwsContext, "partition" | "accountId">, roleName: string): string {
+  return `arn:${aws.partition}:iam::${aws.accountId}:role/${roleName}`;
 }

@@ -11,7 +11,7 @@
  * access to data and no change.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { read, UNKNOWN } from "./lib";
+import { read } from "./lib";
 
 interface Statement {
   readonly Effect?: unknown;
@@ -143,7 +143,7 @@ const ATTACHMENT_TYPES = new Set([
 export function iamProblems(type: string, props: unknown): string[] {
   if (PERMISSION_POLICY_TYPES.has(type)) {
     const policy = read(props, "policy");
-    return policy === UNKNOWN ? [] : permissionProblems(policy);
+    return permissionProblems(policy);
   }
   if (ATTACHMENT_TYPES.has(type)) {
     const arn = read(props, "policyArn");
@@ -152,13 +152,12 @@ export function iamProblems(type: string, props: unknown): string[] {
   if (type === "aws:iam/role:Role") {
     const problems: string[] = [];
     const trust = read(props, "assumeRolePolicy");
-    if (trust !== UNKNOWN) problems.push(...trustProblems(trust));
+    problems.push(...trustProblems(trust));
     const inline = read(props, "inlinePolicies");
     if (Array.isArray(inline)) {
       for (const entry of inline) {
         const policy = read(entry, "policy");
-        if (policy !== UNKNOWN)
-          problems.push(...permissionProblems(policy).map((p) => `inline policy: ${p}`));
+        problems.push(...permissionProblems(policy).map((p) => `inline policy: ${p}`));
       }
     }
     const managed = read(props, "managedPolicyArns");

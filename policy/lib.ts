@@ -6,21 +6,16 @@
  * cannot also switch off the check of that bug. Names it must agree with (a marker annotation) are
  * duplicated and kept equal by tests/policy.test.ts.
  */
-import * as policySdk from "@pulumi/policy";
 import type { PolicyConfigSchema } from "@pulumi/policy";
-
-/**
- * The error the policy SDK throws when a policy reads a value a preview cannot know. The SDK exports it
- * at runtime but ships its typings as internal, hence the typed view.
- */
-export const UnknownValueError = (
-  policySdk as unknown as { UnknownValueError: new (...args: never[]) => Error }
-).UnknownValueError;
 
 export const PROFILES = ["dev", "staging", "prod"] as const;
 export type Profile = (typeof PROFILES)[number];
 
-/** Config schema of every policy that depends on the environment. Required: no silent default. */
+/**
+ * Config schema of every policy that depends on the environment. Required: the engine validates it
+ * before the pack runs and stops the preview or update when a stack's config leaves it out
+ * (pkg/resource/analyzer/config.go), so a policy always knows its profile.
+ */
 export const PROFILE_CONFIG_SCHEMA: PolicyConfigSchema = {
   properties: {
     profile: {
@@ -38,17 +33,14 @@ export interface ConfigSource {
   getConfig<T extends object>(): T;
 }
 
-/**
- * The profile of the stack under check, or undefined when the pack runs without its config (the
- * caller reports that as a violation: a guardrail that cannot tell prod from dev must not pass).
- */
-export function configuredProfile(args: ConfigSource): Profile | undefined {
+/** The profile of the stack under check (required config: the engine refuses to run without it). */
+export function configuredProfile(args: ConfigSource): Profile {
   const profile = args.getConfig<{ profile?: unknown }>().profile;
-  return (PROFILES as readonly unknown[]).includes(profile) ? (profile as Profile) : undefined;
+  if (!(PROFILES as readonly unknown[]).includes(profile)) {
+    throw new Error(`policy config profile ${String(profile)} is not one of ${PROFILES.join(", ")}`);
+  }
+  return profile as Profile;
 }
-
-export const MISSING_PROFILE =
-  "the policy config names no profile: run with --policy-pack-config policy/config/<stack>.json (see docs/runbooks/ci.md)";
 
 /** A property value and where it sits, e.g. `values.controller.image`. */
 export interface Leaf {
@@ -58,46 +50,40 @@ export interface Leaf {
 }
 
 /**
- * Every property below `value`, depth first. A value a preview cannot know (the policy SDK throws
- * `UnknownValueError` when it is read) is skipped: it cannot be judged yet, and `pulumi up` checks it
- * again once known.
+ * Every property below `value`, depth first. A value a preview cannot know makes the SDK's proxy throw
+ * `UnknownValueError` when it is read; it is not caught here: the SDK then reports "can't run policy
+ * during preview" (an advisory diagnostic naming the value), so a policy that could not look at
+ * everything says so instead of passing. `pulumi up` checks it again once known.
  */
-export function* walk(value: unknown, path = ""): Generator<Leaf> {
+export function* walk(value: unknown, path = "", skip: ReadonlySet<string> = NOTHING): Generator<Leaf> {
   if (value === null || typeof value !== "object") return;
   const keys = Array.isArray(value) ? value.map((_, i) => String(i)) : Object.keys(value);
   for (const key of keys) {
-    let item: unknown;
-    try {
-      item = (value as Record<string, unknown>)[key];
-    } catch (error) {
-      if (error instanceof UnknownValueError) continue;
-      throw error;
-    }
+    // Keys a policy never needs are not read at all (Object.keys reads no value).
+    if (!Array.isArray(value) && skip.has(key)) continue;
+    const item = (value as Record<string, unknown>)[key];
     const childPath = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
     yield { path: childPath, key, value: item };
-    yield* walk(item, childPath);
+    yield* walk(item, childPath, skip);
   }
 }
 
-/** What `read` returns for a value a preview cannot know yet. */
-export const UNKNOWN = Symbol("unknown during preview");
+const NOTHING: ReadonlySet<string> = new Set();
 
-/** A property of an object, or UNKNOWN during a preview. */
+/** A property of an object (an unknown one throws, see `walk`). */
 export function read(object: unknown, key: string): unknown {
   if (object === null || typeof object !== "object") return undefined;
-  try {
-    return (object as Record<string, unknown>)[key];
-  } catch (error) {
-    if (error instanceof UnknownValueError) return UNKNOWN;
-    throw error;
-  }
+  return (object as Record<string, unknown>)[key];
 }
 
+/**
+ * The one Helm resource the platform uses. (`helm.sh/v4:Chart` is built by the provider and reaches
+ * analyzers with no properties at all: `no-cluster-built-components` refuses it.)
+ */
 export const HELM_RELEASE = "kubernetes:helm.sh/v3:Release";
-export const HELM_CHART = "kubernetes:helm.sh/v4:Chart";
 
 export function isHelm(type: string): boolean {
-  return type === HELM_RELEASE || type === HELM_CHART;
+  return type === HELM_RELEASE;
 }
 
 /** The chart's own name: the last segment of `oci://registry/path/<chart>`, `<repo>/<chart>` or `<chart>`. */
@@ -134,7 +120,6 @@ export function imageReferenceProblem(reference: string): string | undefined {
  */
 export function imageObjectProblem(image: object): string | undefined {
   const [tag, digest, repository] = ["tag", "digest", "repository"].map((key) => read(image, key));
-  if ([tag, digest, repository].includes(UNKNOWN)) return undefined; // judged at pulumi up
   if (typeof digest === "string" && digest !== "") return undefined;
   if (tag === "latest") return "uses the moving tag latest";
   if (typeof repository === "string" && repository !== "" && (tag === undefined || tag === "")) {

@@ -6,7 +6,9 @@
  * repository, every environment's source of truth, is protected in every profile.
  *
  * Which stateful things a resource is, is decided by its type and shape, not by its name in this
- * program, so parts added later are covered as soon as they exist.
+ * program, so parts added later are covered as soon as they exist. The namespace check is a stack
+ * policy: it sees every resource's outputs, where a Release's `namespace` and a Namespace's
+ * `metadata.name` are as the provider reports them.
  */
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { chartName, configuredProfile, isHelm, PROFILE_CONFIG_SCHEMA, read } from "./lib";
@@ -22,7 +24,6 @@ export const CRD_BEARING_CHARTS = [
   "gha-runner-scale-set-controller",
   "argo-cd",
   "gateway-helm",
-  "gateway-crds-helm",
   "schemahero",
 ] as const;
 
@@ -49,9 +50,6 @@ export function statefulReason(type: string, props: unknown): string | undefined
   if (type === "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition") {
     return "a CRD (deleting it deletes every object of its kind)";
   }
-  if (/^kubernetes:yaml\/v2:Config(Group|File)$/.test(type) && installsCrds(props)) {
-    return "a set of manifests that installs CRDs (deleting a CRD deletes every object of its kind)";
-  }
   if (/^kubernetes:pkg\.crossplane\.io\/[^:]+:Provider$/.test(type)) {
     return "a Crossplane provider (its managed resources need it to be updated or deleted)";
   }
@@ -61,24 +59,6 @@ export function statefulReason(type: string, props: unknown): string | undefined
   if (type === "kubernetes:core/v1:Secret") return "a platform secret";
   if (type === "kubernetes:core/v1:PersistentVolumeClaim") return "a volume";
   return STATEFUL_CLOUD_TYPES[type];
-}
-
-/**
- * Whether manifests applied by a ConfigGroup/ConfigFile include CRDs: inline objects or YAML of kind
- * CustomResourceDefinition, or files named like CRD manifests (upstream `crds/` folders).
- */
-function installsCrds(props: unknown): boolean {
-  const mentionsCrd = (text: unknown) =>
-    typeof text === "string" && /kind:\s*CustomResourceDefinition/.test(text);
-  const yaml = read(props, "yaml");
-  if (mentionsCrd(yaml) || (Array.isArray(yaml) && yaml.some(mentionsCrd))) return true;
-  const objs = read(props, "objs");
-  if (Array.isArray(objs) && objs.some((o) => read(o, "kind") === "CustomResourceDefinition")) return true;
-  const files = read(props, "files") ?? read(props, "file");
-  const names = Array.isArray(files) ? files : [files];
-  return names.some(
-    (name) => typeof name === "string" && /(^|\/)crds?\/|customresourcedefinition/i.test(name),
-  );
 }
 
 /** The namespace a namespaced resource lives in, when known. */
@@ -94,8 +74,7 @@ export const prodProtectsStateful: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: PROFILE_CONFIG_SCHEMA,
   validateResource: (args, reportViolation) => {
-    // Without its config the pack assumes prod: the strict side (policy-config-present reports it).
-    if ((configuredProfile(args) ?? "prod") !== "prod") return;
+    if (configuredProfile(args) !== "prod") return;
     const reason = statefulReason(args.type, args.props);
     if (reason !== undefined && !args.opts.protect) {
       reportViolation(
@@ -112,7 +91,7 @@ export const prodProtectsStatefulNamespaces: StackValidationPolicy = {
   enforcementLevel: "mandatory",
   configSchema: PROFILE_CONFIG_SCHEMA,
   validateStack: (args, reportViolation) => {
-    if ((configuredProfile(args) ?? "prod") !== "prod") return;
+    if (configuredProfile(args) !== "prod") return;
     const holders = new Map<string, string>();
     for (const resource of args.resources) {
       const reason = statefulReason(resource.type, resource.props);

@@ -6,7 +6,7 @@
  * namespaces and host paths are never accepted.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { chartName, isHelm, read, UNKNOWN } from "./lib";
+import { chartName, isHelm, read } from "./lib";
 
 /** The opt-in mark: an annotation on the scale set's runner pod template (`values.template.metadata`). */
 export const PRIVILEGED_OPT_IN_ANNOTATION = "idp.platform/privileged-opt-in";
@@ -22,7 +22,7 @@ export function privilegedFeatures(
   const privileged: string[] = [];
   const host: string[] = [];
   const spec = read(podTemplate, "spec");
-  if (spec === UNKNOWN || spec === undefined) return { privileged, host };
+  if (spec === undefined) return { privileged, host };
   for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
     if (read(spec, field) === true) host.push(`${where}.spec.${field}`);
   }
@@ -54,7 +54,7 @@ export function privilegedFeatures(
 export function runnerPrivilegeProblems(type: string, props: unknown): string[] {
   if (!isHelm(type) || chartName(read(props, "chart")) !== "gha-runner-scale-set") return [];
   const values = read(props, "values");
-  if (values === UNKNOWN || values === undefined) return [];
+  if (values === undefined) return [];
   const template = read(values, "template");
   const runner = privilegedFeatures(template, "values.template");
   const listener = privilegedFeatures(read(values, "listenerTemplate"), "values.listenerTemplate");

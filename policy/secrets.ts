@@ -17,7 +17,7 @@
  * "is this value a Pulumi secret" cannot be asked here; tests/secret-leaks.test.ts covers that side.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isHelm, read, UNKNOWN, walk } from "./lib";
+import { isHelm, read, walk } from "./lib";
 
 /** Patterns of credentials whatever the key: a mistake in a key name must not hide them. */
 const CREDENTIAL_PATTERNS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -112,7 +112,6 @@ export const noSecretsInHelmValues: ResourceValidationPolicy = {
   validateResource: (args, reportViolation) => {
     if (!isHelm(args.type)) return;
     const values = read(args.props, "values");
-    if (values === UNKNOWN) return;
     for (const problem of secretLookingValues(values, "values.")) {
       reportViolation(
         `${problem}: put the secret in the secrets backend (Platform.secrets.put), create it with an ExternalSecret and name that Secret in the values.`,
@@ -129,7 +128,6 @@ export const noSecretsInConfigMaps: ResourceValidationPolicy = {
     if (args.type !== "kubernetes:core/v1:ConfigMap") return;
     for (const field of ["data", "binaryData"]) {
       const data = read(args.props, field);
-      if (data === UNKNOWN) continue;
       for (const problem of secretLookingValues(data, `${field}.`)) {
         reportViolation(`${problem}: move it to the secrets backend and read it through an ExternalSecret.`);
       }

@@ -33,11 +33,10 @@ export const letsEncryptProductionOnlyInProd: ResourceValidationPolicy = {
   validateResource: (args, reportViolation) => {
     const server = letsEncryptProductionServer(args.type, args.props);
     if (server === undefined) return;
-    // Without its config the pack assumes a non-prod stack: the strict side here.
     const profile = configuredProfile(args);
     if (profile !== "prod") {
       reportViolation(
-        `${args.name} uses Let's Encrypt production (${server}) in ${profile !== undefined ? `a ${profile} stack` : "a stack whose policy config names no profile"}: only prod may; use letsencrypt-staging (idp:tls.issuer).`,
+        `${args.name} uses Let's Encrypt production (${server}) in a ${profile} stack: only prod may; use letsencrypt-staging (idp:tls.issuer).`,
       );
     }
   },

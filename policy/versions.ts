@@ -1,7 +1,14 @@
 /**
- * Guardrail 1: what runs is pinned. Helm charts install an exact version; images and Crossplane
+ * Guardrail 1: what runs is pinned. Helm releases install an exact version; images and Crossplane
  * packages name a tag other than `latest`, or a digest. Upgrades then arrive only as reviewed changes
  * of components/versions.ts (Renovate pull requests), never by a registry moving a tag.
+ *
+ * What the policy can see of a Release is what the engine sends: its inputs after the Kubernetes
+ * provider's Check, which loads the chart and replaces a version range by the exact version it found
+ * whenever no input is unknown (pulumi-kubernetes helm_release.go). So a range written in the program
+ * is caught here only while some input is unknown; the exact pins themselves are checked before Pulumi
+ * runs (components/versions.ts and tests/versions.test.ts). What this policy always catches: no
+ * version at all, or a range the provider could not resolve.
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import {
@@ -11,19 +18,17 @@ import {
   imageReferenceProblem,
   isHelm,
   read,
-  UNKNOWN,
   walk,
 } from "./lib";
 
 export const helmChartVersionPinned: ResourceValidationPolicy = {
   name: "helm-chart-version-pinned",
   description:
-    "Helm releases and charts install an exact chart version (components/versions.ts), never a range or whatever is newest.",
+    "Helm releases install an exact chart version (components/versions.ts), never a range or whatever is newest.",
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     if (!isHelm(args.type)) return;
     const version = read(args.props, "version");
-    if (version === UNKNOWN) return;
     const chart = chartName(read(args.props, "chart")) ?? "(unnamed)";
     if (typeof version !== "string" || version === "") {
       reportViolation(
@@ -40,15 +45,24 @@ export const helmChartVersionPinned: ResourceValidationPolicy = {
 /** Crossplane package kinds whose `spec.package` is an OCI reference. */
 const CROSSPLANE_PACKAGE = /^kubernetes:pkg\.crossplane\.io\/[^:]+:(Provider|Function|Configuration)$/;
 
+/** Keys under which Kubernetes objects and Helm values never hold an image reference. */
+const NO_IMAGES_BELOW: ReadonlySet<string> = new Set([
+  "metadata",
+  "annotations",
+  "labels",
+  "data",
+  "stringData",
+  "binaryData",
+]);
+
 /** Every unpinned image or package reference of a resource, as `path: reference problem` lines. */
 export function unpinnedImages(type: string, props: unknown): string[] {
   if (!type.startsWith("kubernetes:")) return [];
   const problems: string[] = [];
   // A Helm release's images are in its values; other inputs (chart, repository) are not images.
   const root = isHelm(type) ? read(props, "values") : props;
-  if (root === UNKNOWN) return [];
   const prefix = isHelm(type) ? "values." : "";
-  for (const leaf of walk(root)) {
+  for (const leaf of walk(root, "", NO_IMAGES_BELOW)) {
     if (leaf.key !== "image") continue;
     if (typeof leaf.value === "string") {
       const problem = imageReferenceProblem(leaf.value);

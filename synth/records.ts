@@ -38,6 +38,8 @@ export interface ResourceRecord {
   readonly wireInputs: Readonly<Record<string, unknown>>;
   /** Outputs registered by a component (`registerOutputs`), wire form. */
   componentOutputs?: Readonly<Record<string, unknown>>;
+  /** Outputs of a custom resource as the provider (here: the mocks) returned them, wire form. */
+  wireOutputs?: Readonly<Record<string, unknown>>;
 }
 
 const SIG = pulumi.runtime.specialSigKey;

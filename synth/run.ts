@@ -59,7 +59,10 @@ interface OutputsRequest {
   getUrn(): string;
   getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
-type Callback = (error: Error | null, response?: { getUrn(): string }) => void;
+type Callback = (
+  error: Error | null,
+  response?: { getUrn(): string; getObject(): { toJavaScript(): Record<string, unknown> } | undefined },
+) => void;
 interface RecordableMonitor {
   registerResource(request: MonitorRequest, callback: Callback): Promise<void> | void;
   registerResourceOutputs(
@@ -123,6 +126,8 @@ async function synthesizeNow(options: SynthOptions): Promise<SynthResult> {
     registerResource(request, (error, response) => {
       if (!error && response) {
         const record = toRecord(request, response.getUrn());
+        // What the engine would hold as the resource's outputs (the mocks echo inputs plus computed values).
+        if (record.custom) record.wireOutputs = response.getObject()?.toJavaScript() ?? {};
         resources.push(record);
         byUrn.set(record.urn, record);
       }

@@ -1,8 +1,12 @@
 /**
- * Runs the policy pack's policies the way the Pulumi engine's analyzer does, without the engine:
- * resource properties in plain form (secrets revealed, as the policy SDK hands them over), values a
- * preview cannot know behind the SDK's unknown-checking proxy, the pack's config per policy with the
- * schema's defaults, and a violation list instead of a failed deployment.
+ * Runs one policy in process, for fast unit tests of its logic: resource properties in plain form
+ * (secrets revealed, as the policy SDK hands them over), values a preview cannot know behind the SDK's
+ * unknown-checking proxy, the policy's config with its schema's defaults. A policy that reads an
+ * unknown value is reported as the SDK reports it (@pulumi/policy 1.21.0 server.ts: "can't run policy
+ * ... during preview", an advisory diagnostic), never as a pass.
+ *
+ * The pack as the engine runs it (started as a plugin, config validated, engine-shaped requests over
+ * gRPC) is tests/policy-engine.ts; tests/policy-engine.test.ts and tests/policy-stacks.test.ts use it.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -16,7 +20,6 @@ import {
   type StackValidationArgs,
   type StackValidationPolicy,
 } from "@pulumi/policy";
-import { UnknownValueError } from "../policy/lib";
 import { POLICIES } from "../policy/policies";
 import type { ResourceRecord } from "../synth/records";
 import { PROJECT_ROOT } from "../synth/stack-files";
@@ -25,6 +28,13 @@ import { PROJECT_ROOT } from "../synth/stack-files";
 const unknownCheckingProxy = (
   policySdk as unknown as { unknownCheckingProxy: <T extends object>(value: T) => T }
 ).unknownCheckingProxy;
+const UnknownValueError = (policySdk as unknown as { UnknownValueError: new (...args: never[]) => Error })
+  .UnknownValueError;
+
+/** What the SDK reports for a policy stopped by an unknown value (advisory, not a violation). */
+export function cannotRun(policy: string, error: Error): string {
+  return `skipped: can't run policy '${policy}' during preview: ${error.message}`;
+}
 
 const SIG = pulumi.runtime.specialSigKey;
 const UNKNOWN = pulumi.runtime.unknownValue;
@@ -106,6 +116,7 @@ export function resourceViolations(
       void validate(args, (message) => violations.push(message));
     } catch (error) {
       if (!(error instanceof UnknownValueError)) throw error;
+      violations.push(cannotRun(policy.name, error));
     }
   }
   return violations;
@@ -144,6 +155,7 @@ export function stackViolations(
     );
   } catch (error) {
     if (!(error instanceof UnknownValueError)) throw error;
+    violations.push(cannotRun(policy.name, error));
   }
   return violations;
 }

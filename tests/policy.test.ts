@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RUNNERS_DEFAULTS, scaleSetValues, type RunnerScaleSetArgs } from "../components/runners";
 import { EXACT_VERSION, imageReferenceProblem } from "../policy/lib";
 import { iamLeastPrivilege } from "../policy/iam";
-import { policyConfigPresent } from "../policy/policies";
+import { noClusterBuiltComponents } from "../policy/components";
 import {
   managementRepositoryProtected,
   prodProtectsStateful,
@@ -63,10 +63,9 @@ describe("policy helm-chart-version-pinned", () => {
       );
       assert.match(version, EXACT_VERSION);
     }
-    assert.deepEqual(
-      check({ type: CHART, name: "crds", props: { chart: "gateway-crds-helm", version: "v1.9.0" } }),
-      [],
-    );
+    // A provider-built Chart reaches analyzers with no properties: this policy cannot judge it (see
+    // no-cluster-built-components, which refuses the type).
+    assert.deepEqual(check({ type: CHART, name: "crds", props: {} }), []);
   });
 
   it("fails a release without a version", () => {
@@ -81,16 +80,12 @@ describe("policy helm-chart-version-pinned", () => {
         `Chart argo-cd version "${version}" is not an exact version: pin one release in components/versions.ts.`,
       ]);
     }
-    assert.deepEqual(
-      check({ type: CHART, name: "c", props: { chart: "x/gateway-crds-helm", version: "1.*" } }),
-      [
-        'Chart gateway-crds-helm version "1.*" is not an exact version: pin one release in components/versions.ts.',
-      ],
-    );
   });
 
-  it("leaves a version unknown in preview to pulumi up, and other types alone", () => {
-    assert.deepEqual(check(release("argo-cd", { version: UNKNOWN })), []);
+  it("says it could not judge a version unknown in preview, and leaves other types alone", () => {
+    assert.deepEqual(check(release("argo-cd", { version: UNKNOWN })), [
+      "skipped: can't run policy 'helm-chart-version-pinned' during preview: string value at .version can't be known during preview",
+    ]);
     assert.deepEqual(check({ type: "kubernetes:core/v1:ConfigMap", props: { version: "latest" } }), []);
   });
 });
@@ -166,12 +161,14 @@ describe("policy images-pinned", () => {
     );
   });
 
-  it("leaves unknown values to pulumi up and non-Kubernetes resources alone", () => {
+  it("says it could not judge values unknown in preview, and leaves non-Kubernetes resources alone", () => {
     assert.deepEqual(
       check(
         release("c", { values: { a: { image: UNKNOWN }, b: { image: { repository: "x", tag: UNKNOWN } } } }),
       ),
-      [],
+      [
+        "skipped: can't run policy 'images-pinned' during preview: string value at .values.a.image can't be known during preview",
+      ],
     );
     assert.deepEqual(check({ type: "aws:ecs/taskDefinition:TaskDefinition", props: { image: "nginx" } }), []);
     assert.equal(imageReferenceProblem("localhost:5000/app:1.0"), undefined);
@@ -243,14 +240,8 @@ describe("policy no-secrets-in-helm-values", () => {
     assert.equal(secretKeyKind("replicaCount"), undefined);
   });
 
-  it("checks Helm charts rendered by Pulumi too, and only Helm", () => {
-    assert.deepEqual(
-      resourceViolations(noSecretsInHelmValues, {
-        type: CHART,
-        props: { chart: "c", values: { password: "p" } },
-      }),
-      [`values.password holds a literal password: ${FIX}`],
-    );
+  it("checks Helm releases only (a provider-built Chart arrives without properties)", () => {
+    assert.deepEqual(resourceViolations(noSecretsInHelmValues, { type: CHART, props: {} }), []);
     assert.deepEqual(
       resourceViolations(noSecretsInHelmValues, {
         type: "kubernetes:core/v1:Secret",
@@ -297,28 +288,12 @@ describe("policy prod-protects-stateful", () => {
         "cm is a release of the cert-manager chart, which installs CRDs (deleting a CRD deletes every object of its kind) and is not protected in prod: give it statefulProtection(profile) (components/kube.ts).",
       ],
       [
-        { type: CHART, name: "crds", props: { chart: "oci://docker.io/envoyproxy/gateway-crds-helm" } },
-        "crds is a release of the gateway-crds-helm chart, which installs CRDs (deleting a CRD deletes every object of its kind) and is not protected in prod: give it statefulProtection(profile) (components/kube.ts).",
+        release("oci://docker.io/envoyproxy/gateway-helm", {}, { name: "envoy" }),
+        "envoy is a release of the gateway-helm chart, which installs CRDs (deleting a CRD deletes every object of its kind) and is not protected in prod: give it statefulProtection(profile) (components/kube.ts).",
       ],
       [
         { type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", name: "crd", props: {} },
         "crd is a CRD (deleting it deletes every object of its kind) and is not protected in prod: give it statefulProtection(profile) (components/kube.ts).",
-      ],
-      [
-        {
-          type: "kubernetes:yaml/v2:ConfigGroup",
-          name: "crd-files",
-          props: { files: ["https://raw.githubusercontent.com/o/r/v1/config/crds/v1/x.yaml"] },
-        },
-        "crd-files is a set of manifests that installs CRDs (deleting a CRD deletes every object of its kind) and is not protected in prod: give it statefulProtection(profile) (components/kube.ts).",
-      ],
-      [
-        {
-          type: "kubernetes:yaml/v2:ConfigGroup",
-          name: "crd-yaml",
-          props: { yaml: ["apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"] },
-        },
-        "crd-yaml is a set of manifests that installs CRDs (deleting a CRD deletes every object of its kind) and is not protected in prod: give it statefulProtection(profile) (components/kube.ts).",
       ],
       [
         { type: "kubernetes:pkg.crossplane.io/v1:Provider", name: "p", props: {} },
@@ -353,8 +328,8 @@ describe("policy prod-protects-stateful", () => {
     assert.deepEqual(check(release("crossplane"), STAGING), []);
   });
 
-  it("assumes prod when the pack runs without its config", () => {
-    assert.equal(check(release("crossplane"), {}).length, 1);
+  it("needs its profile: the engine refuses a run without it (tests/policy-engine.test.ts), never a silent default", () => {
+    assert.throws(() => check(release("crossplane"), {}), /policy config profile undefined is not one of dev, staging, prod/);
   });
 });
 
@@ -566,8 +541,10 @@ describe("policy iam-least-privilege", () => {
     );
   });
 
-  it("leaves a policy unknown in preview to pulumi up", () => {
-    assert.deepEqual(check({ type: "aws:iam/rolePolicy:RolePolicy", props: { policy: UNKNOWN } }), []);
+  it("says it could not judge a policy unknown in preview", () => {
+    assert.deepEqual(check({ type: "aws:iam/rolePolicy:RolePolicy", props: { policy: UNKNOWN } }), [
+      "skipped: can't run policy 'iam-least-privilege' during preview: string value at .policy can't be known during preview",
+    ]);
   });
 });
 
@@ -605,12 +582,6 @@ describe("policy letsencrypt-production-only-in-prod", () => {
         .length,
       1,
     );
-  });
-
-  it("fails production when the pack runs without its config", () => {
-    assert.deepEqual(resourceViolations(letsEncryptProductionOnlyInProd, issuer(PRODUCTION), {}), [
-      `issuer uses Let's Encrypt production (${PRODUCTION}) in a stack whose policy config names no profile: only prod may; use letsencrypt-staging (idp:tls.issuer).`,
-    ]);
   });
 });
 
@@ -710,15 +681,21 @@ describe("policy runners-not-privileged", () => {
   });
 });
 
-describe("policy policy-config-present", () => {
-  it("fails once without a profile and passes with one", () => {
-    assert.deepEqual(stackViolations(policyConfigPresent, [], {}), [
-      "the policy config names no profile: run with --policy-pack-config policy/config/<stack>.json (see docs/runbooks/ci.md)",
-    ]);
+describe("policy no-cluster-built-components", () => {
+  it("refuses every component the Kubernetes provider builds itself, by type alone", () => {
+    for (const type of [
+      CHART,
+      "kubernetes:yaml/v2:ConfigGroup",
+      "kubernetes:yaml/v2:ConfigFile",
+      "kubernetes:kustomize/v2:Directory",
+    ]) {
+      const violations = resourceViolations(noClusterBuiltComponents, { type, name: "x", props: {} });
+      assert.equal(violations.length, 1, type);
+      assert.match(violations[0]!, new RegExp(`^x is a ${type.replace(/[/.]/g, "\\$&")}, which the Kubernetes provider builds itself`));
+    }
     assert.deepEqual(
-      stackViolations(policyConfigPresent, [], { "policy-config-present": { profile: "qa" } }).length,
-      1,
+      resourceViolations(noClusterBuiltComponents, release("oci://quay.io/jetstack/charts/cert-manager")),
+      [],
     );
-    assert.deepEqual(stackViolations(policyConfigPresent, [], PROD), []);
   });
 });
