@@ -12,9 +12,12 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 /** The component types the provider constructs, with what to use instead. */
 export const PROVIDER_BUILT_COMPONENTS: Readonly<Record<string, string>> = {
   "kubernetes:helm.sh/v4:Chart": "a helm.v3.Release (components/kube.ts helmRelease)",
-  "kubernetes:yaml/v2:ConfigGroup": "Kubernetes resources of their own, or a helm.v3.Release of a pinned chart",
-  "kubernetes:yaml/v2:ConfigFile": "Kubernetes resources of their own, or a helm.v3.Release of a pinned chart",
-  "kubernetes:kustomize/v2:Directory": "Kubernetes resources of their own, or a helm.v3.Release of a pinned chart",
+  "kubernetes:yaml/v2:ConfigGroup":
+    "Kubernetes resources of their own, or a helm.v3.Release of a pinned chart",
+  "kubernetes:yaml/v2:ConfigFile":
+    "Kubernetes resources of their own, or a helm.v3.Release of a pinned chart",
+  "kubernetes:kustomize/v2:Directory":
+    "Kubernetes resources of their own, or a helm.v3.Release of a pinned chart",
 };
 
 export const noClusterBuiltComponents: ResourceValidationPolicy = {

@@ -81,14 +81,13 @@ interface PolicyInfo {
   readonly required: readonly string[];
 }
 
-function call<Req, Res>(
-  method: (request: Req, callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown,
-  client: AnalyzerClient,
-  request: Req,
+/** A unary call of the analyzer client as a promise. */
+function rpc<Res>(
+  invoke: (callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown,
 ): Promise<Res> {
-  return new Promise((resolve, reject) =>
-    method.call(client, request, (error, response) => (error ? reject(error) : resolve(response))),
-  );
+  return new Promise((resolve, reject) => {
+    invoke((error, response) => (error ? reject(error) : resolve(response)));
+  });
 }
 
 export class PolicyEngine {
@@ -117,18 +116,18 @@ export class PolicyEngine {
       },
     });
     let errors = "";
-    child.stderr!.on("data", (chunk: Buffer) => (errors += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (errors += chunk.toString()));
     const port = await new Promise<string>((resolve, reject) => {
       let out = "";
       const onData = (chunk: Buffer) => {
         out += chunk.toString();
         const newline = out.indexOf("\n");
         if (newline >= 0) {
-          child.stdout!.off("data", onData);
+          child.stdout.off("data", onData);
           resolve(out.slice(0, newline).trim());
         }
       };
-      child.stdout!.on("data", onData);
+      child.stdout.on("data", onData);
       child.once("exit", (code) => reject(new Error(`the policy pack exited (${code}): ${errors}`)));
     });
     if (!/^\d+$/.test(port)) throw new Error(`the policy pack printed "${port}" instead of its port`);
@@ -140,12 +139,12 @@ export class PolicyEngine {
       .setProject("idp")
       .setOrganization("organization")
       .setDryRun(stack.dryRun);
-    await call(client.configureStack, client, configureStack);
-    const info = await call<Empty, analyzer.AnalyzerInfo>(client.getAnalyzerInfo, client, new Empty());
+    await rpc((cb) => client.configureStack(configureStack, cb));
+    const info = await rpc<analyzer.AnalyzerInfo>((cb) => client.getAnalyzerInfo(new Empty(), cb));
     engine.policies = info.getPoliciesList().map((p) => ({
       name: p.getName(),
-      level: LEVELS[p.getEnforcementlevel()]!,
-      properties: (p.getConfigschema()?.getProperties()?.toJavaScript() ?? {}) as Json,
+      level: LEVELS[p.getEnforcementlevel()],
+      properties: p.getConfigschema()?.getProperties()?.toJavaScript() ?? {},
       required: p.getConfigschema()?.getRequiredList() ?? [],
     }));
     return engine;
@@ -168,14 +167,14 @@ export class PolicyEngine {
         const fallback = (schema as { default?: unknown }).default;
         if (fallback !== undefined) config[key] = fallback;
       }
-      const { enforcementLevel, ...properties } = (file[policy.name] ?? {}) as Json;
+      const { enforcementLevel, ...properties } = file[policy.name] ?? {};
       Object.assign(config, properties);
       for (const key of policy.required) {
         if (config[key] === undefined) problems.push(`${policy.name}: ${key} is required`);
       }
       const entry = new analyzer.PolicyConfig();
       const level = typeof enforcementLevel === "string" ? enforcementLevel : policy.level;
-      entry.setEnforcementlevel(LEVELS.indexOf(level as EnforcementLevel) as analyzer.EnforcementLevel);
+      entry.setEnforcementlevel(LEVELS.indexOf(level as EnforcementLevel));
       entry.setProperties(Struct.fromJavaScript(config as never));
       request.getPolicyconfigMap().set(policy.name, entry);
     }
@@ -184,7 +183,7 @@ export class PolicyEngine {
         problems.map((p) => `validating policy config: idp-guardrails ${p}`).join("\n"),
       );
     }
-    await call(this.client.configure, this.client, request);
+    await rpc((cb) => this.client.configure(request, cb));
   }
 
   async analyze(resource: EngineResource): Promise<Diagnostic[]> {
@@ -195,11 +194,7 @@ export class PolicyEngine {
       .setName(resource.name)
       .setProperties(Struct.fromJavaScript(resource.properties as never))
       .setOptions(options(resource));
-    const response = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(
-      this.client.analyze,
-      this.client,
-      request,
-    );
+    const response = await rpc<analyzer.AnalyzeResponse>((cb) => this.client.analyze(request, cb));
     return diagnostics(response, resource.urn);
   }
 
@@ -219,11 +214,7 @@ export class PolicyEngine {
         return resource;
       }),
     );
-    const response = await call<analyzer.AnalyzeStackRequest, analyzer.AnalyzeResponse>(
-      this.client.analyzeStack,
-      this.client,
-      request,
-    );
+    const response = await rpc<analyzer.AnalyzeResponse>((cb) => this.client.analyzeStack(request, cb));
     return diagnostics(response, "");
   }
 
@@ -251,7 +242,7 @@ function options(resource: EngineResource): analyzer.AnalyzerResourceOptions {
 function diagnostics(response: analyzer.AnalyzeResponse, urn: string): Diagnostic[] {
   return response.getDiagnosticsList().map((d) => ({
     policy: d.getPolicyname(),
-    level: LEVELS[d.getEnforcementlevel()]!,
+    level: LEVELS[d.getEnforcementlevel()],
     message: d.getMessage(),
     urn: d.getUrn() || urn,
   }));

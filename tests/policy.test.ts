@@ -329,7 +329,10 @@ describe("policy prod-protects-stateful", () => {
   });
 
   it("needs its profile: the engine refuses a run without it (tests/policy-engine.test.ts), never a silent default", () => {
-    assert.throws(() => check(release("crossplane"), {}), /policy config profile undefined is not one of dev, staging, prod/);
+    assert.throws(
+      () => check(release("crossplane"), {}),
+      /policy config profile undefined is not one of dev, staging, prod/,
+    );
   });
 });
 
@@ -691,7 +694,10 @@ describe("policy no-cluster-built-components", () => {
     ]) {
       const violations = resourceViolations(noClusterBuiltComponents, { type, name: "x", props: {} });
       assert.equal(violations.length, 1, type);
-      assert.match(violations[0]!, new RegExp(`^x is a ${type.replace(/[/.]/g, "\\$&")}, which the Kubernetes provider builds itself`));
+      assert.match(
+        violations[0]!,
+        new RegExp(`^x is a ${type.replace(/[/.]/g, "\\$&")}, which the Kubernetes provider builds itself`),
+      );
     }
     assert.deepEqual(
       resourceViolations(noClusterBuiltComponents, release("oci://quay.io/jetstack/charts/cert-manager")),
