@@ -45,7 +45,13 @@ function loadConfig(): PlatformConfig {
 function createProviders(config: PlatformConfig, stack: string) {
   const { settings, secrets } = config;
   const cluster = new kubernetes.Provider("idp-cluster", {
+    ...(settings.cluster.kubeconfig !== undefined ? { kubeconfig: settings.cluster.kubeconfig } : {}),
     ...(settings.cluster.kubeContext !== undefined ? { context: settings.cluster.kubeContext } : {}),
+    // Which cluster this is, as the stack names it: pointing the stack at another cluster (another name
+    // or context) replaces the provider, so the preview shows every Kubernetes resource being replaced
+    // instead of an in-place update; credential and endpoint changes of the same cluster stay updates
+    // (pulumi-kubernetes provider.go DiffConfig).
+    clusterIdentifier: clusterIdentifier(settings.cluster),
     enableServerSideApply: true,
     deleteUnreachable: false,
   });
@@ -87,6 +93,11 @@ function createProviders(config: PlatformConfig, stack: string) {
     ...generated,
     ...(awsProvider ? { aws: awsProvider } : {}),
   };
+}
+
+/** `<name>` or `<name>@<kubeContext>`: the Kubernetes provider's notion of which cluster it talks to. */
+function clusterIdentifier(cluster: { name: string; kubeContext?: string }): string {
+  return cluster.kubeContext === undefined ? cluster.name : `${cluster.name}@${cluster.kubeContext}`;
 }
 
 function main() {

@@ -79,6 +79,15 @@ const clusterSchema = z
           "kubeconfig context Pulumi deploys to. Default: the kubeconfig's current context. Set it: a wrong current context must not deploy a platform.",
         examples: ["kind-idp"],
       }),
+    kubeconfig: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({
+        description:
+          "Path of the kubeconfig file Pulumi reads. Default: $KUBECONFIG, else ~/.kube/config (as kubectl). CI writes the stack's cluster credentials there (docs/runbooks/ci.md).",
+        examples: ["~/.kube/idp-prod"],
+      }),
   })
   .meta({ description: "The existing Kubernetes cluster the platform is installed onto." });
 

@@ -16,6 +16,18 @@ import { synthesize, type SynthResult } from "../synth/run";
 import { loadStackConfig, PROJECT_ROOT, secretPlaceholder } from "../synth/stack-files";
 
 export const SHARED_DIR = path.resolve(PROJECT_ROOT, "..", "shared");
+/** The tests' own project config and stacks (tests/fixtures/): behaviour is tested on these. */
+export const FIXTURES_DIR = path.join(PROJECT_ROOT, "tests", "fixtures");
+
+/** A fixture stack's config, as the engine would pass it. */
+export function fixtureConfig(stack: string): RawStackConfig {
+  return loadStackConfig(stack, FIXTURES_DIR);
+}
+
+/** Synthesizes a fixture stack (tests/fixtures/Pulumi.<stack>.yaml). */
+export function synthFixture(stack: string, options: { preview?: boolean } = {}): Promise<Synth> {
+  return synthStack(stack, { ...options, config: fixtureConfig(stack) });
+}
 export const hasShared = fs.existsSync(path.join(SHARED_DIR, "crds"));
 
 /** Structured config of a stack file: `idp:key` → value, with secure values as placeholders. */
