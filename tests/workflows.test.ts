@@ -1,7 +1,8 @@
 /**
- * This repository's CI (.github/): pull requests run the README's test command and preview every stack
- * with the policy pack; main deploys dev → staging → prod through GitHub Environments, one deployment per
- * stack at a time, promoting with `npm run promote`; AWS through OIDC only; every action pinned by commit.
+ * This repository's CI (.github/): pull requests run the README's test command, the conformance suite
+ * and a preview of every stack with read-only credentials and the default branch's policy pack; main
+ * plans each stage, then applies that exact plan in the stage's GitHub Environment, in promotion order;
+ * drift is checked daily; AWS through OIDC only; every action pinned by commit.
  */
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -10,6 +11,7 @@ import YAML from "yaml";
 import { ACTIONS } from "../components/versions";
 import { CI_ROLES, ciStackFacts } from "../stacks/ci-stack";
 import { PROMOTION_ORDER } from "../stacks/promotion";
+import { COMMENT_LIMIT, marker, policyLines, previewComment } from "../stacks/preview-comment";
 import { listStacks, PROJECT_ROOT } from "../synth/stack-files";
 
 interface Step {
@@ -43,6 +45,7 @@ const GITHUB = path.join(PROJECT_ROOT, ".github");
 const read = (relative: string) => fs.readFileSync(path.join(GITHUB, relative), "utf8");
 const ci = YAML.parse(read("workflows/ci.yaml")) as Workflow;
 const deploy = YAML.parse(read("workflows/deploy.yaml")) as Workflow;
+const drift = YAML.parse(read("workflows/drift.yaml")) as Workflow;
 const setup = YAML.parse(read("actions/stack-setup/action.yml")) as {
   inputs: Record<string, unknown>;
   runs: { using: string; steps: Step[] };
@@ -57,8 +60,12 @@ const runs = (steps: Step[]) => steps.map((s) => s.run ?? "").join("\n");
 const indexOf = (steps: Step[], predicate: (s: Step) => boolean) => steps.findIndex(predicate);
 
 describe("CI workflows", () => {
-  it("are exactly ci.yaml and deploy.yaml, plus the stack-setup action", () => {
-    assert.deepEqual(fs.readdirSync(path.join(GITHUB, "workflows")).sort(), ["ci.yaml", "deploy.yaml"]);
+  it("are exactly ci.yaml, deploy.yaml and drift.yaml, plus the stack-setup action", () => {
+    assert.deepEqual(fs.readdirSync(path.join(GITHUB, "workflows")).sort(), [
+      "ci.yaml",
+      "deploy.yaml",
+      "drift.yaml",
+    ]);
     assert.equal(setup.runs.using, "composite");
   });
 
@@ -102,7 +109,7 @@ describe("CI workflows", () => {
   });
 
   it("grant nothing at workflow level; each job asks for what it needs", () => {
-    for (const workflow of [ci, deploy]) {
+    for (const workflow of [ci, deploy, drift]) {
       assert.deepEqual(workflow.permissions, {});
       for (const job of Object.values(workflow.jobs)) assert.ok(job.permissions, job.name);
     }
@@ -153,13 +160,16 @@ describe("ci.yaml (pull requests)", () => {
     assert.equal(uses(check.steps, "actions/upload-artifact")[0]!.with?.["path"], "out/");
   });
 
-  it("previews every stack with the policy pack and posts the diff, after the checks", () => {
+  it("previews every stack with the pull request's code in a read-only environment, staging and prod behind a reviewer", () => {
     assert.equal(preview.needs, "check");
     assert.equal(
       (preview as { if?: string }).if,
       "github.event.pull_request.head.repo.full_name == github.repository",
     );
     assert.deepEqual(preview.strategy?.matrix["stack"], [...PROMOTION_ORDER]);
+    // Each stack's read-only token and kubeconfig live in the Environment preview-<stack>, never in
+    // repository secrets a branch could read.
+    assert.equal(preview.environment, "preview-${{ matrix.stack }}");
     assert.deepEqual(preview.permissions, {
       contents: "read",
       "id-token": "write",
@@ -167,18 +177,56 @@ describe("ci.yaml (pull requests)", () => {
     });
     assert.equal(preview.env?.["PULUMI_ACCESS_TOKEN"], "${{ secrets.PULUMI_ACCESS_TOKEN }}");
     const stackSetup = preview.steps.find((s) => s.uses === "./.github/actions/stack-setup")!;
-    assert.equal(stackSetup.with?.["aws-role"], "preview");
-    const pulumi = uses(preview.steps, "pulumi/actions")[0]!;
-    assert.deepEqual(pulumi.with, {
-      command: "preview",
-      "stack-name": "${{ vars.PULUMI_ORGANIZATION }}/idp/${{ matrix.stack }}",
-      "pulumi-version": "${{ steps.setup.outputs.pulumi-version }}",
-      diff: true,
-      "comment-on-pr": true,
-      "edit-pr-comment": true,
-      policyPacks: "policy",
-      policyPackConfigs: "${{ steps.setup.outputs.policy-config }}",
+    assert.deepEqual(stackSetup.with, {
+      stack: "${{ matrix.stack }}",
+      "aws-role": "preview",
+      kubeconfig: "${{ secrets.KUBECONFIG }}",
     });
+    assert.equal(
+      uses(preview.steps, "pulumi/actions").length,
+      0,
+      "the CLI itself, to comment on failures too",
+    );
+  });
+
+  it("judges the pull request with the default branch's policy pack, installed on its own", () => {
+    const trusted = uses(preview.steps, "actions/checkout").find((s) => s.with?.["path"] === "trusted")!;
+    assert.equal(trusted.with?.["ref"], "${{ github.event.pull_request.base.sha }}");
+    assert.match(runs(preview.steps), /npm ci --no-audit --no-fund --prefix trusted/);
+    const command = preview.steps.find((s) => s.name === "pulumi preview")!.run!;
+    assert.match(command, /--policy-pack trusted\/policy --policy-pack-config "trusted\/\$POLICY_CONFIG"/);
+    assert.doesNotMatch(command, /--policy-pack policy /);
+    const codeowners = fs.readFileSync(path.join(GITHUB, "CODEOWNERS"), "utf8");
+    assert.match(codeowners, /^\/policy\/ @\S+\/\S+$/m, "policy/ has code owners");
+  });
+
+  it("comments the result on the pull request, violations included, also when the preview fails", () => {
+    const previewStep = preview.steps.find((s) => s.name === "pulumi preview")!;
+    assert.match(previewStep.run!, /^set \+e/);
+    const comment = preview.steps.find((s) => s.name?.startsWith("Comment on the pull request") === true)!;
+    assert.equal(comment.if, undefined, "runs after a failed preview too (the preview step never fails)");
+    assert.match(comment.run!, /npm run --silent ci:preview-comment -- "\$STACK_NAME" "\$STATUS"/);
+    assert.match(comment.run!, /exit "\$STATUS"$/m, "the job still fails when the preview did");
+  });
+
+  it("has one required check that a skipped or failed preview fails", () => {
+    const gate = ci.jobs["previews"]!;
+    assert.deepEqual(gate.needs, ["check", "conformance", "preview"]);
+    assert.equal((gate as { if?: string }).if, "always()");
+    assert.match(
+      runs(gate.steps),
+      /\[ "\$CHECK" = success \] && \[ "\$CONFORMANCE" = success \] && \[ "\$PREVIEW" = success \]/,
+    );
+  });
+
+  it("runs the conformance suite with Go, caching the built tools by their pins", () => {
+    const job = ci.jobs["conformance"]!;
+    assert.ok(uses(job.steps, "actions/setup-go").length === 1);
+    assert.match(runs(job.steps), /npm run conformance/);
+    assert.match(
+      JSON.stringify(uses(job.steps, "actions/cache")[0]!.with),
+      /hashFiles\('components\/versions\.ts'\)/,
+    );
   });
 
   it("keeps previews out of the deployments' concurrency groups", () => {
@@ -194,82 +242,112 @@ describe("deploy.yaml (main)", () => {
     assert.deepEqual(deploy.on, { push: { branches: ["main"] } });
   });
 
-  it("deploys the stages in promotion order, each after the previous one", () => {
-    assert.deepEqual(Object.keys(deploy.jobs), [...PROMOTION_ORDER]);
+  it("plans and deploys the stages in promotion order: plan, then the gated apply, then the next plan", () => {
+    assert.deepEqual(
+      Object.keys(deploy.jobs),
+      PROMOTION_ORDER.flatMap((stack) => [`plan-${stack}`, `deploy-${stack}`]),
+    );
     PROMOTION_ORDER.forEach((stack, index) => {
-      const job = deploy.jobs[stack]!;
-      assert.equal(job.needs, index === 0 ? undefined : PROMOTION_ORDER[index - 1], stack);
+      assert.equal(
+        deploy.jobs[`plan-${stack}`]!.needs,
+        index === 0 ? undefined : `deploy-${PROMOTION_ORDER[index - 1]}`,
+      );
+      assert.equal(deploy.jobs[`deploy-${stack}`]!.needs, `plan-${stack}`);
     });
   });
 
   for (const [index, stack] of PROMOTION_ORDER.entries()) {
-    describe(`the ${stack} job`, () => {
-      const job = deploy.jobs[stack]!;
+    describe(`the ${stack} stage`, () => {
+      const plan = deploy.jobs[`plan-${stack}`]!;
+      const apply = deploy.jobs[`deploy-${stack}`]!;
       const source = index === 0 ? undefined : PROMOTION_ORDER[index - 1];
 
-      it("runs in the stack's GitHub Environment, one deployment of the stack at a time", () => {
-        assert.equal(job.environment, stack);
-        assert.deepEqual(job.concurrency, { group: `pulumi-${stack}`, "cancel-in-progress": false });
-        assert.deepEqual(job.permissions, { contents: "read", "id-token": "write" });
-        assert.equal(job.env?.["PULUMI_ACCESS_TOKEN"], "${{ secrets.PULUMI_ACCESS_TOKEN }}");
-        assert.equal(job.env?.["STACK"], `\${{ vars.PULUMI_ORGANIZATION }}/idp/${stack}`);
+      it("plans with read-only credentials and shows the plan to approvers in the job summary", () => {
+        assert.equal(plan.environment, `plan-${stack}`);
+        const stackSetup = plan.steps.find((s) => s.uses === "./.github/actions/stack-setup")!;
+        assert.equal(stackSetup.with?.["aws-role"], "preview");
+        const planStep = plan.steps.find((s) => s.name === `Plan this commit against ${stack}`)!.run!;
+        assert.match(planStep, /--save-plan "\$RUNNER_TEMP\/plan\/plan\.json"/);
+        assert.match(planStep, /--policy-pack policy --policy-pack-config "\$POLICY_CONFIG"/);
+        assert.match(planStep, /GITHUB_STEP_SUMMARY/);
+        assert.equal(
+          uses(plan.steps, "actions/upload-artifact")[0]!.with?.["name"],
+          `plan-${stack}-\${{ github.sha }}`,
+        );
       });
 
-      it("assumes the deploy role and runs pulumi up with the policy pack", () => {
-        const stackSetup = job.steps.find((s) => s.uses === "./.github/actions/stack-setup")!;
+      it("applies exactly the approved plan in the stack's Environment, one deployment at a time, then checks convergence", () => {
+        assert.equal(apply.environment, stack);
+        assert.deepEqual(apply.concurrency, { group: `pulumi-${stack}`, "cancel-in-progress": false });
+        assert.deepEqual(apply.permissions, { contents: "read", "id-token": "write" });
+        assert.equal(apply.env?.["STACK"], `\${{ vars.PULUMI_ORGANIZATION }}/idp/${stack}`);
+        const stackSetup = apply.steps.find((s) => s.uses === "./.github/actions/stack-setup")!;
         assert.deepEqual(stackSetup.with, {
           stack,
           "aws-role": "deploy",
-          kubeconfig: `\${{ secrets.KUBECONFIG_${stack} }}`,
+          kubeconfig: "${{ secrets.KUBECONFIG }}",
         });
-        const up = uses(job.steps, "pulumi/actions")[0]!;
-        assert.equal(up.with?.["command"], "up");
-        assert.equal(up.with?.["stack-name"], "${{ env.STACK }}");
-        assert.equal(up.with?.["policyPacks"], "policy");
-        assert.equal(up.with?.["policyPackConfigs"], "${{ steps.setup.outputs.policy-config }}");
+        const download = uses(apply.steps, "actions/download-artifact")[0]!;
+        assert.equal(download.with?.["name"], `plan-${stack}-\${{ github.sha }}`);
+        const up = apply.steps.find((s) => s.name === "Apply the approved plan")!.run!.replace(/\s+/g, " ");
+        assert.match(
+          up,
+          /pulumi up --stack "\$STACK" --yes --skip-preview --non-interactive --plan "\$RUNNER_TEMP\/plan\/plan\.json"/,
+        );
+        assert.match(up, /--policy-pack policy/);
+        const converged = apply.steps.find((s) => s.name === "Converged")!.run!;
+        assert.match(converged, /--expect-no-changes/);
+        // Never a step timeout on the update: the job's is generous (an interrupted update leaves locks).
+        assert.ok((apply as { "timeout-minutes"?: number })["timeout-minutes"]! >= 120);
+        assert.equal(
+          apply.steps.some((s) => "timeout-minutes" in s),
+          false,
+        );
       });
 
       it(
         source === undefined
-          ? "deploys every commit of main (first stage)"
-          : `promotes from ${source} before pulumi up`,
+          ? "plans every commit of main (first stage)"
+          : `checks the promotion from ${source} before planning`,
         () => {
-          const promote = indexOf(job.steps, (s) => s.run?.includes("npm run promote") === true);
-          const up = indexOf(job.steps, (s) => s.uses?.startsWith("pulumi/actions@") === true);
+          const promote = indexOf(plan.steps, (s) => s.run?.includes("npm run promote") === true);
+          const planning = indexOf(plan.steps, (s) => s.name === `Plan this commit against ${stack}`);
           if (source === undefined) {
             assert.equal(promote, -1);
             return;
           }
-          assert.ok(promote >= 0 && promote < up, "npm run promote runs before pulumi up");
-          const command = job.steps[promote]!.run!.replace(/\s+/g, " ");
+          assert.ok(promote >= 0 && promote < planning);
           assert.equal(
-            command,
+            plan.steps[promote]!.run!.replace(/\s+/g, " "),
             `npm run promote -- ${source} ${stack} --deployed "$RUNNER_TEMP/promotion/outputs.json" --history "$RUNNER_TEMP/promotion/history.json" --commit "$GITHUB_SHA"`,
-          );
-          assert.equal(job.env?.["SOURCE"], `\${{ vars.PULUMI_ORGANIZATION }}/idp/${source}`);
-          const readSource = job.steps[promote - 1]!.run!;
-          assert.match(
-            readSource,
-            /pulumi stack output --json --stack "\$SOURCE" > "\$RUNNER_TEMP\/promotion\/outputs\.json"/,
-          );
-          assert.match(
-            readSource,
-            /pulumi stack history --json --stack "\$SOURCE" > "\$RUNNER_TEMP\/promotion\/history\.json"/,
           );
         },
       );
 
       it("records the stack's outputs and history for the next stage and the audit trail", () => {
-        const up = indexOf(job.steps, (s) => s.uses?.startsWith("pulumi/actions@") === true);
-        const record = indexOf(job.steps, (s) => s.name === `Record what ${stack} runs`);
-        assert.ok(record > up);
-        assert.match(job.steps[record]!.run!, /pulumi stack output --json --stack "\$STACK"/);
-        assert.match(job.steps[record]!.run!, /pulumi stack history --json --stack "\$STACK"/);
-        const upload = uses(job.steps, "actions/upload-artifact")[0]!;
-        assert.equal(upload.with?.["name"], `deployed-${stack}-\${{ github.sha }}`);
+        const record = apply.steps.find((s) => s.name === `Record what ${stack} runs`)!.run!;
+        assert.match(record, /pulumi stack output --json --stack "\$STACK"/);
+        assert.match(record, /pulumi stack history --json --stack "\$STACK"/);
+        assert.equal(
+          uses(apply.steps, "actions/upload-artifact")[0]!.with?.["name"],
+          `deployed-${stack}-\${{ github.sha }}`,
+        );
       });
     });
   }
+});
+
+describe("drift.yaml (daily)", () => {
+  it("refreshes every stack in a preview with read-only credentials and reports drift as an issue", () => {
+    assert.deepEqual(Object.keys(drift.on).sort(), ["schedule", "workflow_dispatch"]);
+    const job = drift.jobs["drift"]!;
+    assert.deepEqual(job.strategy?.matrix["stack"], [...PROMOTION_ORDER]);
+    assert.equal(job.environment, "plan-${{ matrix.stack }}");
+    assert.deepEqual(job.permissions, { contents: "read", "id-token": "write", issues: "write" });
+    const check = job.steps.find((s) => s.name === "Refresh and compare")!.run!;
+    assert.match(check, /pulumi preview --stack "\$STACK" --refresh --expect-no-changes/);
+    assert.match(runs(job.steps), /gh issue create --repo "\$REPO" --title "\$title"/);
+  });
 });
 
 describe("stack-setup action", () => {
@@ -315,6 +393,53 @@ describe("npm run ci:stack", () => {
     });
     for (const stack of listStacks()) {
       assert.ok(fs.existsSync(path.join(PROJECT_ROOT, ciStackFacts(stack)["policy-config"]!)), stack);
+    }
+  });
+});
+
+describe("npm run ci:preview-comment", () => {
+  const output = [
+    "Previewing update (acme/idp/prod)",
+    "",
+    "    ~ kubernetes:helm.sh/v3:Release idp-argocd-release update [diff: ~values]",
+    "",
+    "Policies:",
+    "    ❌ idp-guardrails@v1.0.0 (local: policy)",
+    "        - [mandatory]  prod-protects-stateful  (kubernetes:helm.sh/v3:Release: idp-argocd-release)",
+    "          idp-argocd-release is a release of the argo-cd chart, which installs CRDs and is not protected in prod",
+    "",
+    "Resources:",
+    "    ~ 1 to update",
+    "    120 unchanged",
+  ].join("\n");
+
+  it("names the stack, says it failed, lists the policy violations and keeps the resource summary", () => {
+    const body = previewComment("prod", 255, output);
+    assert.ok(body.startsWith(`${marker("prod")}\n#### \`pulumi preview\` of prod: **failed** (exit 255)`));
+    assert.match(body, /\*\*Policy pack\*\* \(from the default branch\):\n\n```\n❌ idp-guardrails@v1\.0\.0/);
+    assert.match(body, /\[mandatory\] {2}prod-protects-stateful/);
+    assert.match(body, /Resources:\n {4}~ 1 to update/);
+  });
+
+  it("keeps the end of an output too long for a comment: the violations and the summary", () => {
+    const long = `${"x".repeat(COMMENT_LIMIT * 2)}\n${output}`;
+    const body = previewComment("prod", 0, long);
+    assert.ok(body.length < 65_536);
+    assert.match(body, /the first \d+ characters are left out/);
+    assert.match(body, /120 unchanged/);
+    assert.ok(body.includes("#### `pulumi preview` of prod: succeeded"));
+    assert.deepEqual(policyLines("Resources:\n    1 unchanged\n"), []);
+  });
+});
+
+describe("CODEOWNERS (this repository)", () => {
+  it("gives the policy pack and CI owners (teams), so a pull request cannot change them unreviewed", () => {
+    // Which team is the fork's to say (its platform admins); that one exists is what matters here.
+    const codeowners = fs.readFileSync(path.join(GITHUB, "CODEOWNERS"), "utf8");
+    for (const owned of ["/policy/", "/.github/"]) {
+      const line = codeowners.split("\n").find((l) => l.startsWith(`${owned} `));
+      assert.ok(line, `${owned} has owners`);
+      for (const handle of line.split(/\s+/).slice(1)) assert.match(handle, /^@[\w.-]+\/[\w.-]+$/, line);
     }
   });
 });
