@@ -19,7 +19,6 @@ export function marker(stack: string): string {
 
 /** Terminal colour codes the CLI prints even without a terminal in some modes. */
 function plain(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, "");
 }
 
