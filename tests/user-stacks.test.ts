@@ -6,7 +6,9 @@
 import * as assert from "node:assert/strict";
 import { listStacks, loadStackConfig } from "../synth/stack-files";
 import { parseConfig } from "../stacks/config";
+import { containsUnknown } from "../synth/records";
 import { synthStack } from "./harness";
+import { PROVIDER_BUILT } from "./policy-engine";
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 
@@ -21,6 +23,27 @@ describe("the user's stacks", () => {
       for (const ns of namespaces) {
         assert.equal(ns.options.protect, profile.protectStateful, `${ns.name} protect`);
         assert.equal(ns.options.retainOnDelete, profile.retainStateful, `${ns.name} retainOnDelete`);
+      }
+    });
+
+    it(`${stack}: registers nothing the Kubernetes provider builds itself (a preview would need the cluster)`, async () => {
+      const synth = await synthStack(stack);
+      assert.deepEqual(
+        synth.resources.filter((r) => PROVIDER_BUILT.has(r.type) || r.remote === true).map((r) => r.name),
+        [],
+      );
+    });
+
+    it(`${stack}: previews with every Helm release's values known (the provider's Check loads the chart)`, async () => {
+      const synth = await synthStack(stack, { preview: true });
+      const releases = synth.ofType("kubernetes:helm.sh/v3:Release");
+      assert.ok(releases.length >= 5);
+      for (const release of releases) {
+        assert.equal(
+          containsUnknown(release.wireInputs),
+          false,
+          `${release.name} has an unknown input in preview`,
+        );
       }
     });
   }
