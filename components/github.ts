@@ -20,6 +20,7 @@ import * as github from "@pulumi/github";
 import { managementRepoUrl, MANAGEMENT_BRANCH } from "./conventions";
 import { managementRepositoryTree } from "./github/management-repo";
 import {
+  APP_TOPIC,
   AUTOMATION,
   GITHUB_ACTIONS_APP_ID,
   VALIDATE_CHECK,
@@ -29,7 +30,7 @@ import {
   type ResourceSchema,
   type TeamSpec,
 } from "./github/model";
-import { RepositorySeed, type SeedCredentials } from "./github/repository-seed";
+import { OrganizationSecretAccess, RepositorySeed, type SeedCredentials } from "./github/repository-seed";
 import { templateRepositoryTree } from "./github/template-repo";
 
 export type { AppSpec, EnvironmentSpec, ResourceSchema, TeamSpec } from "./github/model";
@@ -410,7 +411,7 @@ export class GitHubOrganization extends pulumi.ComponentResource {
           vulnerabilityAlerts: true,
           // The team's code: a destroy archives it.
           archiveOnDestroy: true,
-          topics: ["app", `team-${app.team}`],
+          topics: [APP_TOPIC, `team-${app.team}`],
         },
         // Created from the template's seeded content; later template changes never replace it.
         { parent: this, dependsOn: [templateSeed], ignoreChanges: ["template"] },
@@ -424,12 +425,23 @@ export class GitHubOrganization extends pulumi.ComponentResource {
           { parent: this },
         );
       }
-      new github.ActionsOrganizationSecretRepository(
-        `${name}-app-${app.name}-delivery-key`,
-        { secretName: deliveryKey.secretName, repositoryId: repository.repoId },
-        { parent: this },
-      );
     }
+    // Which repositories may read the delivery key: the stack's app repositories, every repository with
+    // the apps' topic (create-app's) and whatever had access before; set again after every change of the
+    // key, because updating an organization secret's value empties its repository list (seed-provider.js,
+    // syncSecretAccess).
+    new OrganizationSecretAccess(
+      `${name}-delivery-key-access`,
+      {
+        owner: args.owner,
+        secretName: deliveryKey.secretName,
+        repositories: Object.values(appRepositories).map((repository) => repository.name),
+        topic: APP_TOPIC,
+        secretVersion: deliveryKey.updatedAt,
+        credentials,
+      },
+      { parent: this },
+    );
 
     this.managementRepository = management;
     this.templateRepository = template;

@@ -59,7 +59,9 @@ export function previewComment(stack: string, status: number, output: string): s
 export function main(argv: readonly string[]): number {
   const [stack, status, file] = argv;
   if (stack === undefined || status === undefined || file === undefined || !/^\d+$/.test(status)) {
-    console.error("usage: npm run --silent ci:preview-comment -- <stack> <exit status> <preview output file>");
+    console.error(
+      "usage: npm run --silent ci:preview-comment -- <stack> <exit status> <preview output file>",
+    );
     return 2;
   }
   process.stdout.write(previewComment(stack, Number(status), fs.readFileSync(file, "utf8")));

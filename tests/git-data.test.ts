@@ -121,7 +121,7 @@ describe("seeding provider (Git Data API)", () => {
     assert.deepEqual(second.blobShas, first.blobShas);
   });
 
-  it("starts again from the new head when someone else moved the branch (409/422 races)", async () => {
+  it("starts again from the new head when someone else moved the branch (422 not a fast forward)", async () => {
     let intruder: string | undefined;
     github.beforeRefUpdate = (attempt) => {
       if (attempt === 1) intruder = github.pushOutOfBand(REPO, "main", "other.txt", "someone else\n");
@@ -138,13 +138,23 @@ describe("seeding provider (Git Data API)", () => {
   });
 
   it("gives up after a bounded number of attempts when the branch keeps moving", async () => {
-    github.refuseRefUpdate = { status: 409, message: "Reference update failed: is at abc but expected def" };
+    github.refuseRefUpdate = { status: 422, message: "Update is not a fast forward" };
     const sleeps: number[] = [];
     await assert.rejects(
       syncRepository(inputs(FILES), deps(github, sleeps)),
       new RegExp(`main moved during each of ${MAX_SYNC_ATTEMPTS} attempts to commit; run pulumi up again`),
     );
     assert.deepEqual(sleeps, [500, 1000, 2000, 4000]);
+  });
+
+  it("does not take a 409 for a race: GitHub answers 409 for an empty repository, never for a moved branch", async () => {
+    github.refuseRefUpdate = { status: 409, message: "Git Repository is empty." };
+    const sleeps: number[] = [];
+    await assert.rejects(
+      syncRepository(inputs(FILES), deps(github, sleeps)),
+      /answered 409: Git Repository is empty\./,
+    );
+    assert.deepEqual(sleeps, []);
   });
 
   it("explains a ruleset refusal instead of retrying it", async () => {

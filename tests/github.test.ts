@@ -350,14 +350,24 @@ describe("GitHub organization", () => {
       assert.equal(secret["secretName"], AUTOMATION.deliveryPrivateKeySecret);
       assert.equal(secret["visibility"], "selected");
       assert.equal(secret["selectedRepositoryIds"], undefined, "selection managed per repository");
-      const selected = dev.ofType(T.orgSecretRepo);
-      assert.deepEqual(
-        selected.map((r) => r.name),
-        ["idp-github-app-checkout-api-delivery-key", "idp-github-app-web-store-delivery-key"],
+      // One resource keeps the access list across value changes (seed-provider.js syncSecretAccess).
+      assert.deepEqual(dev.ofType(T.orgSecretRepo), []);
+      const access = dev.one(
+        "pulumi-nodejs:dynamic/github:OrganizationSecretAccess",
+        "idp-github-delivery-key-access",
       );
-      for (const record of selected) {
-        const app = dev.one(T.repo, record.name.replace(/-delivery-key$/, ""));
-        assert.ok(dev.dependsOn(record, app));
+      const inputs = dev.inputs(access);
+      assert.equal(inputs["kind"], "organization-secret-access");
+      assert.equal(inputs["secretName"], AUTOMATION.deliveryPrivateKeySecret);
+      assert.deepEqual(inputs["repositories"], ["checkout-api", "web-store"]);
+      assert.equal(inputs["topic"], "idp-app");
+      assert.deepEqual(dev.secretInputs(access).includes("credentials"), true);
+      assert.ok(dev.dependsOn(access, dev.one(T.orgSecret)), "after the secret: its updatedAt is an input");
+      for (const app of ["checkout-api", "web-store"]) {
+        assert.ok(dev.dependsOn(access, dev.one(T.repo, `idp-github-app-${app}`)));
+        assert.ok(
+          (dev.inputs(dev.one(T.repo, `idp-github-app-${app}`))["topics"] as string[]).includes("idp-app"),
+        );
       }
       assert.deepEqual(dev.inputs(dev.one(T.orgVariable)), {
         variableName: AUTOMATION.deliveryClientIdVariable,

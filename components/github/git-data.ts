@@ -19,8 +19,13 @@
 export type SeedMode = "managed" | "seed-once";
 
 export interface SeedFileSpec {
+  /** The file's text, or with `encoding: "base64"` its bytes in base64. */
   readonly content: string;
   readonly mode: SeedMode;
+  /** Git mode 100755 (a script) instead of 100644. */
+  readonly executable?: boolean;
+  /** How `content` holds the file: UTF-8 text (default) or base64 bytes. */
+  readonly encoding?: "utf-8" | "base64";
 }
 
 /** How the provider authenticates: a token, or a GitHub App installation (JWT → installation token). */
@@ -39,6 +44,8 @@ export interface SeedInputs {
   readonly credentials: SeedCredentials;
   /** REST API root; default https://api.github.com (GitHub Enterprise: https://<host>/api/v3). */
   readonly apiUrl?: string;
+  /** Digest of the provider's code: new code is a change (see seed-provider.js). */
+  readonly providerVersion?: string;
 }
 
 export interface SeedOutputs extends SeedInputs {
@@ -51,14 +58,20 @@ export interface SeedOutputs extends SeedInputs {
 /** The slice of the Fetch API the provider uses. */
 export type FetchLike = (
   url: string,
-  init: { method: string; headers: Record<string, string>; body?: string },
-) => Promise<{ status: number; text(): Promise<string> }>;
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<{
+  status: number;
+  text(): Promise<string>;
+  readonly headers?: { get(name: string): string | null };
+}>;
 
 export interface SeedDeps {
   readonly fetch: FetchLike;
   readonly sleep: (milliseconds: number) => Promise<void>;
-  /** Milliseconds since the epoch (JWT issue time). */
+  /** Milliseconds since the epoch (JWT issue time, rate-limit resets). */
   readonly now: () => number;
+  /** Per-request timeout; default 30 s. */
+  readonly timeoutMs?: number;
 }
 
 export interface SeedPlan {
@@ -73,6 +86,10 @@ import * as implementation from "./seed-provider";
 
 export const {
   MAX_SYNC_ATTEMPTS,
+  MAX_REQUEST_ATTEMPTS,
+  retryAdvice,
+  syncSecretAccess,
+  createSecretAccessProvider,
   GitHubApiError,
   gitBlobSha,
   appJwt,
@@ -82,5 +99,6 @@ export const {
   diffSeed,
   checkSeed,
   createRepositorySeedProvider,
+  createProvider,
   liveDeps,
 } = implementation;

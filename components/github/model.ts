@@ -74,6 +74,9 @@ export const AUTOMATION = {
   deliveryPrivateKeySecret: "PLATFORM_DELIVERY_PRIVATE_KEY",
 } as const;
 
+/** The topic every app repository carries (seeded and created through create-app): how the platform finds them. */
+export const APP_TOPIC = "idp-app";
+
 /** The status check the management repository's ruleset requires: the validate workflow's job. */
 export const VALIDATE_CHECK = "validate";
 

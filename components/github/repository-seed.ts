@@ -3,6 +3,7 @@
  * resource (type `pulumi-nodejs:dynamic/github:RepositorySeed`). The synth treats this type as a GitHub
  * content write and renders its `files` under `out/<stack>/repos/<repository>/`.
  */
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -49,6 +50,16 @@ export function seedProviderSource(): string {
 }
 
 /**
+ * A digest of the provider's code, as an input of every resource it serves: the dynamic-provider host
+ * runs the new code for create, update and diff, but `read` and `delete` run the code stored with the
+ * resource, and a code change alone is no diff. With the digest as an input, new code is a change, and
+ * the state then holds (and runs) the new code.
+ */
+export function seedProviderVersion(): string {
+  return createHash("sha256").update(seedProviderSource()).digest("hex").slice(0, 16);
+}
+
+/**
  * A dynamic resource registered the way `pulumi.dynamic.Resource` registers one (type
  * `pulumi-nodejs:dynamic/<module>:<type>`, the provider's code in `__provider`), with the code supplied
  * as source instead of serialized from a closure.
@@ -65,6 +76,7 @@ export class RepositorySeed extends pulumi.CustomResource {
       name,
       {
         __provider: seedProviderSource(),
+        providerVersion: seedProviderVersion(),
         owner: args.owner,
         repository: args.repository,
         branch: args.branch,
@@ -73,6 +85,48 @@ export class RepositorySeed extends pulumi.CustomResource {
         credentials: pulumi.secret(args.credentials),
         commitSha: undefined,
         blobShas: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["credentials"] },
+    );
+  }
+}
+
+export interface OrganizationSecretAccessArgs {
+  readonly owner: string;
+  /** The organization secret (visibility `selected`). */
+  readonly secretName: pulumi.Input<string>;
+  /** Repositories that must have access: the stack's own app repositories. */
+  readonly repositories: pulumi.Input<readonly pulumi.Input<string>[]>;
+  /** Repositories with this topic keep access too (app repositories created through self-service). */
+  readonly topic: string;
+  /** Changes whenever the secret's value does: the secret's `updatedAt`. */
+  readonly secretVersion: pulumi.Input<string>;
+  readonly credentials: pulumi.Input<SeedCredentials>;
+}
+
+/**
+ * Which repositories may read an organization secret of visibility `selected`, kept across value changes
+ * (type `pulumi-nodejs:dynamic/github:OrganizationSecretAccess`; seed-provider.js `syncSecretAccess`).
+ */
+export class OrganizationSecretAccess extends pulumi.CustomResource {
+  /** The repositories with access after the last sync or refresh. */
+  declare public readonly selected: pulumi.Output<Array<{ id: number; name: string }>>;
+
+  constructor(name: string, args: OrganizationSecretAccessArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      "pulumi-nodejs:dynamic/github:OrganizationSecretAccess",
+      name,
+      {
+        __provider: seedProviderSource(),
+        providerVersion: seedProviderVersion(),
+        kind: "organization-secret-access",
+        owner: args.owner,
+        secretName: args.secretName,
+        repositories: args.repositories,
+        topic: args.topic,
+        secretVersion: args.secretVersion,
+        credentials: pulumi.secret(args.credentials),
+        selected: undefined,
       },
       { ...opts, additionalSecretOutputs: ["credentials"] },
     );

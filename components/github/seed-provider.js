@@ -13,11 +13,24 @@
  * - `seed-once`: people own it after bootstrap; written only when the path does not exist.
  * - Deleting the resource (or dropping a file) never deletes anything from the repository.
  *
+ * Files are text (UTF-8) or, with `encoding: "base64"`, bytes; `executable` files get Git's mode 100755.
+ *
+ * Talking to GitHub: every request has a timeout and is retried on a 5xx, a timeout, a secondary rate
+ * limit (after `Retry-After`, else a minute) and a primary one (until `x-ratelimit-reset`, when that is
+ * near); a permission GitHub says is missing (`X-Accepted-GitHub-Permissions`, or the App installation's
+ * own permission list read before writing) fails at once with one line naming it.
+ *
+ * The same module also keeps an organization secret's repository access (`kind:
+ * "organization-secret-access"`, see `syncSecretAccess`).
+ *
  * This file is stored verbatim in the Pulumi state as the dynamic provider's code (`__provider`; the
  * Node.js dynamic-provider host loads it as a CommonJS module and calls `exports.handler()`). So it is
  * plain JavaScript, self-contained: it requires only `node:crypto` and talks HTTP through the global
  * `fetch` (Node 22). Every side effect goes through `SeedDeps`, so tests drive it with a fake `fetch`
- * and no network. Types live in git-data.ts and are checked here through JSDoc.
+ * and no network. Types live in git-data.ts and are checked here through JSDoc. The resources carry a
+ * digest of this file as an input (`providerVersion`), so changed code is a change Pulumi applies,
+ * and `refresh` and `delete` then run the new code too (a dynamic provider's code is otherwise not part
+ * of its diff).
  */
 "use strict";
 
@@ -28,16 +41,28 @@ const { createHash, createSign } = require("node:crypto");
 /** @typedef {import("./git-data").SeedOutputs} SeedOutputs */
 /** @typedef {import("./git-data").SeedDeps} SeedDeps */
 /** @typedef {import("./git-data").SeedPlan} SeedPlan */
-/** @typedef {{ readonly sha: string; readonly type: string }} TreeEntry */
+/** @typedef {{ readonly sha: string; readonly type: string; readonly mode?: string }} TreeEntry */
 /** @typedef {{ readonly head: string; readonly tree: string; readonly entries: ReadonlyMap<string, TreeEntry> }} RepositoryState */
 /**
  * @typedef {object} Api
  * @property {(method: string, path: string, body?: unknown, accept?: readonly number[]) => Promise<{ status: number; data: unknown }>} call
+ * @property {string[] | undefined} scopes A classic token's scopes (`X-OAuth-Scopes`), once a call answered.
+ * @property {Record<string, string>} [permissions] An App installation token's permissions.
+ * @property {number} [installation] The App installation id.
+ * @property {Api} [app] A client authenticated as the App itself (its JWT).
  */
 
 /** Ref updates attempted before giving up when the branch keeps moving. */
 const MAX_SYNC_ATTEMPTS = 5;
 const DEFAULT_API = "https://api.github.com";
+/** Attempts of one request on a 5xx, a timeout or a rate limit. */
+const MAX_REQUEST_ATTEMPTS = 5;
+/** A request that has not answered after this long is abandoned (and retried). */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** The longest wait for a primary rate limit to reset; beyond it the run stops and says when to retry. */
+const MAX_RATE_LIMIT_WAIT_MS = 15 * 60_000;
+/** Where workflow files live: writing them needs the `workflow` scope or the Workflows permission. */
+const WORKFLOWS = /^\.github\/workflows\//;
 
 class GitHubApiError extends Error {
   /**
@@ -45,24 +70,63 @@ class GitHubApiError extends Error {
    * @param {string} method
    * @param {string} path
    * @param {string} detail
+   * @param {string} [acceptedPermissions] GitHub's `X-Accepted-GitHub-Permissions`: what the call needs.
    */
-  constructor(status, method, path, detail) {
-    super(`GitHub API ${method} ${path} answered ${status}: ${detail}`);
+  constructor(status, method, path, detail, acceptedPermissions = "") {
+    super(
+      `GitHub API ${method} ${path} answered ${status}: ${detail}${acceptedPermissions ? ` (it needs the permission ${acceptedPermissions})` : ""}`,
+    );
     this.name = "GitHubApiError";
     this.status = status;
     this.method = method;
     this.path = path;
     this.detail = detail;
+    this.acceptedPermissions = acceptedPermissions;
   }
+}
+
+/**
+ * How long to wait before retrying a response, or undefined when it is not worth retrying. GitHub's
+ * rules (docs "Rate limits for the REST API"): a secondary limit answers 403 or 429 with a message
+ * naming it, and `retry-after` when it can (else wait at least a minute); a primary limit answers 403
+ * or 429 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset` (epoch seconds); a 5xx is transient.
+ * @param {number} status
+ * @param {(name: string) => string | null} header
+ * @param {string} text
+ * @param {number} now
+ * @param {number} attempt
+ * @returns {{ wait: number } | { stop: string } | undefined}
+ */
+function retryAdvice(status, header, text, now, attempt) {
+  if (status >= 500) return { wait: 1000 * 2 ** (attempt - 1) };
+  if (status !== 403 && status !== 429) return undefined;
+  const retryAfter = Number(header("retry-after"));
+  if (/secondary rate limit/i.test(text)) {
+    return { wait: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 60_000 * attempt };
+  }
+  if (header("x-ratelimit-remaining") === "0") {
+    const reset = Number(header("x-ratelimit-reset")) * 1000;
+    const wait = Number.isFinite(reset) ? Math.max(reset - now, 0) + 1000 : 60_000;
+    if (wait > MAX_RATE_LIMIT_WAIT_MS) {
+      return {
+        stop: `GitHub's rate limit is used up until ${new Date(reset).toISOString()}: run pulumi up again after that`,
+      };
+    }
+    return { wait };
+  }
+  if (status === 429)
+    return { wait: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 60_000 };
+  return undefined;
 }
 
 /**
  * Git's object id of a blob: sha1("blob <bytes>\0<content>"). Compares local content with the repository's.
  * @param {string} content
+ * @param {"utf-8" | "base64"} [encoding] How `content` holds the file's bytes (default UTF-8 text).
  * @returns {string}
  */
-function gitBlobSha(content) {
-  const bytes = Buffer.from(content, "utf8");
+function gitBlobSha(content, encoding = "utf-8") {
+  const bytes = Buffer.from(content, encoding === "base64" ? "base64" : "utf8");
   return createHash("sha1")
     .update(Buffer.concat([Buffer.from(`blob ${bytes.length}\0`, "utf8"), bytes]))
     .digest("hex");
@@ -95,42 +159,80 @@ function appJwt(appId, privateKey, nowMilliseconds) {
  * @returns {Api}
  */
 function api(deps, root, authorization) {
-  return {
+  /** @type {Api} */
+  const client = {
+    scopes: undefined,
     async call(method, path, body, accept = []) {
-      const response = await deps.fetch(`${root}${path}`, {
-        method,
-        headers: {
-          accept: "application/vnd.github+json",
-          authorization,
-          "x-github-api-version": "2022-11-28",
-          "user-agent": "idp-platform-seed",
-          ...(body !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      const text = await response.text();
-      /** @type {unknown} */
-      let data = undefined;
-      try {
-        data = text.length > 0 ? JSON.parse(text) : undefined;
-      } catch {
-        data = text;
-      }
-      if ((response.status < 200 || response.status >= 300) && !accept.includes(response.status)) {
+      for (let attempt = 1; ; attempt++) {
+        /** @type {Awaited<ReturnType<SeedDeps["fetch"]>>} */
+        let response;
+        try {
+          response = await deps.fetch(`${root}${path}`, {
+            method,
+            headers: {
+              accept: "application/vnd.github+json",
+              authorization,
+              "x-github-api-version": "2022-11-28",
+              "user-agent": "idp-platform-seed",
+              ...(body !== undefined ? { "content-type": "application/json" } : {}),
+            },
+            ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+            signal: AbortSignal.timeout(deps.timeoutMs ?? REQUEST_TIMEOUT_MS),
+          });
+        } catch (error) {
+          // A stalled or dropped connection: retried, then reported with what was asked.
+          if (attempt >= MAX_REQUEST_ATTEMPTS) {
+            throw new Error(
+              `GitHub API ${method} ${path} did not answer after ${MAX_REQUEST_ATTEMPTS} attempts: ${error instanceof Error ? error.message : String(error)}`,
+            );
+          }
+          await deps.sleep(1000 * 2 ** (attempt - 1));
+          continue;
+        }
+        const header = (/** @type {string} */ name) => response.headers?.get(name) ?? null;
+        const scopes = header("x-oauth-scopes");
+        if (scopes !== null)
+          client.scopes = scopes
+            .split(",")
+            .map((scope) => scope.trim())
+            .filter(Boolean);
+        const text = await response.text();
+        /** @type {unknown} */
+        let data = undefined;
+        try {
+          data = text.length > 0 ? JSON.parse(text) : undefined;
+        } catch {
+          data = text;
+        }
+        if ((response.status >= 200 && response.status < 300) || accept.includes(response.status)) {
+          return { status: response.status, data };
+        }
         const message =
           data !== null && typeof data === "object" && "message" in data
             ? String(data.message)
             : text.slice(0, 200);
-        throw new GitHubApiError(response.status, method, path, message);
+        const advice = retryAdvice(response.status, header, message, deps.now(), attempt);
+        if (advice !== undefined && "stop" in advice) throw new Error(advice.stop);
+        if (advice !== undefined && attempt < MAX_REQUEST_ATTEMPTS) {
+          await deps.sleep(advice.wait);
+          continue;
+        }
+        throw new GitHubApiError(
+          response.status,
+          method,
+          path,
+          message,
+          header("x-accepted-github-permissions") ?? "",
+        );
       }
-      return { status: response.status, data };
     },
   };
+  return client;
 }
 
 /**
  * An authenticated client: the token as is, or an installation token minted from the App's JWT.
- * @param {Pick<SeedInputs, "credentials" | "apiUrl">} inputs
+ * @param {Pick<SeedInputs, "credentials" | "apiUrl" | "owner">} inputs
  * @param {SeedDeps} deps
  * @returns {Promise<Api>}
  */
@@ -139,14 +241,54 @@ async function connect(inputs, deps) {
   const credentials = inputs.credentials;
   if ("token" in credentials) return api(deps, root, `Bearer ${credentials.token}`);
   const jwt = appJwt(credentials.appId, credentials.privateKey, deps.now());
-  /** @type {{ data: { token: string } }} */
+  const asApp = api(deps, root, `Bearer ${jwt}`);
+  /** @type {{ status: number; data: { token: string; permissions?: Record<string, string> } }} */
   const minted = /** @type {any} */ (
-    await api(deps, root, `Bearer ${jwt}`).call(
+    await asApp.call(
       "POST",
       `/app/installations/${credentials.installationId}/access_tokens`,
+      undefined,
+      [404],
     )
   );
-  return api(deps, root, `Bearer ${minted.data.token}`);
+  if (minted.status === 404) {
+    throw new Error(
+      `GitHub App ${credentials.appId} has no installation ${credentials.installationId} (uninstalled?): install it on ${inputs.owner} and set the installation id in the stack's config`,
+    );
+  }
+  const client = api(deps, root, `Bearer ${minted.data.token}`);
+  // What the installation may do, as GitHub granted it with this token.
+  client.permissions = minted.data.permissions ?? {};
+  client.installation = credentials.installationId;
+  client.app = asApp;
+  return client;
+}
+
+/**
+ * Fails before anything is written when the credentials cannot write what this seed holds: GitHub
+ * refuses workflow files without the token's `workflow` scope or the App's Workflows permission, and a
+ * missing permission otherwise shows halfway through as an unhelpful 403 or 404.
+ * @param {Api} client
+ * @param {SeedInputs} inputs
+ */
+function assertCanWrite(client, inputs) {
+  const workflow = Object.keys(inputs.files).find((path) => WORKFLOWS.test(path));
+  if (client.permissions !== undefined) {
+    /** @type {Array<[string, string]>} */
+    const needed = [["contents", `to write ${inputs.owner}/${inputs.repository}`]];
+    if (workflow !== undefined) needed.push(["workflows", `to write ${workflow}`]);
+    for (const [permission, why] of needed) {
+      if (client.permissions[permission] !== "write") {
+        throw new Error(
+          `GitHub App installation ${client.installation} lacks the permission ${permission}: write, needed ${why} (App settings → Permissions → Repository permissions → ${permission === "workflows" ? "Workflows" : "Contents"}: Read and write; then accept the new permissions on the installation)`,
+        );
+      }
+    }
+  } else if (workflow !== undefined && client.scopes !== undefined && !client.scopes.includes("workflow")) {
+    throw new Error(
+      `The GitHub token lacks the workflow scope, needed to write ${workflow} (its scopes: ${client.scopes.join(", ") || "none"}); create a token with repo, workflow and admin:org (docs/github-permissions.md)`,
+    );
+  }
 }
 
 /** @param {Pick<SeedInputs, "owner" | "repository">} inputs */
@@ -177,7 +319,7 @@ async function readRepository(client, inputs) {
   const head = ref.data.object.sha;
   /** @type {{ data: { tree: { sha: string } } }} */
   const commit = /** @type {any} */ (await client.call("GET", `${repo}/git/commits/${head}`));
-  /** @type {{ data: { truncated: boolean; tree: Array<{ path: string; sha: string; type: string }> } }} */
+  /** @type {{ data: { truncated: boolean; tree: Array<{ path: string; sha: string; type: string; mode: string }> } }} */
   const listing = /** @type {any} */ (
     await client.call("GET", `${repo}/git/trees/${commit.data.tree.sha}?recursive=1`)
   );
@@ -190,7 +332,9 @@ async function readRepository(client, inputs) {
   return {
     head,
     tree: commit.data.tree.sha,
-    entries: new Map(tree.tree.map((entry) => [entry.path, { sha: entry.sha, type: entry.type }])),
+    entries: new Map(
+      tree.tree.map((entry) => [entry.path, { sha: entry.sha, type: entry.type, mode: entry.mode }]),
+    ),
   };
 }
 
@@ -211,8 +355,9 @@ function planChanges(files, existing) {
     if (current !== undefined && current.type !== "blob") {
       throw new Error(`${path} exists in the repository as a ${current.type}, not a file`);
     }
-    const desired = gitBlobSha(file.content);
-    if (current === undefined || (file.mode === "managed" && current.sha !== desired)) {
+    const desired = gitBlobSha(file.content, file.encoding);
+    const modeDiffers = current !== undefined && current.mode !== undefined && current.mode !== gitMode(file);
+    if (current === undefined || (file.mode === "managed" && (current.sha !== desired || modeDiffers))) {
       writes.push(path);
       blobShas[path] = desired;
     } else {
@@ -223,12 +368,20 @@ function planChanges(files, existing) {
 }
 
 /**
- * A refused ref update that a retry from the new head can fix: the branch moved under us.
+ * Git's file mode of a seeded file: executable or not.
+ * @param {SeedFileSpec} file
+ */
+function gitMode(file) {
+  return file.executable === true ? "100755" : "100644";
+}
+
+/**
+ * A refused ref update that a retry from the new head can fix: the branch moved under us. GitHub says
+ * so with 422 "Update is not a fast forward"; a 409 means the repository is empty, never a race.
  * @param {unknown} error
  */
 function isRefRace(error) {
   if (!(error instanceof GitHubApiError)) return false;
-  if (error.status === 409) return true;
   return (
     error.status === 422 &&
     /fast.forward|is at .* but expected|reference cannot be updated/i.test(error.detail)
@@ -265,19 +418,41 @@ async function syncRepository(inputs, deps) {
     }
     const plan = planChanges(inputs.files, state.entries);
     if (plan.writes.length === 0) return { ...inputs, commitSha: state.head, blobShas: plan.blobShas };
+    if (attempt === 1) assertCanWrite(client, inputs);
 
+    const entries = [];
+    for (const path of plan.writes) {
+      const file = /** @type {SeedFileSpec} */ (inputs.files[path]);
+      if (file.encoding === "base64") {
+        // Bytes go in as a blob of their own; inline tree content is text only.
+        /** @type {{ data: { sha: string } }} */
+        const blob = /** @type {any} */ (
+          await client.call("POST", `${repo}/git/blobs`, { content: file.content, encoding: "base64" })
+        );
+        entries.push({ path, mode: gitMode(file), type: "blob", sha: blob.data.sha });
+      } else {
+        entries.push({ path, mode: gitMode(file), type: "blob", content: file.content });
+      }
+    }
     /** @type {{ data: { sha: string } }} */
-    const tree = /** @type {any} */ (
-      await client.call("POST", `${repo}/git/trees`, {
-        base_tree: state.tree,
-        tree: plan.writes.map((path) => ({
-          path,
-          mode: "100644",
-          type: "blob",
-          content: /** @type {SeedFileSpec} */ (inputs.files[path]).content,
-        })),
-      })
-    );
+    let tree;
+    try {
+      tree = /** @type {any} */ (
+        await client.call("POST", `${repo}/git/trees`, { base_tree: state.tree, tree: entries })
+      );
+    } catch (error) {
+      const workflow = plan.writes.find((path) => WORKFLOWS.test(path));
+      if (
+        error instanceof GitHubApiError &&
+        (error.status === 403 || error.status === 404) &&
+        workflow !== undefined
+      ) {
+        throw new Error(
+          `${inputs.owner}/${inputs.repository}: GitHub refused to write ${workflow} (${error.status} ${error.detail}): writing workflow files needs the token's workflow scope or the App's Workflows permission (docs/github-permissions.md)`,
+        );
+      }
+      throw error;
+    }
     /** @type {{ data: { sha: string } }} */
     const commit = /** @type {any} */ (
       await client.call("POST", `${repo}/git/commits`, {
@@ -313,6 +488,14 @@ async function syncRepository(inputs, deps) {
 }
 
 /**
+ * A file's bytes in base64, as the Contents API takes them.
+ * @param {SeedFileSpec} file
+ */
+function fileBase64(file) {
+  return file.encoding === "base64" ? file.content : Buffer.from(file.content, "utf8").toString("base64");
+}
+
+/**
  * The first commit of an empty repository: its first desired file, on the branch, via the Contents API.
  * @param {Api} client
  * @param {SeedInputs} inputs
@@ -327,9 +510,7 @@ async function initializeRepository(client, inputs) {
     `${repoPath(inputs)}/contents/${encodedPath}`,
     {
       message: inputs.message,
-      content: Buffer.from(/** @type {SeedFileSpec} */ (inputs.files[path]).content, "utf8").toString(
-        "base64",
-      ),
+      content: fileBase64(/** @type {SeedFileSpec} */ (inputs.files[path])),
       branch: inputs.branch,
     },
     [409, 422],
@@ -337,7 +518,48 @@ async function initializeRepository(client, inputs) {
 }
 
 /**
- * What the repository holds now for the desired paths: for `pulumi refresh`.
+ * Why the credentials get 404 for a repository: it is gone, or they cannot see it. GitHub answers 404 to
+ * both on purpose; what the credentials can see tells them apart: an App installation that covers all
+ * repositories sees every existing one, one with selected repositories may not, and an uninstalled or
+ * suspended installation sees nothing; a token that cannot see the organization sees nothing of it.
+ * @param {Api} client
+ * @param {Pick<SeedInputs, "owner" | "repository">} inputs
+ * @returns {Promise<{ gone: true } | { gone: false; why: string }>}
+ */
+async function whyMissing(client, inputs) {
+  const name = `${inputs.owner}/${inputs.repository}`;
+  if (client.app !== undefined && client.installation !== undefined) {
+    /** @type {{ status: number; data: { repository_selection?: string; suspended_at?: string | null } }} */
+    const installation = /** @type {any} */ (
+      await client.app.call("GET", `/app/installations/${client.installation}`, undefined, [404])
+    );
+    if (installation.status === 404) {
+      return {
+        gone: false,
+        why: `GitHub App installation ${client.installation} no longer exists (uninstalled)`,
+      };
+    }
+    if (installation.data.suspended_at) {
+      return { gone: false, why: `GitHub App installation ${client.installation} is suspended` };
+    }
+    if (installation.data.repository_selection === "selected") {
+      return {
+        gone: false,
+        why: `GitHub App installation ${client.installation} sees only selected repositories, and ${name} is not one of them (or it was deleted): add it to the installation, or remove it from the stack`,
+      };
+    }
+    return { gone: true };
+  }
+  const org = await client.call("GET", `/orgs/${encodeURIComponent(inputs.owner)}`, undefined, [404]);
+  if (org.status === 404)
+    return { gone: false, why: `the token cannot see the organization ${inputs.owner}` };
+  return { gone: true };
+}
+
+/**
+ * What the repository holds now for the desired paths: for `pulumi refresh`. A repository that is gone
+ * leaves the state (the next `pulumi up` seeds it again); one the credentials cannot see stops the
+ * refresh with the reason, instead of silently dropping the seed.
  * @param {string} id
  * @param {SeedOutputs} props
  * @param {SeedDeps} deps
@@ -346,7 +568,15 @@ async function initializeRepository(client, inputs) {
 async function readSeed(id, props, deps) {
   const client = await connect(props, deps);
   const state = await readRepository(client, props);
-  if (state === "missing") return { id: "", props }; // gone: the next `pulumi up` seeds it again
+  if (state === "missing") {
+    const repo = await client.call("GET", repoPath(props), undefined, [404]);
+    if (repo.status !== 404) return { id: "", props }; // the branch is gone, the repository is there
+    const missing = await whyMissing(client, props);
+    if (missing.gone) return { id: "", props };
+    throw new Error(
+      `${props.owner}/${props.repository} is not visible to Pulumi's GitHub credentials: ${missing.why}`,
+    );
+  }
   if (state === "empty") return { id, props: { ...props, commitSha: "", blobShas: {} } };
   /** @type {Record<string, string>} */
   const blobShas = {};
@@ -382,7 +612,9 @@ function diffSeed(olds, news) {
     replaces.length > 0 ||
     filesChanged ||
     JSON.stringify(olds.credentials) !== JSON.stringify(news.credentials) ||
-    olds.apiUrl !== news.apiUrl;
+    olds.apiUrl !== news.apiUrl ||
+    // New provider code: applied, so that refresh and delete run it too.
+    olds.providerVersion !== news.providerVersion;
   return { changes, replaces, deleteBeforeReplace: false };
 }
 
@@ -414,9 +646,164 @@ function checkSeed(news) {
       failures.push({ property: "files", reason: `${path}: content must be a string` });
     } else if (file.mode !== "managed" && file.mode !== "seed-once") {
       failures.push({ property: "files", reason: `${path}: mode must be managed or seed-once` });
+    } else if (file.encoding !== undefined && file.encoding !== "utf-8" && file.encoding !== "base64") {
+      failures.push({ property: "files", reason: `${path}: encoding must be utf-8 or base64` });
+    } else if (file.encoding === "base64" && !/^[A-Za-z0-9+/]*={0,2}$/.test(file.content)) {
+      failures.push({ property: "files", reason: `${path}: content is not base64` });
     }
   }
   return failures;
+}
+
+// ---------------------------------------------------------------------------------------------
+// An organization secret's repository access.
+
+/**
+ * @typedef {object} SecretAccessInputs
+ * @property {"organization-secret-access"} kind
+ * @property {string} owner
+ * @property {string} secretName
+ * @property {string[]} repositories Repositories that must have access (from the stack's config).
+ * @property {string} topic Repositories with this topic have access too (app repositories created later).
+ * @property {string} secretVersion Changes when the secret's value does (its `updatedAt`).
+ * @property {import("./git-data").SeedCredentials} credentials
+ * @property {string} [apiUrl]
+ * @property {string} [providerVersion]
+ */
+/** @typedef {SecretAccessInputs & { selected: Array<{ id: number; name: string }> }} SecretAccessOutputs */
+
+/**
+ * Gives the repositories access to an organization secret of visibility `selected`, without losing any
+ * that already had it. Updating the secret's value (terraform-provider-github v6.13.0
+ * resource_github_actions_organization_secret.go, Update) re-PUTs it without `selected_repository_ids`,
+ * which GitHub takes as "no repository": every repository loses the secret, those create-app added too.
+ * So after every value change (and on every create or update of this resource) the access list is set
+ * again to: the repositories that have access now, those this resource recorded last time, the stack's
+ * own, and every repository with the apps' topic (create-app tags what it creates).
+ * @param {SecretAccessInputs} inputs
+ * @param {Array<{ id: number; name: string }>} recorded
+ * @param {SeedDeps} deps
+ * @returns {Promise<SecretAccessOutputs>}
+ */
+async function syncSecretAccess(inputs, recorded, deps) {
+  const client = await connect(inputs, deps);
+  const org = encodeURIComponent(inputs.owner);
+  const secret = `/orgs/${org}/actions/secrets/${encodeURIComponent(inputs.secretName)}/repositories`;
+  /** @type {Map<number, string>} */
+  const selected = new Map(recorded.map((r) => [r.id, r.name]));
+  for (const repository of await listAll(client, secret, "repositories"))
+    selected.set(repository.id, repository.name);
+  for (const name of inputs.repositories) {
+    /** @type {{ data: { id: number; name: string } }} */
+    const repo = /** @type {any} */ (await client.call("GET", `/repos/${org}/${encodeURIComponent(name)}`));
+    selected.set(repo.data.id, repo.data.name);
+  }
+  const query = encodeURIComponent(`org:${inputs.owner} topic:${inputs.topic}`);
+  for (const repository of await listAll(client, `/search/repositories?q=${query}`, "items")) {
+    selected.set(repository.id, repository.name);
+  }
+  const ids = [...selected.keys()].sort((a, b) => a - b);
+  await client.call("PUT", secret, { selected_repository_ids: ids });
+  return { ...inputs, selected: ids.map((id) => ({ id, name: /** @type {string} */ (selected.get(id)) })) };
+}
+
+/**
+ * Every item of a paginated list (`per_page=100`, `page=n`) under `key`.
+ * @param {Api} client
+ * @param {string} path
+ * @param {string} key
+ * @returns {Promise<Array<{ id: number; name: string }>>}
+ */
+async function listAll(client, path, key) {
+  /** @type {Array<{ id: number; name: string }>} */
+  const out = [];
+  for (let page = 1; ; page++) {
+    const separator = path.includes("?") ? "&" : "?";
+    /** @type {{ data: Record<string, Array<{ id: number; name: string }>> }} */
+    const response = /** @type {any} */ (
+      await client.call("GET", `${path}${separator}per_page=100&page=${page}`)
+    );
+    const items = response.data[key] ?? [];
+    out.push(...items.map((item) => ({ id: item.id, name: item.name })));
+    if (items.length < 100) return out;
+  }
+}
+
+/**
+ * The access provider: updates when the secret's value, the wanted repositories or the code change.
+ * @param {() => SeedDeps} deps
+ */
+function createSecretAccessProvider(deps) {
+  return {
+    /**
+     * @param {SecretAccessInputs} _olds
+     * @param {SecretAccessInputs} news
+     */
+    check(_olds, news) {
+      /** @type {Array<{ property: string; reason: string }>} */
+      const failures = [];
+      for (const key of /** @type {const} */ (["owner", "secretName", "topic"])) {
+        if (typeof news[key] !== "string" || news[key].length === 0) {
+          failures.push({ property: key, reason: `${key} must be a non-empty string` });
+        }
+      }
+      return Promise.resolve(failures.length > 0 ? { inputs: news, failures } : { inputs: news });
+    },
+    /**
+     * @param {string} _id
+     * @param {SecretAccessOutputs} olds
+     * @param {SecretAccessInputs} news
+     */
+    diff(_id, olds, news) {
+      const changes =
+        olds.secretVersion !== news.secretVersion ||
+        JSON.stringify([...olds.repositories].sort()) !== JSON.stringify([...news.repositories].sort()) ||
+        olds.topic !== news.topic ||
+        JSON.stringify(olds.credentials) !== JSON.stringify(news.credentials) ||
+        olds.providerVersion !== news.providerVersion;
+      const replaces = olds.owner !== news.owner || olds.secretName !== news.secretName ? ["secretName"] : [];
+      return Promise.resolve({
+        changes: changes || replaces.length > 0,
+        replaces,
+        deleteBeforeReplace: false,
+      });
+    },
+    /** @param {SecretAccessInputs} inputs */
+    async create(inputs) {
+      return { id: `${inputs.owner}/${inputs.secretName}`, outs: await syncSecretAccess(inputs, [], deps()) };
+    },
+    /**
+     * @param {string} _id
+     * @param {SecretAccessOutputs} olds
+     * @param {SecretAccessInputs} news
+     */
+    async update(_id, olds, news) {
+      return { outs: await syncSecretAccess(news, olds.selected ?? [], deps()) };
+    },
+    /**
+     * Records who has access now (create-app's additions included), so the next value change keeps them.
+     * @param {string} id
+     * @param {SecretAccessOutputs} props
+     */
+    async read(id, props) {
+      const client = await connect(props, deps());
+      const path = `/orgs/${encodeURIComponent(props.owner)}/actions/secrets/${encodeURIComponent(props.secretName)}/repositories`;
+      const now = await listAll(client, path, "repositories");
+      /** @type {Map<number, string>} */
+      const selected = new Map([...(props.selected ?? []), ...now].map((r) => [r.id, r.name]));
+      return {
+        id,
+        props: {
+          ...props,
+          selected: [...selected].map(([rid, name]) => ({ id: rid, name })).sort((a, b) => a.id - b.id),
+        },
+      };
+    },
+    /** Deleting never removes access: the repositories keep the secret until someone decides otherwise. */
+    delete() {
+      return Promise.resolve();
+    },
+  };
 }
 
 /** @param {SeedInputs} inputs */
@@ -484,8 +871,39 @@ function liveDeps() {
   };
 }
 
+/**
+ * One provider for both kinds: the dynamic-provider host gives a module one `handler()`, and the two
+ * resources share this file's GitHub client.
+ * @param {() => SeedDeps} deps
+ */
+function createProvider(deps) {
+  /* eslint-disable @typescript-eslint/no-unsafe-argument -- the engine hands each method an untyped property bag; the provider it is routed to checks it */
+  const seeds = createRepositorySeedProvider(deps);
+  const access = createSecretAccessProvider(deps);
+  /** @param {{ kind?: string } | undefined} inputs */
+  const pick = (inputs) => (inputs?.kind === "organization-secret-access" ? access : seeds);
+  return {
+    /** @param {any} olds @param {any} news */
+    check: (olds, news) => pick(news).check(olds, news),
+    /** @param {string} id @param {any} olds @param {any} news */
+    diff: (id, olds, news) => pick(news).diff(id, olds, news),
+    /** @param {any} inputs */
+    create: (inputs) => pick(inputs).create(inputs),
+    /** @param {string} id @param {any} props */
+    read: (id, props) => pick(props).read(id, props),
+    /** @param {string} id @param {any} olds @param {any} news */
+    update: (id, olds, news) => pick(news).update(id, olds, news),
+    delete: () => Promise.resolve(),
+  };
+  /* eslint-enable @typescript-eslint/no-unsafe-argument */
+}
+
 module.exports = {
   MAX_SYNC_ATTEMPTS,
+  MAX_REQUEST_ATTEMPTS,
+  retryAdvice,
+  syncSecretAccess,
+  createSecretAccessProvider,
   GitHubApiError,
   gitBlobSha,
   appJwt,
@@ -495,7 +913,8 @@ module.exports = {
   diffSeed,
   checkSeed,
   createRepositorySeedProvider,
+  createProvider,
   liveDeps,
   /** Entry point of the Node.js dynamic-provider host. */
-  handler: () => createRepositorySeedProvider(liveDeps),
+  handler: () => createProvider(liveDeps),
 };

@@ -10,7 +10,7 @@
 import { MANAGEMENT_BRANCH } from "../conventions";
 import { XR_API_VERSION, XR_GROUP, XR_KINDS, XR_VERSION } from "../crossplane/api";
 import { ACTIONS, actionReference, BASE_IMAGES, TOOLS, type ActionPin } from "../versions";
-import { AUTOMATION, MANAGED_NOTICE, VALIDATE_CHECK, type OrganizationLayout } from "./model";
+import { APP_TOPIC, AUTOMATION, MANAGED_NOTICE, VALIDATE_CHECK, type OrganizationLayout } from "./model";
 
 /** Where the management repository keeps the JSON schemas of the platform's own kinds. */
 
@@ -212,6 +212,8 @@ jobs:
           fi
           gh repo create "$OWNER/$APP_NAME" --template "$OWNER/$TEMPLATE" --${layout.repositoryVisibility} \\
             --description "$APP_NAME, owned by team $TEAM (created by create-app)"
+          # The apps' topic: the platform finds every app repository by it (the delivery key's access).
+          gh repo edit "$OWNER/$APP_NAME" --add-topic ${APP_TOPIC} --add-topic "team-$TEAM"
           for team in "$TEAM" ${admins.join(" ")}; do
             gh api --method PUT "orgs/$OWNER/teams/$team/repos/$OWNER/$APP_NAME" -f permission=maintain
           done
