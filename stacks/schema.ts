@@ -1063,7 +1063,8 @@ export const PROJECT_WIDE_KEYS = ["teams", "apps"] as const;
  * hands them to the program as Pulumi secrets; their values never appear in an error message.
  */
 export const secretKeys = {
-  githubToken: "GitHub token with admin:org and repo scopes. Required when idp:github.auth is token.",
+  githubToken:
+    "An organization owner's classic GitHub token with the scopes admin:org, repo, workflow and admin:repo_hook; docs/github-permissions.md says why. Required when idp:github.auth is token.",
   githubAppPrivateKey: "PEM private key of the GitHub App. Required when idp:github.auth is app.",
   runnersGithubAppPrivateKey:
     "PEM private key of the runner controller's GitHub App (idp:runners.appId). Required when idp:runners is set.",

@@ -174,7 +174,7 @@ describe("stack config validation", () => {
         delete c.values["idp:githubToken"];
       }),
       [
-        `Invalid config idp:githubToken: is required because idp:github.auth is token. Fix: pulumi config set --stack dev --secret idp:githubToken <value>, which stores it encrypted in Pulumi.dev.yaml (GitHub token with admin:org and repo scopes. Required when idp:github.auth is token.)`,
+        `Invalid config idp:githubToken: is required because idp:github.auth is token. Fix: pulumi config set --stack dev --secret idp:githubToken <value>, which stores it encrypted in Pulumi.dev.yaml (An organization owner's classic GitHub token with the scopes admin:org, repo, workflow and admin:repo_hook; docs/github-permissions.md says why. Required when idp:github.auth is token.)`,
       ],
     );
   });
