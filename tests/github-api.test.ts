@@ -84,8 +84,6 @@ describe("GitHub: what a real organization answers", () => {
     it("explains GitHub's 404 when a token's scopes are not visible (fine-grained) and it lacks workflows", async () => {
       github.tokenScopes = [];
       // A fine-grained token: no X-OAuth-Scopes to read before writing; GitHub answers the tree with 404.
-      github.inject.push({ path: /\/git\/ref\/heads\/main$/, status: 200, body: undefined });
-      github.inject.length = 0;
       const original = github.fetch;
       const noScopes: typeof github.fetch = async (url, init) => {
         const response = await original(url, init);
@@ -112,6 +110,20 @@ describe("GitHub: what a real organization answers", () => {
       assert.deepEqual(
         github.writes().filter((r) => r.path.includes("/git/")),
         [],
+      );
+    });
+
+    it("names the permission GitHub says a refused call needs", async () => {
+      github.inject.push({
+        method: "POST",
+        path: /\/git\/commits$/,
+        status: 403,
+        body: { message: "Resource not accessible by integration" },
+        headers: { "x-accepted-github-permissions": "contents=write" },
+      });
+      await assert.rejects(
+        syncRepository(inputs({ "README.md": { content: "# x\n", mode: "managed" } }), deps(github)),
+        /answered 403: Resource not accessible by integration \(it needs the permission contents=write\)$/,
       );
     });
 
