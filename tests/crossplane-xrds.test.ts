@@ -276,6 +276,14 @@ describe("SQLDatabase XRD", () => {
     assert.deepEqual(app("dev").spec.versions[0]!.schema.openAPIV3Schema.required, ["spec"]);
   });
 
+  it("says in the size and storage docs when an RDS change applies in each environment", () => {
+    const spec = sql().spec.versions[0]!.schema.openAPIV3Schema.properties?.["spec"]?.properties ?? {};
+    const timing =
+      "On RDS a change applies at once in dev and staging and in the next maintenance window in prod.";
+    assert.ok(spec["size"]?.description?.endsWith(timing), spec["size"]?.description);
+    assert.ok(spec["storageGB"]?.description?.endsWith(timing), spec["storageGB"]?.description);
+  });
+
   it("offers Postgres 16 to 18 in three sizes and 20 to 1024 GiB", async () => {
     for (const version of ["16", "17", "18"]) {
       for (const size of ["small", "medium", "large"]) {

@@ -626,26 +626,40 @@ describe("AWS provider IAM", () => {
           "ec2:RevokeSecurityGroupIngress",
           "ec2:RevokeSecurityGroupEgress",
           "ec2:ModifySecurityGroupRules",
-          "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
           "ec2:DeleteSecurityGroup",
           "ec2:CreateTags",
           "ec2:DeleteTags",
         ],
         Resource: [`${ec2}:security-group/*`],
-        Condition: { StringEquals: { "aws:ResourceTag/idp:cluster": "idp-prod" } },
+        Condition: {
+          StringEquals: { "aws:ResourceTag/idp:cluster": "idp-prod" },
+          ArnEquals: { "ec2:Vpc": `${ec2}:vpc/vpc-0f1e2d3c4b5a69788` },
+        },
       },
       {
-        Sid: "ManageRulesOfOwnGroups",
+        Sid: "CreateTaggedRules",
         Effect: "Allow",
-        Action: [
-          "ec2:AuthorizeSecurityGroupIngress",
-          "ec2:ModifySecurityGroupRules",
-          "ec2:CreateTags",
-          "ec2:DeleteTags",
-        ],
+        Action: ["ec2:AuthorizeSecurityGroupIngress"],
         Resource: [`${ec2}:security-group-rule/*`],
+        Condition: { StringEquals: { "aws:RequestTag/idp:cluster": "idp-prod" } },
+      },
+      {
+        Sid: "ManageOwnRules",
+        Effect: "Allow",
+        Action: ["ec2:ModifySecurityGroupRules", "ec2:CreateTags", "ec2:DeleteTags"],
+        Resource: [`${ec2}:security-group-rule/*`],
+        Condition: { StringEquals: { "aws:ResourceTag/idp:cluster": "idp-prod" } },
       },
     ]);
+    // Nothing but creation inside the VPC and tagging during creation goes without the cluster tag.
+    for (const statement of policy.Statement) {
+      if (statement.Sid === "CreateSecurityGroupsInVpc" || statement.Sid === "TagOnCreate") continue;
+      const tags = statement.Condition?.["StringEquals"] ?? {};
+      assert.ok("aws:ResourceTag/idp:cluster" in tags || "aws:RequestTag/idp:cluster" in tags, statement.Sid);
+    }
+    assert.ok(
+      !policy.Statement.some((s) => s.Action.includes("ec2:UpdateSecurityGroupRuleDescriptionsIngress")),
+    );
     assert.doesNotThrow(() => assertScopedPolicy(policy, "ec2"));
   });
 

@@ -41,6 +41,11 @@ function tagged(kind: "RequestTag" | "ResourceTag", clusterName: string): Policy
   return { StringEquals: { [`aws:${kind}/${CLUSTER_TAG}`]: clusterName } };
 }
 
+/** Adds the VPC condition of security groups (`ec2:Vpc`, the VPC's ARN) to a condition. */
+function inVpc(condition: PolicyStatement["Condition"], vpcArn: string): PolicyStatement["Condition"] {
+  return { ...condition, ArnEquals: { "ec2:Vpc": vpcArn } };
+}
+
 /** The RDS provider: DB instances and subnet groups of the composition, nothing else. */
 export function rdsProviderPolicy(aws: AwsContext): PolicyDocument {
   const arn = arns(aws);
@@ -57,6 +62,9 @@ export function rdsProviderPolicy(aws: AwsContext): PolicyDocument {
       {
         Sid: "ManageOwnDatabases",
         Effect: "Allow",
+        // RebootDBInstance: Terraform's aws_db_instance create reboots an instance whose CA
+        // certificate or parameter group it had to modify after creation (terraform-provider-aws
+        // internal/service/rds/instance.go, requiresRebootDbInstance).
         Action: [
           "rds:ModifyDBInstance",
           "rds:RebootDBInstance",
@@ -123,6 +131,9 @@ export function ec2ProviderPolicy(aws: AwsContext, network: RdsNetworkScope): Po
         },
       },
       {
+        // RevokeSecurityGroupEgress: Terraform's aws_security_group removes the default allow-all egress
+        // rule of a new group. Rules change through ModifySecurityGroupRules
+        // (aws_vpc_security_group_ingress_rule), never UpdateSecurityGroupRuleDescriptionsIngress.
         Sid: "ManageOwnSecurityGroups",
         Effect: "Allow",
         Action: [
@@ -130,25 +141,28 @@ export function ec2ProviderPolicy(aws: AwsContext, network: RdsNetworkScope): Po
           "ec2:RevokeSecurityGroupIngress",
           "ec2:RevokeSecurityGroupEgress",
           "ec2:ModifySecurityGroupRules",
-          "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
           "ec2:DeleteSecurityGroup",
           "ec2:CreateTags",
           "ec2:DeleteTags",
         ],
         Resource: [arn.securityGroup],
-        Condition: tagged("ResourceTag", aws.clusterName),
+        Condition: inVpc(tagged("ResourceTag", aws.clusterName), arn.vpc(network.vpcId)),
       },
       {
-        // Rules are created inside the (tag-checked) group above; the rule resource itself is new.
-        Sid: "ManageRulesOfOwnGroups",
+        // A rule is a resource of its own: created only with the cluster tag (the composition tags
+        // every rule), and changed only where it carries it.
+        Sid: "CreateTaggedRules",
         Effect: "Allow",
-        Action: [
-          "ec2:AuthorizeSecurityGroupIngress",
-          "ec2:ModifySecurityGroupRules",
-          "ec2:CreateTags",
-          "ec2:DeleteTags",
-        ],
+        Action: ["ec2:AuthorizeSecurityGroupIngress"],
         Resource: [arn.securityGroupRule],
+        Condition: tagged("RequestTag", aws.clusterName),
+      },
+      {
+        Sid: "ManageOwnRules",
+        Effect: "Allow",
+        Action: ["ec2:ModifySecurityGroupRules", "ec2:CreateTags", "ec2:DeleteTags"],
+        Resource: [arn.securityGroupRule],
+        Condition: tagged("ResourceTag", aws.clusterName),
       },
     ],
   };

@@ -22,6 +22,7 @@ import {
   stringEnum,
   type StructuralSchema,
 } from "./schema";
+import { DATABASE_PROFILES } from "./sql-database";
 
 export interface XrdObject {
   readonly apiVersion: "apiextensions.crossplane.io/v2";
@@ -279,6 +280,17 @@ export const SQL_DATABASE_DEFAULTS = {
   maxStorageGB: 1024,
 } as const;
 
+/** When an RDS change applies, per environment (DATABASE_PROFILES' applyImmediately), for the field docs. */
+export function rdsChangeTiming(): string {
+  const profiles = Object.entries(DATABASE_PROFILES);
+  const at = (immediately: boolean) =>
+    profiles
+      .filter(([, profile]) => profile.applyImmediately === immediately)
+      .map(([name]) => name)
+      .join(" and ");
+  return `On RDS a change applies at once in ${at(true)} and in the next maintenance window in ${at(false)}.`;
+}
+
 export function sqlDatabaseSpecSchema(): StructuralSchema {
   return object(
     {
@@ -294,12 +306,11 @@ export function sqlDatabaseSpecSchema(): StructuralSchema {
         rules: [{ rule: "self == oldSelf", message: "version cannot change; create a new SQLDatabase" }],
       }),
       size: stringEnum(DATABASE_SIZES, {
-        description:
-          "Capacity: small (2 vCPU burstable, 2 GiB), medium (2 vCPU, 8 GiB), large (4 vCPU, 16 GiB) on RDS; matching requests in-cluster.",
+        description: `Capacity: small (2 vCPU burstable, 2 GiB), medium (2 vCPU, 8 GiB), large (4 vCPU, 16 GiB) on RDS; matching requests in-cluster. ${rdsChangeTiming()}`,
         default: SQL_DATABASE_DEFAULTS.size,
       }),
       storageGB: integer({
-        description: "Allocated storage in GiB. It can grow, never shrink.",
+        description: `Allocated storage in GiB. It can grow, never shrink. ${rdsChangeTiming()}`,
         default: SQL_DATABASE_DEFAULTS.storageGB,
         minimum: 20,
         maximum: SQL_DATABASE_DEFAULTS.maxStorageGB,
