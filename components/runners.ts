@@ -10,12 +10,18 @@
  *   runners in their own namespace; docker-in-docker runners, an explicit opt-in, in a third namespace
  *   that is the only one allowing privileged pods. Every namespace gets a NetworkPolicy: no ingress,
  *   egress only to DNS, the API server and HTTPS on public addresses.
+ * - Routing: each environment's scale sets join runner groups of their own, which the stack creates,
+ *   and carry no label another environment's runners could carry; workflows select them with
+ *   `runs-on: { group: <group>, labels: [<scale set>] }` (the `runsOn` output), so GitHub never sends one
+ *   environment's job to another's runners (ARC docs/gha-runner-scale-set-controller/README.md at
+ *   gha-runner-scale-set-0.14.2: labels are matched across every runner the job's repository may use).
  * - Order: scale sets depend on the controller, their ExternalSecret and the secret store, so a destroy
  *   removes them first (their finalizers need the controller). An ARC version bump deletes the scale
  *   sets, then upgrades the controller, then recreates them (docs/runbooks/arc-upgrade.md): see
  *   `upgradeGate` below.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as github from "@pulumi/github";
 import * as kubernetes from "@pulumi/kubernetes";
 import type { EnvironmentProfile } from "./profile";
 import type { Readiness, SecretsBackend, StoredSecret } from "./contracts";
@@ -42,9 +48,12 @@ export interface RunnerResources {
 export interface RunnerScaleSetArgs {
   /** Scale set name (`runs-on: <name>`), also its Helm release name. At most 45 characters. */
   readonly name: string;
-  /** Organization runner group the scale set joins; it must exist. `Default` is GitHub's default group. */
+  /**
+   * Organization runner group the scale set joins. `Runners` creates it; never GitHub's shared
+   * `Default` group (stacks/args.ts defaults it to the cluster's name).
+   */
   readonly runnerGroup: string;
-  /** Extra labels workflows may select the scale set by. */
+  /** Extra labels workflows may select the scale set by; none that every environment could carry. */
   readonly labels: readonly string[];
   /** Idle runners kept warm. At most `maxRunners`. */
   readonly minRunners: number;
@@ -117,6 +126,37 @@ export const RUNNERS_DEFAULTS = {
   maxNameLength: 45,
 } as const;
 
+/**
+ * Labels any environment's runners could carry (the runner's own OS and architecture labels, GitHub's
+ * hosted runner names): a job asking for them may run on whichever environment's runners GitHub picks.
+ */
+export const GENERIC_RUNNER_LABELS = [
+  "self-hosted",
+  "linux",
+  "windows",
+  "macos",
+  "x64",
+  "arm",
+  "arm64",
+] as const;
+const HOSTED_RUNNER_NAME = /^(ubuntu|windows|macos)-/;
+
+/** Why a scale set label is unsafe, or undefined when it is fine. */
+export function runnerLabelProblem(label: string): string | undefined {
+  const lower = label.toLowerCase();
+  if ((GENERIC_RUNNER_LABELS as readonly string[]).includes(lower) || HOSTED_RUNNER_NAME.test(lower)) {
+    return `"${label}" is a label every environment's runners could carry, so GitHub may send another environment's job to these runners; use labels that name this environment (such as idp-dev-gpu) or none: workflows select a scale set by its group and name`;
+  }
+  return undefined;
+}
+
+/** Why a runner group is unsafe, or undefined when it is fine. */
+export function runnerGroupProblem(group: string): string | undefined {
+  return group.toLowerCase() === "default"
+    ? `"${group}" is GitHub's Default group, which every environment's runners would share; leave runnerGroup out (the stack creates a group named after its cluster) or name a group of this environment`
+    : undefined;
+}
+
 /** Address ranges that are not "the internet": private, carrier-grade NAT, link-local (cloud metadata). */
 export const NON_PUBLIC_IPV4 = [
   "10.0.0.0/8",
@@ -154,6 +194,12 @@ export function scaleSetProblems(
     }
     if (scaleSet.minRunners > scaleSet.maxRunners) {
       problems.push(`${label}: minRunners ${scaleSet.minRunners} exceeds maxRunners ${scaleSet.maxRunners}`);
+    }
+    const group = runnerGroupProblem(scaleSet.runnerGroup);
+    if (group !== undefined) problems.push(`${label}: runnerGroup ${group}`);
+    for (const scaleSetLabel of scaleSet.labels) {
+      const problem = runnerLabelProblem(scaleSetLabel);
+      if (problem !== undefined) problems.push(`${label}: label ${problem}`);
     }
   }
   return problems;
@@ -392,6 +438,10 @@ export class Runners extends pulumi.ComponentResource {
   public readonly runnerNamespaces: Readonly<Partial<Record<RunnerContainerMode, string>>>;
   /** Scale set names workflows can target with `runs-on`. */
   public readonly scaleSetNames: readonly string[];
+  /** What a workflow writes to run on each scale set: `runs-on: { group, labels: [<name>] }`, by name. */
+  public readonly runsOn: Readonly<Record<string, { group: string; labels: readonly string[] }>>;
+  /** The runner groups this stack created, by name. */
+  public readonly runnerGroups: Readonly<Record<string, github.ActionsRunnerGroup>>;
 
   constructor(name: string, args: RunnersArgs, opts?: pulumi.ComponentResourceOptions) {
     super("idp:runners:Runners", name, {}, opts);
@@ -413,6 +463,9 @@ export class Runners extends pulumi.ComponentResource {
     this.controllerNamespace = controllerNs;
     this.runnerNamespaces = Object.fromEntries(modes.map((mode) => [mode, modeNamespaces[mode]]));
     this.scaleSetNames = args.scaleSets.map((s) => s.name);
+    this.runsOn = Object.fromEntries(
+      args.scaleSets.map((s) => [s.name, { group: s.runnerGroup, labels: [s.name] }]),
+    );
 
     const protection = statefulProtection(args.profile);
 
@@ -548,6 +601,23 @@ export class Runners extends pulumi.ComponentResource {
       });
     }
 
+    // --- Runner groups: one set per environment, owned by this stack -----------------------------
+    const groups: Record<string, github.ActionsRunnerGroup> = {};
+    for (const group of [...new Set(args.scaleSets.map((s) => s.runnerGroup))].sort()) {
+      groups[group] = new github.ActionsRunnerGroup(
+        `${name}-group-${group.toLowerCase().replace(/[^a-z0-9-]/g, "-")}`,
+        {
+          name: group,
+          // Every private and internal repository of the organization; never a public one (a fork's
+          // pull request could run code on the cluster).
+          visibility: "all",
+          allowsPublicRepositories: false,
+        },
+        { parent: this },
+      );
+    }
+    this.runnerGroups = groups;
+
     // --- Scale sets --------------------------------------------------------------------------
     for (const scaleSet of args.scaleSets) {
       const target = perMode.get(scaleSet.containerMode)!;
@@ -573,8 +643,8 @@ export class Runners extends pulumi.ComponentResource {
         },
         {
           parent: this,
-          // Controller, credentials, store: a destroy removes the scale set before any of them.
-          dependsOn: target.dependsOn,
+          // Controller, credentials, store, group: a destroy removes the scale set before any of them.
+          dependsOn: [...target.dependsOn, groups[scaleSet.runnerGroup]!],
           // A release of the same name cannot exist twice: always delete before recreating.
           deleteBeforeReplace: true,
           replaceOnChanges: ["version"],
@@ -586,6 +656,7 @@ export class Runners extends pulumi.ComponentResource {
       controllerNamespace: this.controllerNamespace,
       runnerNamespaces: this.runnerNamespaces,
       scaleSetNames: this.scaleSetNames,
+      runsOn: this.runsOn,
     });
   }
 }

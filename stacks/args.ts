@@ -91,7 +91,7 @@ function secretsBackend(
 /**
  * The runners' arguments from config, or undefined when the stack has no `idp:runners`. Scale set
  * bounds come from the profile where config leaves them out: maxRunners defaults to the profile's bound,
- * minRunners to the profile's minimum (never above maxRunners).
+ * minRunners to the profile's minimum (never above maxRunners), the runner group to the cluster's name.
  */
 export function runnersSettingsFrom(config: PlatformConfig): RunnersSettings | undefined {
   const { settings, profile, secrets } = config;
@@ -110,7 +110,8 @@ export function runnersSettingsFrom(config: PlatformConfig): RunnersSettings | u
       const maxRunners = scaleSet.maxRunners ?? profile.runners.maxRunners;
       return {
         name: scaleSet.name,
-        runnerGroup: scaleSet.runnerGroup,
+        // A group of this environment's own: see components/runners.ts, "Routing".
+        runnerGroup: scaleSet.runnerGroup ?? settings.cluster.name,
         labels: scaleSet.labels,
         minRunners: scaleSet.minRunners ?? Math.min(profile.runners.minRunners, maxRunners),
         maxRunners,

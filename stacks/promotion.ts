@@ -386,9 +386,84 @@ export function checkConfigs(configs: StackConfigs): CheckResult {
     }
   }
   reasons.push(...seedingViewProblems(configs, target));
+  const everyStack: Record<string, PlatformConfig> = {};
+  for (const [stack, raw] of Object.entries(configs.all)) {
+    const result = stack === from ? source : stack === to ? target : tryParse(raw);
+    if (!Array.isArray(result)) everyStack[stack] = result as PlatformConfig;
+  }
+  reasons.push(...appInstallationProblems(everyStack), ...runnerRoutingProblems(everyStack));
   return reasons.length === 0
     ? passed("config", `both configs are valid and differ only in environment keys`)
     : refused("config", summary, reasons);
+}
+
+/** Where a stack's config names a GitHub App installation. */
+const APP_INSTALLATIONS = [
+  { appKey: "github.appId", installationKey: "github.installationId" },
+  { appKey: "runners.appId", installationKey: "runners.installationId" },
+] as const;
+
+/**
+ * One GitHub App has one installation per organization, so stacks that name the same App in the same
+ * organization must name the same installation id; otherwise all but one of them fail at their first
+ * `pulumi up` (GitHub answers 404 for the other ids).
+ */
+export function appInstallationProblems(stacks: Readonly<Record<string, PlatformConfig>>): string[] {
+  const seen = new Map<string, { stack: string; key: string; installationId: number }>();
+  const problems: string[] = [];
+  for (const [stack, config] of Object.entries(stacks).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const { appKey, installationKey } of APP_INSTALLATIONS) {
+      const appId = valueAt(config.settings, appKey);
+      const installationId = valueAt(config.settings, installationKey);
+      if (typeof appId !== "number" || typeof installationId !== "number") continue;
+      const owner = config.settings.github.owner;
+      const id = `${owner}/${appId}`;
+      const first = seen.get(id);
+      if (first === undefined) {
+        seen.set(id, { stack, key: installationKey, installationId });
+      } else if (first.installationId !== installationId) {
+        problems.push(
+          `${PROJECT}:${installationKey} is ${installationId} in Pulumi.${stack}.yaml, but Pulumi.${first.stack}.yaml's ${PROJECT}:${first.key} is ${first.installationId} for the same GitHub App ${appId} in the organization ${owner}: one App has one installation per organization. Fix: set both to the id in the App's installation URL (github.com/organizations/${owner}/settings/installations/<id>).`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Runners of different environments must not be interchangeable: GitHub routes a job to any runner
+ * whose group and labels match, so no runner group, scale set name or label may appear in two stacks
+ * of the same organization.
+ */
+export function runnerRoutingProblems(stacks: Readonly<Record<string, PlatformConfig>>): string[] {
+  const owners = new Map<string, string>();
+  const problems: string[] = [];
+  for (const [stack, config] of Object.entries(stacks).sort(([a], [b]) => a.localeCompare(b))) {
+    const runners = config.settings.runners;
+    if (runners === undefined) continue;
+    const org = config.settings.github.owner;
+    const claims = new Map<string, string>();
+    runners.scaleSets.forEach((scaleSet, index) => {
+      const at = `${PROJECT}:runners.scaleSets[${index}]`;
+      claims.set(`group ${scaleSet.runnerGroup ?? config.settings.cluster.name}`, `${at}.runnerGroup`);
+      claims.set(`name ${scaleSet.name}`, `${at}.name`);
+      for (const label of scaleSet.labels) claims.set(`name ${label}`, `${at}.labels`);
+    });
+    for (const [claim, key] of claims) {
+      const id = `${org} ${claim}`;
+      const other = owners.get(id);
+      if (other !== undefined && other !== stack) {
+        const [kind, value] = claim.split(" ") as [string, string];
+        problems.push(
+          `${key} in Pulumi.${stack}.yaml uses the runner ${kind === "group" ? "group" : "name or label"} "${value}", which Pulumi.${other}.yaml uses too: GitHub could send one environment's jobs to the other's runners. Fix: rename it in one of the two stack files.`,
+        );
+      } else {
+        owners.set(id, stack);
+      }
+    }
+  }
+  return problems;
 }
 
 /** The seeding stack renders `environments/<to>/` with what it believes the target's domain and profile are. */

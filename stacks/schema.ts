@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { PROFILE_NAMES, PROFILES, profileFor } from "./profiles";
+import { runnerGroupProblem, runnerLabelProblem } from "../components/runners";
 
 /** The Pulumi project name, and so the config namespace of every key below. */
 export const PROJECT = "idp";
@@ -376,11 +377,15 @@ const runnerScaleSetSchema = z
     runnerGroup: z
       .string()
       .min(1)
-      .default("Default")
+      .superRefine((group, ctx) => {
+        const problem = runnerGroupProblem(group);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .optional()
       .meta({
         description:
-          "Organization runner group the scale set joins. Groups other than Default must already exist (Organization settings → Actions → Runner groups); they decide which repositories may use the runners.",
-        examples: ["Default"],
+          "Organization runner group the scale set joins. Default: the cluster's name (idp:cluster.name). The stack creates every group its scale sets name (visible to the organization's private and internal repositories), so one environment's runners never share a group with another's; GitHub's shared Default group is refused. Workflows select a scale set with `runs-on: { group: <group>, labels: [<name>] }` (the stack output runsOn).",
+        examples: ["idp-dev"],
       }),
     labels: z
       .array(
@@ -388,13 +393,17 @@ const runnerScaleSetSchema = z
           .string()
           .min(1, "must not be empty")
           .max(255, "must be shorter than 256 characters (ARC's limit on a scale set label)")
-          .meta({ examples: ["linux"] }),
+          .superRefine((label, ctx) => {
+            const problem = runnerLabelProblem(label);
+            if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+          })
+          .meta({ examples: ["idp-dev-gpu"] }),
       )
       .default([])
       .meta({
         description:
-          "Extra labels of the scale set (ARC's runnerScaleSetLabels) that `runs-on` may name besides the scale set's name.",
-        examples: [["linux", "x64"]],
+          "Extra labels of the scale set (ARC's runnerScaleSetLabels) that `runs-on` may name besides the scale set's name. None that any environment's runners could carry (self-hosted, linux, x64, ubuntu-24.04, ...): GitHub may send a job asking for those to another environment's runners.",
+        examples: [["idp-dev-gpu"]],
       }),
     minRunners: z
       .number()

@@ -89,14 +89,27 @@ describe("idp:runners config", () => {
     );
   });
 
+  it("rejects GitHub's shared Default group and labels any environment's runners could carry", () => {
+    assert.deepEqual(
+      problems("dev", (c) => {
+        firstScaleSet(c)["runnerGroup"] = "Default";
+        firstScaleSet(c)["labels"] = ["gpu", "x64"];
+      }),
+      [
+        `Invalid config idp:runners.scaleSets[0].runnerGroup: "Default" is GitHub's Default group, which every environment's runners would share; leave runnerGroup out (the stack creates a group named after its cluster) or name a group of this environment (got string "Default"). Fix: pulumi config set --path 'idp:runners.scaleSets[0].runnerGroup' idp-dev`,
+        `Invalid config idp:runners.scaleSets[0].labels[1]: "x64" is a label every environment's runners could carry, so GitHub may send another environment's job to these runners; use labels that name this environment (such as idp-dev-gpu) or none: workflows select a scale set by its group and name (got string "x64"). Fix: pulumi config set --path 'idp:runners.scaleSets[0].labels[1]' idp-dev-gpu`,
+      ],
+    );
+  });
+
   it("rejects labels ARC refuses", () => {
     assert.deepEqual(
       problems("dev", (c) => {
         firstScaleSet(c)["labels"] = ["", "x".repeat(256)];
       }),
       [
-        `Invalid config idp:runners.scaleSets[0].labels[0]: must not be empty (got string ""). Fix: pulumi config set --path 'idp:runners.scaleSets[0].labels[0]' linux`,
-        `Invalid config idp:runners.scaleSets[0].labels[1]: must be shorter than 256 characters (ARC's limit on a scale set label) (got string "${"x".repeat(56)}...). Fix: pulumi config set --path 'idp:runners.scaleSets[0].labels[1]' linux`,
+        `Invalid config idp:runners.scaleSets[0].labels[0]: must not be empty (got string ""). Fix: pulumi config set --path 'idp:runners.scaleSets[0].labels[0]' idp-dev-gpu`,
+        `Invalid config idp:runners.scaleSets[0].labels[1]: must be shorter than 256 characters (ARC's limit on a scale set label) (got string "${"x".repeat(56)}...). Fix: pulumi config set --path 'idp:runners.scaleSets[0].labels[1]' idp-dev-gpu`,
       ],
     );
   });
@@ -217,15 +230,16 @@ describe("idp:runners config", () => {
     const settings = runnersSettingsFrom(config)!;
     assert.equal(settings.profile, PROFILES.prod);
     assert.equal(settings.githubOwner, "acme-idp");
-    assert.deepEqual([settings.githubApp.appId, settings.githubApp.installationId], [2345678, 98765434]);
+    assert.deepEqual([settings.githubApp.appId, settings.githubApp.installationId], [2345678, 98765432]);
     assert.equal(await pulumi.isSecret(pulumi.output(settings.githubApp.privateKey)), true);
     assert.deepEqual(settings.apiServerCidrs, ["10.30.0.0/16"]);
     assert.equal(settings.storageClassName, "gp3");
     assert.deepEqual(settings.scaleSets, [
       {
         name: "idp-prod-linux",
-        runnerGroup: "Default",
-        labels: ["linux", "x64"],
+        // Named after the cluster: each environment's runners in a group of their own.
+        runnerGroup: "idp-prod",
+        labels: [],
         minRunners: 2,
         maxRunners: 20,
         resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { memory: "4Gi" } },
@@ -244,7 +258,7 @@ describe("idp:runners config", () => {
       },
       {
         name: "small",
-        runnerGroup: "Default",
+        runnerGroup: "idp-prod",
         labels: [],
         // The prod profile keeps one runner warm, but never more than the scale set's maximum.
         minRunners: 0,

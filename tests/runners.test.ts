@@ -168,8 +168,9 @@ describe("Runners (Actions Runner Controller)", () => {
           {
             githubConfigUrl: "https://github.com/acme-idp",
             runnerScaleSetName: scaleSetName,
-            runnerGroup: "Default",
-            scaleSetLabels: ["linux", "x64"],
+            // The group of this environment's own, named after its cluster; no label another could carry.
+            runnerGroup: `idp-${stack}`,
+            scaleSetLabels: undefined,
             ...expectedBounds,
             controllerServiceAccount: { namespace: "arc-systems", name: "arc-controller" },
           },
@@ -324,7 +325,7 @@ describe("Runners (Actions Runner Controller)", () => {
         assert.deepEqual(synth.secretInputs(stored), ["stringData"]);
         assert.deepEqual(synth.inputs(stored)["stringData"], {
           appId: "2345678",
-          installationId: { dev: "98765432", staging: "98765433", prod: "98765434" }[stack],
+          installationId: "98765432",
           privateKey: PRIVATE_KEY,
         });
         assert.deepEqual(
@@ -425,7 +426,23 @@ describe("Runners (Actions Runner Controller)", () => {
           controllerNamespace: "arc-systems",
           runnerNamespaces: { kubernetes: "arc-runners" },
           scaleSetNames: [scaleSetName],
+          runsOn: { [scaleSetName]: { group: `idp-${stack}`, labels: [scaleSetName] } },
         });
+      });
+
+      it("creates the environment's own runner group, closed to public repositories, before the scale set", () => {
+        const groups = synth.ofType("github:index/actionsRunnerGroup:ActionsRunnerGroup");
+        assert.deepEqual(
+          groups.map((g) => [g.name, synth.inputs(g)]),
+          [
+            [
+              `runners-group-idp-${stack}`,
+              { name: `idp-${stack}`, visibility: "all", allowsPublicRepositories: false },
+            ],
+          ],
+        );
+        const scaleSet = synth.byName(`runners-${scaleSetName}`);
+        assert.ok(synth.dependsOn(scaleSet, groups[0]!), "ARC registers the scale set in an existing group");
       });
 
       it("renders an AutoscalingRunnerSet that ARC's CRD accepts", function () {
@@ -545,7 +562,7 @@ describe("Runners (Actions Runner Controller)", () => {
   it("refuses scale sets that break ARC's or the profile's limits", () => {
     const base: RunnerScaleSetArgs = {
       name: "linux",
-      runnerGroup: "Default",
+      runnerGroup: "idp-dev",
       labels: [],
       minRunners: 0,
       maxRunners: 2,
@@ -575,6 +592,26 @@ describe("Runners (Actions Runner Controller)", () => {
       'scale set "linux": minRunners 2 exceeds maxRunners 1',
     ]);
     assert.deepEqual(scaleSetProblems([], PROFILES.prod), ["at least one scale set is required"]);
+    // Routing: GitHub's shared group and labels every environment's runners could carry are refused.
+    assert.deepEqual(
+      scaleSetProblems(
+        [
+          {
+            ...base,
+            runnerGroup: "Default",
+            labels: ["idp-dev-gpu", "self-hosted", "Linux", "ubuntu-24.04"],
+          },
+        ],
+        PROFILES.dev,
+      ),
+      [
+        `scale set "linux": runnerGroup "Default" is GitHub's Default group, which every environment's runners would share; leave runnerGroup out (the stack creates a group named after its cluster) or name a group of this environment`,
+        ...["self-hosted", "Linux", "ubuntu-24.04"].map(
+          (label) =>
+            `scale set "linux": label "${label}" is a label every environment's runners could carry, so GitHub may send another environment's job to these runners; use labels that name this environment (such as idp-dev-gpu) or none: workflows select a scale set by its group and name`,
+        ),
+      ],
+    );
     assert.equal(RUNNERS_DEFAULTS.maxNameLength, 45);
   });
 });

@@ -168,6 +168,17 @@ export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> 
     app: { repository_hooks: "write" },
     token: ["admin:repo_hook"],
   },
+  "github:index/actionsRunnerGroup:ActionsRunnerGroup": {
+    what: "the runner groups of the stack's self-hosted runner scale sets",
+    when: "`idp:runners` (each stack its own groups, by default named after its cluster)",
+    organizationStackOnly: false,
+    endpoints: [
+      "POST /orgs/{org}/actions/runner-groups",
+      "PATCH /orgs/{org}/actions/runner-groups/{runner_group_id}",
+    ],
+    app: { organization_self_hosted_runners: "write" },
+    token: ["admin:org"],
+  },
   "pulumi-nodejs:dynamic/github:RepositorySeed": {
     what: "the seeded files of the management repository and the template, one commit each",
     when: "`idp:github.manageOrganization`",
