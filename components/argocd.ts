@@ -256,7 +256,7 @@ export function argoCdValues(input: ArgoCdValuesInput): Record<string, unknown> 
     controller: { replicas: 1, resources: resources.controller },
     server: { replicas, pdb, resources: resources.server },
     repoServer: { replicas, pdb, resources: resources.repoServer },
-    // The seeded per-team Applications make ApplicationSets unnecessary (README, GitOps): no controller.
+    // The seeded per-team Applications make ApplicationSets unnecessary (docs/gitops.md): no controller.
     applicationSet: { replicas: 0, resources: resources.applicationSet },
     notifications: { enabled: false },
     dex: { enabled: sso, resources: resources.dex },

@@ -337,7 +337,7 @@ export class Crossplane extends pulumi.ComponentResource {
       );
     }
     // provider-kubernetes and provider-helm act as their own service accounts, which hold no rights
-    // beyond their CRDs: a composition that uses them must grant what it needs (README, "RBAC").
+    // beyond their CRDs: a composition that uses them must grant what it needs (docs/control-plane.md, "RBAC").
     const injectedIdentity = (key: string, apiVersion: string, provider: pulumi.Resource) =>
       new kubernetes.apiextensions.CustomResource(
         `${name}-providerconfig-${key}`,

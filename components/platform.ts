@@ -296,7 +296,7 @@ function foundationNextSteps(args: PlatformArgs, certManager: CertManager, ingre
   const service = args.ingress.service;
   if (service.type === "NodePort" && service.nodePorts !== undefined) {
     steps.push(
-      `Map host ports 80 and 443 to node ports ${service.nodePorts.http} and ${service.nodePorts.https} (kind: extraPortMappings, see README) and make *.${args.domain} resolve to that host.`,
+      `Map host ports 80 and 443 to node ports ${service.nodePorts.http} and ${service.nodePorts.https} (kind: extraPortMappings, see docs/foundations.md) and make *.${args.domain} resolve to that host.`,
     );
   } else if (args.ingress.controller === "gateway") {
     const names = INGRESS_NAMES.gateway;

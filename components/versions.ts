@@ -72,7 +72,7 @@ export const CHARTS = {
     repository: "https://charts.external-secrets.io",
     upstream: "https://github.com/external-secrets/external-secrets/releases",
   },
-  // Retired upstream (final release): kept only for stacks that choose it. See README, "Ingress layer".
+  // Retired upstream (final release): kept only for stacks that choose it. See docs/foundations.md, "The ingress layer".
   // renovate: datasource=helm depName=ingress-nginx registryUrl=https://kubernetes.github.io/ingress-nginx
   ingressNginx: {
     chart: "ingress-nginx",

@@ -2,7 +2,7 @@
  * Guardrail 2: secrets never travel in Helm values or ConfigMaps. Both are stored in plaintext (Helm
  * release records are Secrets anyone with read access to the namespace can decode; ConfigMaps are meant
  * to be read), and Helm values also land in Pulumi state unencrypted unless marked secret. Secrets reach
- * workloads through ExternalSecrets only (README, "Secrets").
+ * workloads through ExternalSecrets only (docs/foundations.md, "Secrets").
  *
  * A heuristic, on purpose on the strict side:
  * - any string that looks like a credential (a PEM private key, a GitHub, AWS or Slack token) fails;

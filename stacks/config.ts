@@ -11,6 +11,7 @@ import { PROFILE_NAMES, profileFor, type EnvironmentProfile } from "./profiles";
 import {
   PROJECT,
   requiredSecrets,
+  unusedSecrets,
   secretKeys,
   settingsSchema,
   type SecretKey,
@@ -24,6 +25,8 @@ export interface RawStackConfig {
   readonly values: Readonly<Record<string, string>>;
   /** The keys whose values are secrets (`secure:` in the stack file). */
   readonly secretKeys: ReadonlySet<string>;
+  /** Secret keys stood in for by synth's placeholders (never set by the user; see synth/stack-files.ts). */
+  readonly placeholders?: readonly string[];
 }
 
 export interface PlatformConfig {
@@ -108,6 +111,13 @@ export function parseConfig(raw: RawStackConfig): PlatformConfig {
       );
     }
     problems.push(...environmentSettingsProblems(parsed.data, raw.stack));
+    const placeholders = new Set(raw.placeholders ?? []);
+    const setByUser = Object.keys(secretValues).filter((key) => !placeholders.has(`${PROJECT}:${key}`));
+    for (const { key, usedWhen } of unusedSecrets(parsed.data, setByUser)) {
+      problems.push(
+        `Invalid config ${PROJECT}:${key}: is set, but nothing uses it: it is read only when ${usedWhen}, which Pulumi.${raw.stack}.yaml does not say (left over from a removed part?). Fix: pulumi config rm --stack ${raw.stack} ${PROJECT}:${key}`,
+      );
+    }
     for (const { key, because } of requiredSecrets(parsed.data)) {
       if (
         secretValues[key] === undefined &&

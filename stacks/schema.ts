@@ -608,7 +608,7 @@ const schemaHeroSchema = z
   .strictObject({
     pluginRegistry: ociRepositoryPrefix.optional().meta({
       description:
-        "Where SchemaHero pulls its database driver plugins (ORAS artifacts) from instead of docker.io/schemahero/plugin-<driver>:0. SchemaHero then pulls <pluginRegistry>-<driver>:<pluginTag>-<arch>, e.g. .../plugin-postgres:0-amd64: mirror the plugins there where egress is closed (README, SchemaHero).",
+        "Where SchemaHero pulls its database driver plugins (ORAS artifacts) from instead of docker.io/schemahero/plugin-<driver>:0. SchemaHero then pulls <pluginRegistry>-<driver>:<pluginTag>-<arch>, e.g. .../plugin-postgres:0-amd64: mirror the plugins there where egress is closed (docs/gitops.md, SchemaHero).",
       examples: ["registry.example.com/mirror/schemahero/plugin"],
     }),
     pluginTag: z
@@ -1090,24 +1090,41 @@ export const secretKeys = {
 export type SecretKey = keyof typeof secretKeys;
 export type Settings = z.infer<typeof settingsSchema>;
 
-/** Which secret keys the settings require. One rule per secret, so every message can name its reason. */
+/** When each secret is used, one rule per secret, so every message can name its reason. */
+const SECRET_RULES: ReadonlyArray<{
+  key: SecretKey;
+  because: string;
+  when: (settings: Settings) => boolean;
+}> = [
+  { key: "githubToken", because: "idp:github.auth is token", when: (s) => s.github.auth === "token" },
+  { key: "githubAppPrivateKey", because: "idp:github.auth is app", when: (s) => s.github.auth === "app" },
+  { key: "runnersGithubAppPrivateKey", because: "idp:runners is set", when: (s) => s.runners !== undefined },
+  ...(["githubSelfServiceAppPrivateKey", "githubDeliveryAppPrivateKey"] as const).map((key) => ({
+    key,
+    because: "idp:github.manageOrganization is true",
+    when: (s: Settings) => s.github.manageOrganization,
+  })),
+  { key: "argocdDexClientSecret", because: "idp:argocd.sso is set", when: (s) => s.argocd.sso !== undefined },
+];
+
+/** Which secret keys the settings require. */
 export function requiredSecrets(settings: Settings): ReadonlyArray<{ key: SecretKey; because: string }> {
-  const required: Array<{ key: SecretKey; because: string }> = [];
-  if (settings.github.auth === "token") {
-    required.push({ key: "githubToken", because: "idp:github.auth is token" });
-  } else {
-    required.push({ key: "githubAppPrivateKey", because: "idp:github.auth is app" });
-  }
-  if (settings.runners !== undefined) {
-    required.push({ key: "runnersGithubAppPrivateKey", because: "idp:runners is set" });
-  }
-  if (settings.github.manageOrganization) {
-    for (const key of ["githubSelfServiceAppPrivateKey", "githubDeliveryAppPrivateKey"] as const) {
-      required.push({ key, because: "idp:github.manageOrganization is true" });
-    }
-  }
-  if (settings.argocd.sso !== undefined) {
-    required.push({ key: "argocdDexClientSecret", because: "idp:argocd.sso is set" });
-  }
-  return required;
+  return SECRET_RULES.filter((rule) => rule.when(settings)).map(({ key, because }) => ({ key, because }));
+}
+
+/**
+ * Secrets that are set although nothing uses them: config left over from a removed part (or a changed
+ * auth mode), with the condition under which they would be used.
+ */
+export function unusedSecrets(
+  settings: Settings,
+  set: Iterable<string>,
+): ReadonlyArray<{ key: SecretKey; usedWhen: string }> {
+  const present = new Set(set);
+  return SECRET_RULES.filter((rule) => present.has(rule.key) && !rule.when(settings)).map(
+    ({ key, because }) => ({
+      key,
+      usedWhen: because,
+    }),
+  );
 }

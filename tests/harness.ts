@@ -35,6 +35,8 @@ export interface StackConfigObject {
   stack: string;
   values: Record<string, unknown>;
   secretKeys: Set<string>;
+  /** Secret keys stood in for by synth's placeholders (stacks/placeholders/). */
+  placeholders: readonly string[];
 }
 
 export function stackConfigObject(stack: string): StackConfigObject {
@@ -48,7 +50,7 @@ export function stackConfigObject(stack: string): StackConfigObject {
       values[key] = text;
     }
   }
-  return { stack, values, secretKeys: new Set(raw.secretKeys) };
+  return { stack, values, secretKeys: new Set(raw.secretKeys), placeholders: raw.placeholders };
 }
 
 export function toRaw(config: StackConfigObject): RawStackConfig {
@@ -57,7 +59,12 @@ export function toRaw(config: StackConfigObject): RawStackConfig {
     if (value === undefined) continue;
     values[key] = typeof value === "string" ? value : JSON.stringify(value);
   }
-  return { stack: config.stack, values, secretKeys: new Set(config.secretKeys) };
+  return {
+    stack: config.stack,
+    values,
+    secretKeys: new Set(config.secretKeys),
+    placeholders: config.placeholders.filter((key) => key in values),
+  };
 }
 
 /** A stack's config changed by `edit`, which may mutate the structured values and secret keys. */
