@@ -1,6 +1,6 @@
 /**
  * Promotion checks: may the current checkout be deployed to the next stage? Pure functions over what CI
- * hands the promote command (stacks/promote-cli.ts): the source stack's deployed outputs
+ * hands the promote command (synth/promote-cli.ts): the source stack's deployed outputs
  * (`pulumi stack output --json`), its history (`pulumi stack history --json`), the commit being
  * promoted, and both stacks' config. Each check returns one line per reason it refuses, each line
  * saying what is wrong and what to do.

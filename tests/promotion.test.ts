@@ -1,5 +1,5 @@
 /**
- * Promotion (stacks/promotion.ts, stacks/promote-cli.ts): every check refuses with its exact line when
+ * Promotion (stacks/promotion.ts, synth/promote-cli.ts): every check refuses with its exact line when
  * its condition fails and passes when it holds; the command's exit codes; the platformVersions output
  * the checks compare.
  */
@@ -17,7 +17,7 @@ import {
   versionsDigest,
   type PlatformVersions,
 } from "../stacks/platform-versions";
-import { main, type Io } from "../stacks/promote-cli";
+import { main, type Io } from "../synth/promote-cli";
 import {
   checkConfigs,
   checkHistory,

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
 import { ACTIONS } from "../components/versions";
-import { CI_ROLES, ciStackFacts } from "../stacks/ci-stack";
+import { CI_ROLES, ciStackFacts } from "../synth/ci-stack";
 import { PROMOTION_ORDER } from "../stacks/promotion";
 import { COMMENT_LIMIT, marker, policyLines, previewComment } from "../stacks/preview-comment";
 import { listStacks, PROJECT_ROOT } from "../synth/stack-files";

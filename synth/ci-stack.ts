@@ -7,9 +7,9 @@
  * `idp-ci-preview` (read-only, trusted by pull request runs) and `idp-ci-deploy` (trusted only by runs
  * in the stack's GitHub Environment).
  */
-import { ConfigError, parseConfig } from "./config";
-import { awsPartition } from "./args";
-import { loadStackConfig, StackFileError } from "../synth/stack-files";
+import { ConfigError, parseConfig } from "../stacks/config";
+import { awsPartition } from "../stacks/args";
+import { loadStackConfig, StackFileError } from "./stack-files";
 
 export const CI_ROLES = { preview: "idp-ci-preview", deploy: "idp-ci-deploy" } as const;
 

@@ -16,12 +16,12 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { diffStacks, formatDiff } from "../synth/diff";
-import { synthesize } from "../synth/run";
-import { listStacks, loadStackConfig, PROJECT_ROOT, StackFileError } from "../synth/stack-files";
-import type { RawStackConfig } from "./config";
-import { platformVersions } from "./platform-versions";
-import { evaluatePromotion, formatVerdict, HISTORY_DEFAULTS, tryParse } from "./promotion";
+import { diffStacks, formatDiff } from "./diff";
+import { synthesize } from "./run";
+import { listStacks, loadStackConfig, PROJECT_ROOT, StackFileError } from "./stack-files";
+import type { RawStackConfig } from "../stacks/config";
+import { platformVersions } from "../stacks/platform-versions";
+import { evaluatePromotion, formatVerdict, HISTORY_DEFAULTS, tryParse } from "../stacks/promotion";
 
 export const USAGE = `usage: npm run promote -- <from> <to> --deployed <file> --history <file> [--commit <sha>]
                        [--max-age-hours <n>] [--no-diff] [--root <dir>]`;
