@@ -145,7 +145,7 @@ const HOSTED_RUNNER_NAME = /^(ubuntu|windows|macos)-/;
 export function runnerLabelProblem(label: string): string | undefined {
   const lower = label.toLowerCase();
   if ((GENERIC_RUNNER_LABELS as readonly string[]).includes(lower) || HOSTED_RUNNER_NAME.test(lower)) {
-    return `"${label}" is a label every environment's runners could carry, so GitHub may send another environment's job to these runners; use labels that name this environment (such as idp-dev-gpu) or none: workflows select a scale set by its group and name`;
+    return `"${label}" is a label every environment's runners could carry, so GitHub may send another environment's job to these runners; use labels that name this environment, or none: workflows select a scale set by its group and name`;
   }
   return undefined;
 }

@@ -245,11 +245,15 @@ function exampleFor(path: ReadonlyArray<PropertyKey>): string {
   return typeof example === "string" ? example : JSON.stringify(example);
 }
 
-function setCommand(path: ReadonlyArray<PropertyKey>): string {
+/**
+ * The command that sets a key. `fix` is a value derived from the user's own config (a rule that spans
+ * keys knows it); without one, the schema's example for the key.
+ */
+function setCommand(path: ReadonlyArray<PropertyKey>, fix?: string): string {
   // An object is set field by field: point at its first required field.
   const node = schemaAt(path);
   const inner = node === undefined ? undefined : unwrap(node);
-  if (inner instanceof z.ZodObject) {
+  if (fix === undefined && inner instanceof z.ZodObject) {
     const shape = inner.shape as Record<string, z.ZodType>;
     const field =
       Object.keys(shape).find((k) => !shape[k]!.safeParse(undefined).success) ?? Object.keys(shape)[0];
@@ -257,7 +261,7 @@ function setCommand(path: ReadonlyArray<PropertyKey>): string {
   }
   const key = formatPath(path);
   const flag = path.length > 1 ? " --path" : "";
-  return `pulumi config set${flag} '${key}' ${shellQuote(exampleFor(path))}`;
+  return `pulumi config set${flag} '${key}' ${shellQuote(fix ?? exampleFor(path))}`;
 }
 
 function shellQuote(text: string): string {
@@ -294,8 +298,13 @@ function issueLines(issue: z.core.$ZodIssue): string[] {
         `Invalid config ${key}: expected one of ${options}, got ${describeValue(issue.input)}. Fix: ${setCommand(issue.path)}`,
       ];
     }
+    case "custom": {
+      const fix = (issue.params as { fix?: unknown } | undefined)?.fix;
+      return [
+        `Invalid config ${key}: ${issue.message}${inputSuffix(issue.input)}. Fix: ${setCommand(issue.path, typeof fix === "string" ? fix : undefined)}`,
+      ];
+    }
     case "invalid_format":
-    case "custom":
       return [
         `Invalid config ${key}: ${issue.message}${inputSuffix(issue.input)}. Fix: ${setCommand(issue.path)}`,
       ];

@@ -154,12 +154,12 @@ const githubSeedingShape = {
   selfServiceAppClientId: githubAppClientId.optional().meta({
     description:
       "Client ID of the self-service GitHub App: the create-app workflow uses it to create repositories from the template, grant teams access and open pull requests. Required when manageOrganization is true; its key is the secret idp:githubSelfServiceAppPrivateKey.",
-    examples: ["Iv23liSELFSERVICE001"],
+    examples: ["Iv23liEXAMPLE0000001"],
   }),
   deliveryAppClientId: githubAppClientId.optional().meta({
     description:
       "Client ID of the delivery GitHub App: app pipelines use it to open image-bump pull requests on the management repository (install it on that repository only, with contents and pull requests write). Required when manageOrganization is true; its key is the secret idp:githubDeliveryAppPrivateKey.",
-    examples: ["Iv23liDELIVERY000001"],
+    examples: ["Iv23liEXAMPLE0000002"],
   }),
   repositoryVisibility: z.enum(["private", "internal"]).default("private").meta({
     description:
@@ -243,7 +243,7 @@ const teamSchema = z
   .strictObject({
     slug: dnsLabel.meta({
       description: "GitHub team slug; also names the team's namespace (team-<slug>) and Argo CD project.",
-      examples: ["payments"],
+      examples: ["my-team"],
     }),
     name: z
       .string()
@@ -252,7 +252,7 @@ const teamSchema = z
       .meta({
         description:
           "Display name of the GitHub team. Default: the slug. GitHub derives the slug from the name, so the name must reduce to the slug (Payments for payments).",
-        examples: ["Payments"],
+        examples: ["My Team"],
       }),
     description: z.string().optional().meta({ description: "Team description on GitHub." }),
     platformAdmin: z.boolean().default(false).meta({
@@ -273,11 +273,11 @@ const appSchema = z
   .strictObject({
     name: dnsLabel.meta({
       description: "Application name: its repository, its host (<name>.<domain>) and its App resource.",
-      examples: ["checkout-api"],
+      examples: ["my-app"],
     }),
     team: dnsLabel.meta({
       description: "Slug of the owning team (one of idp:teams).",
-      examples: ["payments"],
+      examples: ["my-team"],
     }),
     database: z
       .boolean()
@@ -377,10 +377,6 @@ const runnerScaleSetSchema = z
     runnerGroup: z
       .string()
       .min(1)
-      .superRefine((group, ctx) => {
-        const problem = runnerGroupProblem(group);
-        if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-      })
       .optional()
       .meta({
         description:
@@ -393,10 +389,6 @@ const runnerScaleSetSchema = z
           .string()
           .min(1, "must not be empty")
           .max(255, "must be shorter than 256 characters (ARC's limit on a scale set label)")
-          .superRefine((label, ctx) => {
-            const problem = runnerLabelProblem(label);
-            if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-          })
           .meta({ examples: ["idp-dev-gpu"] }),
       )
       .default([])
@@ -522,6 +514,7 @@ function reportRepeats<T>(
         code: "custom",
         path: [...at.path, index, at.field],
         message: `repeats the ${at.noun} "${value}"`,
+        params: { fix: `${value}-2` },
       });
     }
     seen.add(value);
@@ -538,19 +531,44 @@ function runnersRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx:
     { path: ["runners", "scaleSets"], field: "name", noun: "scale set" },
     ctx,
   );
+  const cluster = settings.cluster.name;
   settings.runners.scaleSets.forEach((scaleSet, index) => {
     const path = ["runners", "scaleSets", index];
+    // Routing (components/runners.ts): fixes name this environment's cluster.
+    const groupProblem =
+      scaleSet.runnerGroup === undefined ? undefined : runnerGroupProblem(scaleSet.runnerGroup);
+    if (groupProblem !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: [...path, "runnerGroup"],
+        message: groupProblem,
+        params: { fix: cluster },
+      });
+    }
+    scaleSet.labels.forEach((label, labelIndex) => {
+      const labelProblem = runnerLabelProblem(label);
+      if (labelProblem !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [...path, "labels", labelIndex],
+          message: labelProblem,
+          params: { fix: `${cluster}-${label.toLowerCase().replace(/[^a-z0-9-]/g, "-")}` },
+        });
+      }
+    });
     const max = scaleSet.maxRunners ?? bounds.maxRunners;
     if (max > bounds.maxRunners) {
       ctx.addIssue({
         code: "custom",
         path: [...path, "maxRunners"],
         message: `is ${max}, above the ${settings.profile} profile's bound of ${bounds.maxRunners} runners per scale set`,
+        params: { fix: String(bounds.maxRunners) },
       });
     } else if (scaleSet.minRunners !== undefined && scaleSet.minRunners > max) {
       ctx.addIssue({
         code: "custom",
         path: [...path, "minRunners"],
+        params: { fix: String(max) },
         message:
           scaleSet.maxRunners === undefined
             ? `is ${scaleSet.minRunners}, above the ${settings.profile} profile's bound of ${max} runners (maxRunners is not set)`
@@ -578,7 +596,7 @@ const argocdSchema = z
         clientId: githubOAuthClientId.meta({
           description:
             "Client ID of the GitHub OAuth App Dex signs users in with (Organization settings, Developer settings, OAuth Apps); its callback URL is https://argocd.<domain>/api/dex/callback and its secret is idp:argocdDexClientSecret.",
-          examples: ["Ov23liARGOCDSTAGING1"],
+          examples: ["Ov23liABCDEFGH123456"],
         }),
       })
       .optional()
@@ -1032,6 +1050,7 @@ function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
         code: "custom",
         path: ["teams", index, "name"],
         message: `"${team.name ?? team.slug}" gives the GitHub team slug "${derived}", not "${team.slug}" (GitHub derives a team's slug from its name)`,
+        params: { fix: team.slug.charAt(0).toUpperCase() + team.slug.slice(1) },
       });
     }
   });
@@ -1049,6 +1068,10 @@ function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
         code: "custom",
         path: ["apps", index, "team"],
         message: `names the team "${app.team}", which is not in idp:teams (${[...slugs].join(", ")})`,
+        // A product team of the user's own, else any.
+        ...(settings.teams.length > 0
+          ? { params: { fix: (settings.teams.find((t) => !t.platformAdmin) ?? settings.teams[0]!).slug } }
+          : {}),
       });
     }
   });

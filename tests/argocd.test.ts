@@ -30,16 +30,16 @@ const SEED = "pulumi-nodejs:dynamic/github:RepositorySeed";
 const DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey";
 const WEBHOOK = "github:index/repositoryWebhook:RepositoryWebhook";
 const STACKS = ["dev", "staging", "prod"] as const;
-const MANAGEMENT_SSH = "git@github.com:acme-idp/platform-management.git";
+const MANAGEMENT_SSH = "git@github.com:fixture-org/platform-management.git";
 const DOMAINS: Record<(typeof STACKS)[number], string> = {
-  dev: "idp.localtest.me",
-  staging: "staging.idp.acme.example",
-  prod: "idp.acme.example",
+  dev: "dev.fixture.example.test",
+  staging: "staging.fixture.example.test",
+  prod: "fixture.example.test",
 };
 const TEAMS: readonly ArgoCdTeam[] = [
-  { slug: "platform", platformAdmin: true },
-  { slug: "payments", platformAdmin: false },
-  { slug: "storefront", platformAdmin: false },
+  { slug: "core", platformAdmin: true },
+  { slug: "orders", platformAdmin: false },
+  { slug: "search", platformAdmin: false },
 ];
 
 type Json = Record<string, unknown>;
@@ -104,39 +104,39 @@ describe("Argo CD", () => {
   describe("generated from the team list", () => {
     it("gives platform admins role:admin and each product team a role limited to its own project", () => {
       assert.equal(
-        argoCdRbacPolicy("acme-idp", TEAMS),
+        argoCdRbacPolicy("fixture-org", TEAMS),
         [
           "# Generated from idp:teams by the platform (components/argocd.ts); change the teams there.",
-          "g, acme-idp:platform, role:admin",
-          "p, role:team-payments, projects, get, team-payments, allow",
-          "p, role:team-payments, applications, get, team-payments/*, allow",
-          "p, role:team-payments, applications, sync, team-payments/*, allow",
-          "p, role:team-payments, applications, action/*, team-payments/*, allow",
-          "p, role:team-payments, logs, get, team-payments/*, allow",
-          "g, acme-idp:payments, role:team-payments",
-          "p, role:team-storefront, projects, get, team-storefront, allow",
-          "p, role:team-storefront, applications, get, team-storefront/*, allow",
-          "p, role:team-storefront, applications, sync, team-storefront/*, allow",
-          "p, role:team-storefront, applications, action/*, team-storefront/*, allow",
-          "p, role:team-storefront, logs, get, team-storefront/*, allow",
-          "g, acme-idp:storefront, role:team-storefront",
+          "g, fixture-org:core, role:admin",
+          "p, role:team-orders, projects, get, team-orders, allow",
+          "p, role:team-orders, applications, get, team-orders/*, allow",
+          "p, role:team-orders, applications, sync, team-orders/*, allow",
+          "p, role:team-orders, applications, action/*, team-orders/*, allow",
+          "p, role:team-orders, logs, get, team-orders/*, allow",
+          "g, fixture-org:orders, role:team-orders",
+          "p, role:team-search, projects, get, team-search, allow",
+          "p, role:team-search, applications, get, team-search/*, allow",
+          "p, role:team-search, applications, sync, team-search/*, allow",
+          "p, role:team-search, applications, action/*, team-search/*, allow",
+          "p, role:team-search, logs, get, team-search/*, allow",
+          "g, fixture-org:search, role:team-search",
           "",
         ].join("\n"),
       );
     });
 
     it("lets only the configured teams sign in through Dex, as <org>:<team slug>", () => {
-      const config = YAML.parse(dexConfig("acme-idp", TEAMS, "Ov23liARGOCDSTAGING1")) as {
+      const config = YAML.parse(dexConfig("fixture-org", TEAMS, "Ov23liFIXTURESTAGING")) as {
         connectors: Array<{ type: string; id: string; config: Json }>;
       };
       assert.equal(config.connectors.length, 1);
       const [connector] = config.connectors;
       assert.equal(connector!.type, "github");
       assert.deepEqual(connector!.config, {
-        clientID: "Ov23liARGOCDSTAGING1",
+        clientID: "Ov23liFIXTURESTAGING",
         // A reference to argocd-secret's key, never the secret itself.
         clientSecret: "$dex.github.clientSecret",
-        orgs: [{ name: "acme-idp", teams: ["platform", "payments", "storefront"] }],
+        orgs: [{ name: "fixture-org", teams: ["core", "orders", "search"] }],
         teamNameField: "slug",
         loadAllGroups: false,
         useLoginAsID: false,
@@ -146,23 +146,23 @@ describe("Argo CD", () => {
     it("uses the stack's teams (idp:teams, the GitHub part's list) in every stack", () => {
       for (const stack of STACKS) {
         const rbac = at<Json>(values(synths[stack]), "configs", "rbac");
-        assert.equal(rbac["policy.csv"], argoCdRbacPolicy("acme-idp", TEAMS), stack);
+        assert.equal(rbac["policy.csv"], argoCdRbacPolicy("fixture-org", TEAMS), stack);
         assert.equal(rbac["policy.default"], "", `${stack}: no access unless a rule grants it`);
         assert.equal(rbac["scopes"], "[groups]");
       }
       // A team added to config gets its role, project and Dex membership.
       return synthStack("staging", {
         config: editedConfig("staging", (c) => {
-          (c.values["idp:teams"] as Json[]).push({ slug: "search", name: "Search" });
+          (c.values["idp:teams"] as Json[]).push({ slug: "billing", name: "Billing" });
         }),
       }).then((synth) => {
         const cm = at<Json>(values(synth), "configs", "cm");
         assert.match(
           String(at<Json>(values(synth), "configs", "rbac")["policy.csv"]),
-          /g, acme-idp:search, role:team-search\n/,
+          /g, fixture-org:billing, role:team-billing\n/,
         );
-        assert.match(String(cm["dex.config"]), /- search\n/);
-        assert.ok(projects(synth).has("team-search"));
+        assert.match(String(cm["dex.config"]), /- billing\n/);
+        assert.ok(projects(synth).has("team-billing"));
       });
     });
 
@@ -181,15 +181,15 @@ describe("Argo CD", () => {
   });
 
   describe("chart and values", () => {
-    it("pins the argo-cd chart 10.1.1 (Argo CD v3.4.4) from argo-helm", () => {
+    it("installs the pinned argo-cd chart from argo-helm", () => {
       assert.deepEqual(
-        { chart: CHARTS.argoCd.chart, version: CHARTS.argoCd.version, repo: CHARTS.argoCd.repository },
-        { chart: "argo-cd", version: "10.1.1", repo: "https://argoproj.github.io/argo-helm" },
+        { chart: CHARTS.argoCd.chart, repo: CHARTS.argoCd.repository },
+        { chart: "argo-cd", repo: "https://argoproj.github.io/argo-helm" },
       );
       for (const stack of STACKS) {
         const release = synths[stack].inputs(synths[stack].one(RELEASE, "idp-argocd-release"));
         assert.equal(release["chart"], "argo-cd");
-        assert.equal(release["version"], "10.1.1");
+        assert.equal(release["version"], CHARTS.argoCd.version);
         assert.deepEqual(release["repositoryOpts"], { repo: "https://argoproj.github.io/argo-helm" });
         assert.equal(release["name"], "argocd");
         assert.equal(release["namespace"], "argocd");
@@ -222,8 +222,8 @@ describe("Argo CD", () => {
         const cm = at<Json>(v, "configs", "cm");
         assert.equal(cm["admin.enabled"], "false", stack);
         assert.equal(at<Json>(v, "dex")["enabled"], true);
-        const clientId = stack === "staging" ? "Ov23liARGOCDSTAGING1" : "Ov23liARGOCDPROD0001";
-        assert.equal(cm["dex.config"], dexConfig("acme-idp", TEAMS, clientId));
+        const clientId = stack === "staging" ? "Ov23liFIXTURESTAGING" : "Ov23liFIXTUREPROD001";
+        assert.equal(cm["dex.config"], dexConfig("fixture-org", TEAMS, clientId));
       }
     });
 
@@ -335,14 +335,14 @@ describe("Argo CD", () => {
     });
 
     it("says how to sign in: the admin password's place on dev, GitHub elsewhere", () => {
-      assert.equal(synths.dev.result.stackOutputs["argocd"], "https://argocd.idp.localtest.me");
+      assert.equal(synths.dev.result.stackOutputs["argocd"], "https://argocd.dev.fixture.example.test");
       assert.equal(
         synths.dev.result.stackOutputs["argocdLogin"],
-        "sign in at https://argocd.idp.localtest.me as admin with the password from: kubectl -n idp-secrets get secret argocd-server -o jsonpath='{.data.adminPassword}' | base64 -d; CLI: argocd login argocd.idp.localtest.me --grpc-web --username admin.",
+        "sign in at https://argocd.dev.fixture.example.test as admin with the password from: kubectl -n idp-secrets get secret argocd-server -o jsonpath='{.data.adminPassword}' | base64 -d; CLI: argocd login argocd.dev.fixture.example.test --grpc-web --username admin.",
       );
       assert.equal(
         synths.prod.result.stackOutputs["argocdLogin"],
-        "sign in at https://argocd.idp.acme.example with GitHub (members of acme-idp's teams platform, payments, storefront); CLI: argocd login argocd.idp.acme.example --grpc-web --sso.",
+        "sign in at https://argocd.fixture.example.test with GitHub (members of fixture-org's teams core, orders, search); CLI: argocd login argocd.fixture.example.test --grpc-web --sso.",
       );
       const steps = synths.prod.result.stackOutputs["nextSteps"] as string[];
       assert.ok(steps.includes(`Argo CD: ${String(synths.prod.result.stackOutputs["argocdLogin"])}`));
@@ -448,7 +448,7 @@ describe("Argo CD", () => {
         const release = synth.one(RELEASE, "idp-argocd-release");
         assert.deepEqual(
           [...projects(synth).keys()],
-          ["platform", "team-platform", "team-payments", "team-storefront"],
+          ["platform", "team-core", "team-orders", "team-search"],
         );
         for (const { record } of projects(synth).values()) {
           assert.ok(synth.dependsOn(record, release), `${record.name} waits for Argo CD`);
@@ -472,10 +472,10 @@ describe("Argo CD", () => {
 
     it("restricts each team to its repositories, its namespace and the platform's kinds, nothing cluster-wide", () => {
       const all = projects(synths.dev);
-      assert.deepEqual(all.get("team-payments")!.spec, {
-        description: "Team payments: its apps, databases and schemas in namespace team-payments.",
-        sourceRepos: [MANAGEMENT_SSH, "git@github.com:acme-idp/checkout-api.git"],
-        destinations: [{ server: IN_CLUSTER, namespace: "team-payments" }],
+      assert.deepEqual(all.get("team-orders")!.spec, {
+        description: "Team orders: its apps, databases and schemas in namespace team-orders.",
+        sourceRepos: [MANAGEMENT_SSH, "git@github.com:fixture-org/orders-api.git"],
+        destinations: [{ server: IN_CLUSTER, namespace: "team-orders" }],
         clusterResourceWhitelist: [],
         namespaceResourceWhitelist: [
           { group: "platform.idp.internal", kind: "App" },
@@ -483,13 +483,13 @@ describe("Argo CD", () => {
           { group: "schemas.schemahero.io", kind: "Table" },
         ],
       });
-      assert.deepEqual(all.get("team-storefront")!.spec.sourceRepos, [
+      assert.deepEqual(all.get("team-search")!.spec.sourceRepos, [
         MANAGEMENT_SSH,
-        "git@github.com:acme-idp/web-store.git",
+        "git@github.com:fixture-org/search-ui.git",
       ]);
-      assert.deepEqual(all.get("team-platform")!.spec.sourceRepos, [MANAGEMENT_SSH]);
-      assert.deepEqual(all.get("team-platform")!.spec.destinations, [
-        { server: IN_CLUSTER, namespace: "team-platform" },
+      assert.deepEqual(all.get("team-core")!.spec.sourceRepos, [MANAGEMENT_SSH]);
+      assert.deepEqual(all.get("team-core")!.spec.destinations, [
+        { server: IN_CLUSTER, namespace: "team-core" },
       ]);
     });
 
@@ -682,11 +682,11 @@ describe("Argo CD", () => {
     });
 
     it("publishes the server at argocd.<domain> through the ingress layer", async () => {
-      const route = synths.staging.inputs<{ metadata: Json; spec: Json }>(
-        synths.staging.one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "idp-argocd-route"),
+      const route = synths.prod.inputs<{ metadata: Json; spec: Json }>(
+        synths.prod.one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "idp-argocd-route"),
       );
       assert.equal(route.metadata["namespace"], "argocd");
-      assert.deepEqual(route.spec["hostnames"], ["argocd.staging.idp.acme.example"]);
+      assert.deepEqual(route.spec["hostnames"], ["argocd.fixture.example.test"]);
       assert.deepEqual(at<Json[]>(route.spec, "rules")[0]!["backendRefs"], [
         { name: "argocd-server", port: 80 },
       ]);
@@ -703,7 +703,7 @@ describe("Argo CD", () => {
         nginx.one("kubernetes:networking.k8s.io/v1:Ingress", "idp-argocd-route"),
       );
       assert.deepEqual(ingress.spec.tls, [
-        { hosts: ["argocd.idp.localtest.me"], secretName: "argocd-server-tls" },
+        { hosts: ["argocd.dev.fixture.example.test"], secretName: "argocd-server-tls" },
       ]);
       assert.equal(at<Json>(ingress.metadata, "annotations")["cert-manager.io/cluster-issuer"], "idp-ca");
     });

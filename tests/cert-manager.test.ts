@@ -49,7 +49,10 @@ describe("cert-manager", () => {
   let staging: Synth;
   let prod: Synth;
   let prodHttp01: Synth;
+  /** The fixture staging: ingress-nginx, HTTP-01 through its class, Pod Identity. */
   let nginxHttp01: Synth;
+  /** The fixture staging with DNS-01 in a Route53 zone instead. */
+  let stagingDns01: Synth;
 
   before(async () => {
     dev = await synthStack("dev");
@@ -60,10 +63,10 @@ describe("cert-manager", () => {
         delete tls(c)["dns01"];
       }),
     });
-    nginxHttp01 = await synthStack("staging", {
+    nginxHttp01 = staging;
+    stagingDns01 = await synthStack("staging", {
       config: editedConfig("staging", (c) => {
-        delete tls(c)["dns01"];
-        (c.values["idp:ingress"] as Record<string, unknown>)["controller"] = "nginx";
+        tls(c)["dns01"] = { route53: { hostedZoneId: "Z0FIXTURESTAGING0000" } };
       }),
     });
   });
@@ -71,8 +74,7 @@ describe("cert-manager", () => {
   it("installs the pinned chart from its OCI registry, CRDs included and kept", () => {
     const release = dev.inputs(dev.one(RELEASE, "idp-cert-manager-release"));
     assert.equal(release["chart"], "oci://quay.io/jetstack/charts/cert-manager");
-    assert.equal(release["version"], "v1.21.1");
-    assert.equal(CHARTS.certManager.version, "v1.21.1");
+    assert.equal(release["version"], CHARTS.certManager.version);
     assert.equal(release["namespace"], "cert-manager");
     assert.deepEqual(releaseValues(dev)["crds"], { enabled: true, keep: true });
   });
@@ -115,7 +117,9 @@ describe("cert-manager", () => {
     }
     assert.deepEqual(values["serviceAccount"], {
       name: "cert-manager",
-      annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/idp-prod-cert-manager" },
+      annotations: {
+        "eks.amazonaws.com/role-arn": "arn:aws:iam::444455556666:role/fixture-prod-cert-manager",
+      },
     });
     assert.deepEqual(values["securityContext"], {
       runAsNonRoot: true,
@@ -137,7 +141,10 @@ describe("cert-manager", () => {
 
   it("passes the chart's values schema", function () {
     const validate = chartValuesValidator("cert-manager", CHARTS.certManager.version);
-    if (!validate) this.skip(); // ../shared is absent: nothing to validate against
+    if (!validate) {
+      console.log("      (skipped: ../shared/chart-schemas is not beside this clone)");
+      this.skip();
+    }
     for (const synth of [dev, staging, prod, nginxHttp01])
       assert.deepEqual(validate(releaseValues(synth)), []);
   });
@@ -153,7 +160,7 @@ describe("cert-manager", () => {
     assert.deepEqual(rootCa.spec, {
       isCA: true,
       commonName: "idp root CA",
-      subject: { organizations: ["idp"], organizationalUnits: ["idp.localtest.me"] },
+      subject: { organizations: ["idp"], organizationalUnits: ["dev.fixture.example.test"] },
       secretName: "idp-root-ca",
       duration: "87600h",
       renewBefore: "720h",
@@ -164,17 +171,27 @@ describe("cert-manager", () => {
     assert.equal(dev.result.stackOutputs["clusterIssuer"], "idp-ca");
   });
 
-  it("gives staging Let's Encrypt staging only, solved with DNS-01 in its hosted zone", () => {
+  it("gives staging Let's Encrypt staging only, solved with HTTP-01, or with DNS-01 in its hosted zone", () => {
     assert.deepEqual(issuerSpecs(staging), {
       "letsencrypt-staging": {
         acme: {
           server: "https://acme-staging-v02.api.letsencrypt.org/directory",
-          email: "platform-team@acme.example",
+          email: "platform@fixture.example.test",
+          privateKeySecretRef: { name: "letsencrypt-staging-account-key" },
+          solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }],
+        },
+      },
+    });
+    assert.deepEqual(issuerSpecs(stagingDns01), {
+      "letsencrypt-staging": {
+        acme: {
+          server: "https://acme-staging-v02.api.letsencrypt.org/directory",
+          email: "platform@fixture.example.test",
           privateKeySecretRef: { name: "letsencrypt-staging-account-key" },
           solvers: [
             {
-              selector: { dnsZones: ["staging.idp.acme.example"] },
-              dns01: { route53: { region: "eu-west-1", hostedZoneID: "Z04857612QWERTYUIOPAS" } },
+              selector: { dnsZones: ["staging.fixture.example.test"] },
+              dns01: { route53: { region: "us-east-2", hostedZoneID: "Z0FIXTURESTAGING0000" } },
             },
           ],
         },
@@ -225,7 +242,7 @@ describe("cert-manager", () => {
   });
 
   it("limits the Route53 role to the hosted zone's _acme-challenge TXT records", () => {
-    assert.deepEqual(route53Policy("aws", "Z09173842ASDFGHJKLZXC"), {
+    assert.deepEqual(route53Policy("aws", "Z0FIXTURE00000000000"), {
       Version: "2012-10-17",
       Statement: [
         {
@@ -238,7 +255,7 @@ describe("cert-manager", () => {
           Sid: "AcmeChallengeRecords",
           Effect: "Allow",
           Action: ["route53:ChangeResourceRecordSets", "route53:ListResourceRecordSets"],
-          Resource: ["arn:aws:route53:::hostedzone/Z09173842ASDFGHJKLZXC"],
+          Resource: ["arn:aws:route53:::hostedzone/Z0FIXTURE00000000000"],
           Condition: {
             "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsRecordTypes": ["TXT"] },
             "ForAllValues:StringLike": {
@@ -251,30 +268,30 @@ describe("cert-manager", () => {
     const policy = prod.one("aws:iam/rolePolicy:RolePolicy", "idp-cert-manager-route53-policy");
     assert.deepEqual(
       JSON.parse(prod.inputs(policy)["policy"] as string),
-      route53Policy("aws", "Z09173842ASDFGHJKLZXC"),
+      route53Policy("aws", "Z0FIXTURE00000000000"),
     );
     const role = prod.inputs(prod.one("aws:iam/role:Role", "idp-cert-manager-route53"));
-    assert.equal(role["name"], "idp-prod-cert-manager");
+    assert.equal(role["name"], "fixture-prod-cert-manager");
     const trust = JSON.parse(role["assumeRolePolicy"] as string) as {
       Statement: Array<{ Condition: unknown }>;
     };
     assert.deepEqual(trust.Statement[0]!.Condition, {
       StringEquals: {
-        "oidc.eks.eu-west-1.amazonaws.com/id/5C9E8F1A2B3C4D5E6F708192A3B4C5D6:sub":
+        "oidc.eks.us-east-2.amazonaws.com/id/0A1B2C3D4E5F60718293A4B5C6D7E8F9:sub":
           "system:serviceaccount:cert-manager:cert-manager",
-        "oidc.eks.eu-west-1.amazonaws.com/id/5C9E8F1A2B3C4D5E6F708192A3B4C5D6:aud": "sts.amazonaws.com",
+        "oidc.eks.us-east-2.amazonaws.com/id/0A1B2C3D4E5F60718293A4B5C6D7E8F9:aud": "sts.amazonaws.com",
       },
     });
     // staging: EKS Pod Identity binds the role to the same service account.
-    const association = staging.inputs(
-      staging.one(
+    const association = stagingDns01.inputs(
+      stagingDns01.one(
         "aws:eks/podIdentityAssociation:PodIdentityAssociation",
         "idp-cert-manager-route53-association",
       ),
     );
     assert.deepEqual(
       [association["namespace"], association["serviceAccount"], association["clusterName"]],
-      ["cert-manager", "cert-manager", "idp-staging"],
+      ["cert-manager", "cert-manager", "fixture-staging"],
     );
     // The release starts only once the role can be assumed.
     assert.ok(
@@ -286,7 +303,7 @@ describe("cert-manager", () => {
   });
 
   it("makes every issuer and certificate wait for the operator, and the CA issuer for its root", () => {
-    for (const synth of [dev, staging, prod, prodHttp01, nginxHttp01]) {
+    for (const synth of [dev, staging, stagingDns01, prod, prodHttp01]) {
       const release = synth.one(RELEASE, "idp-cert-manager-release");
       for (const record of [...synth.ofType(CLUSTER_ISSUER), ...synth.ofType(CERTIFICATE)]) {
         assert.ok(synth.dependsOn(record, release), `${record.name} waits for the cert-manager release`);
@@ -332,7 +349,7 @@ describe("cert-manager", () => {
 
   it("creates only objects the upstream schemas accept", async function () {
     const validator = crdValidator();
-    for (const synth of [dev, staging, prod, prodHttp01, nginxHttp01]) {
+    for (const synth of [dev, staging, stagingDns01, prod, prodHttp01]) {
       for (const record of [...synth.ofType(CLUSTER_ISSUER), ...synth.ofType(CERTIFICATE)]) {
         const object = synth.inputs(record);
         assert.deepEqual(await modelErrors(object), [], `${record.name} (@kubernetes-models/cert-manager)`);

@@ -236,14 +236,14 @@ describe("stack config validation", () => {
     assert.deepEqual(
       problems("dev", (c) => {
         const teams = c.values["idp:teams"] as Array<Record<string, unknown>>;
-        teams.push({ slug: "payments" });
+        teams.push({ slug: "orders" });
         const apps = c.values["idp:apps"] as Array<Record<string, unknown>>;
-        apps.push({ name: "checkout-api", team: "payments" }, { name: "ledger", team: "finance" });
+        apps.push({ name: "orders-api", team: "orders" }, { name: "ledger", team: "finance" });
       }),
       [
-        `Invalid config idp:teams[3].slug: repeats the team "payments". Fix: pulumi config set --path 'idp:teams[3].slug' payments`,
-        `Invalid config idp:apps[2].name: repeats the app "checkout-api". Fix: pulumi config set --path 'idp:apps[2].name' checkout-api`,
-        `Invalid config idp:apps[3].team: names the team "finance", which is not in idp:teams (platform, payments, storefront). Fix: pulumi config set --path 'idp:apps[3].team' payments`,
+        `Invalid config idp:teams[3].slug: repeats the team "orders". Fix: pulumi config set --path 'idp:teams[3].slug' orders-2`,
+        `Invalid config idp:apps[2].name: repeats the app "orders-api". Fix: pulumi config set --path 'idp:apps[2].name' orders-api-2`,
+        `Invalid config idp:apps[3].team: names the team "finance", which is not in idp:teams (core, orders, search). Fix: pulumi config set --path 'idp:apps[3].team' orders`,
       ],
     );
   });

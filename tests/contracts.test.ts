@@ -317,7 +317,7 @@ describe("Kubernetes helpers", () => {
     });
     const oci = synth.inputs(synth.one("kubernetes:helm.sh/v3:Release", "cm"));
     assert.equal(oci["chart"], "oci://quay.io/jetstack/charts/cert-manager");
-    assert.equal(oci["version"], "v1.21.1");
+    assert.equal(oci["version"], CHARTS.certManager.version);
     assert.equal(oci["repositoryOpts"], undefined);
     assert.deepEqual(
       [oci["skipAwait"], oci["waitForJobs"], oci["createNamespace"], oci["timeout"]],

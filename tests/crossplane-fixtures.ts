@@ -50,20 +50,20 @@ export function kubernetesBackend(ready: readonly pulumi.Resource[] = []): Datab
 }
 
 export const IRSA: AwsContext = {
-  accountId: "123456789012",
-  region: "eu-west-1",
+  accountId: "444455556666",
+  region: "us-east-2",
   partition: "aws",
   identity: "irsa",
-  oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC",
-  clusterName: "idp-prod",
+  oidcProviderArn: "arn:aws:iam::444455556666:oidc-provider/oidc.eks.us-east-2.amazonaws.com/id/ABC",
+  clusterName: "fixture-prod",
 };
 
 export const POD_IDENTITY: AwsContext = {
-  accountId: "123456789012",
-  region: "eu-west-1",
+  accountId: "444455556666",
+  region: "us-east-2",
   partition: "aws",
   identity: "pod-identity",
-  clusterName: "idp-prod",
+  clusterName: "fixture-prod",
 };
 
 /** Lets the mocks build ARNs in the fixtures' account. */

@@ -20,7 +20,7 @@ import {
   rdsProviderPolicy,
 } from "../components/crossplane/aws-iam";
 import { sqlDatabaseComposition } from "../components/crossplane/sql-database";
-import { CROSSPLANE_PACKAGES, packageReference } from "../components/versions";
+import { CHARTS, CROSSPLANE_PACKAGES, packageReference } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
 import type { ResourceRecord } from "../synth/records";
 import { crdValidator } from "./crd-schema";
@@ -183,7 +183,7 @@ describe("Crossplane component", () => {
         ],
         [
           "crossplane",
-          "2.3.4",
+          CHARTS.crossplane.version,
           { repo: "https://charts.crossplane.io/stable" },
           "crossplane-system",
           "crossplane",
@@ -295,7 +295,7 @@ describe("Crossplane component", () => {
             ...(role !== undefined
               ? {
                   annotations: {
-                    "eks.amazonaws.com/role-arn": `arn:aws:iam::123456789012:role/idp-prod-crossplane-aws-${role}`,
+                    "eks.amazonaws.com/role-arn": `arn:aws:iam::444455556666:role/fixture-prod-crossplane-aws-${role}`,
                   },
                 }
               : {}),
@@ -322,12 +322,12 @@ describe("Crossplane component", () => {
       [
         "crossplane-system",
         "provider-aws-ec2",
-        "arn:aws:iam::123456789012:role/idp-staging-crossplane-aws-ec2",
+        "arn:aws:iam::444455556666:role/fixture-staging-crossplane-aws-ec2",
       ],
       [
         "crossplane-system",
         "provider-aws-rds",
-        "arn:aws:iam::123456789012:role/idp-staging-crossplane-aws-rds",
+        "arn:aws:iam::444455556666:role/fixture-staging-crossplane-aws-rds",
       ],
     ]);
     assert.deepEqual(synth.inputs(synth.one(TYPES.awsConfig))["spec"], {
@@ -541,10 +541,10 @@ describe("Crossplane component", () => {
 });
 
 describe("AWS provider IAM", () => {
-  const NETWORK = { vpcId: "vpc-0f1e2d3c4b5a69788" };
+  const NETWORK = { vpcId: "vpc-0123456789abcdef0" };
 
   it("scopes the RDS provider to tagged DB instances and subnet groups of its region and account", () => {
-    const rds = "arn:aws:rds:eu-west-1:123456789012";
+    const rds = "arn:aws:rds:us-east-2:444455556666";
     const policy = rdsProviderPolicy(IRSA);
     assert.deepEqual(policy.Statement, [
       {
@@ -552,7 +552,7 @@ describe("AWS provider IAM", () => {
         Effect: "Allow",
         Action: ["rds:CreateDBInstance", "rds:CreateDBSubnetGroup", "rds:AddTagsToResource"],
         Resource: [`${rds}:db:*`, `${rds}:subgrp:*`],
-        Condition: { StringEquals: { "aws:RequestTag/idp:cluster": "idp-prod" } },
+        Condition: { StringEquals: { "aws:RequestTag/idp:cluster": "fixture-prod" } },
       },
       {
         Sid: "ManageOwnDatabases",
@@ -567,7 +567,7 @@ describe("AWS provider IAM", () => {
           "rds:RemoveTagsFromResource",
         ],
         Resource: [`${rds}:db:*`, `${rds}:subgrp:*`],
-        Condition: { StringEquals: { "aws:ResourceTag/idp:cluster": "idp-prod" } },
+        Condition: { StringEquals: { "aws:ResourceTag/idp:cluster": "fixture-prod" } },
       },
       {
         Sid: "UseDefaultGroups",
@@ -585,7 +585,7 @@ describe("AWS provider IAM", () => {
         Sid: "CreateRdsServiceLinkedRole",
         Effect: "Allow",
         Action: ["iam:CreateServiceLinkedRole"],
-        Resource: ["arn:aws:iam::123456789012:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS"],
+        Resource: ["arn:aws:iam::444455556666:role/aws-service-role/rds.amazonaws.com/AWSServiceRoleForRDS"],
         Condition: { StringEquals: { "iam:AWSServiceName": "rds.amazonaws.com" } },
       },
     ]);
@@ -593,7 +593,7 @@ describe("AWS provider IAM", () => {
   });
 
   it("scopes the EC2 provider to tagged security groups in the configured VPC", () => {
-    const ec2 = "arn:aws:ec2:eu-west-1:123456789012";
+    const ec2 = "arn:aws:ec2:us-east-2:444455556666";
     const policy = ec2ProviderPolicy(POD_IDENTITY, NETWORK);
     assert.deepEqual(policy.Statement, [
       {
@@ -601,13 +601,13 @@ describe("AWS provider IAM", () => {
         Effect: "Allow",
         Action: ["ec2:CreateSecurityGroup"],
         Resource: [`${ec2}:security-group/*`],
-        Condition: { StringEquals: { "aws:RequestTag/idp:cluster": "idp-prod" } },
+        Condition: { StringEquals: { "aws:RequestTag/idp:cluster": "fixture-prod" } },
       },
       {
         Sid: "CreateSecurityGroupsInVpc",
         Effect: "Allow",
         Action: ["ec2:CreateSecurityGroup"],
-        Resource: [`${ec2}:vpc/vpc-0f1e2d3c4b5a69788`],
+        Resource: [`${ec2}:vpc/vpc-0123456789abcdef0`],
       },
       {
         Sid: "TagOnCreate",
@@ -632,8 +632,8 @@ describe("AWS provider IAM", () => {
         ],
         Resource: [`${ec2}:security-group/*`],
         Condition: {
-          StringEquals: { "aws:ResourceTag/idp:cluster": "idp-prod" },
-          ArnEquals: { "ec2:Vpc": `${ec2}:vpc/vpc-0f1e2d3c4b5a69788` },
+          StringEquals: { "aws:ResourceTag/idp:cluster": "fixture-prod" },
+          ArnEquals: { "ec2:Vpc": `${ec2}:vpc/vpc-0123456789abcdef0` },
         },
       },
       {
@@ -641,14 +641,14 @@ describe("AWS provider IAM", () => {
         Effect: "Allow",
         Action: ["ec2:AuthorizeSecurityGroupIngress"],
         Resource: [`${ec2}:security-group-rule/*`],
-        Condition: { StringEquals: { "aws:RequestTag/idp:cluster": "idp-prod" } },
+        Condition: { StringEquals: { "aws:RequestTag/idp:cluster": "fixture-prod" } },
       },
       {
         Sid: "ManageOwnRules",
         Effect: "Allow",
         Action: ["ec2:ModifySecurityGroupRules", "ec2:CreateTags", "ec2:DeleteTags"],
         Resource: [`${ec2}:security-group-rule/*`],
-        Condition: { StringEquals: { "aws:ResourceTag/idp:cluster": "idp-prod" } },
+        Condition: { StringEquals: { "aws:ResourceTag/idp:cluster": "fixture-prod" } },
       },
     ]);
     // Nothing but creation inside the VPC and tagging during creation goes without the cluster tag.
@@ -675,7 +675,7 @@ describe("AWS provider IAM", () => {
           "ec2:DescribeNetworkInterfaces",
         ],
         Resource: ["*"],
-        Condition: { StringEquals: { "aws:RequestedRegion": "eu-west-1" } },
+        Condition: { StringEquals: { "aws:RequestedRegion": "us-east-2" } },
       },
     ]);
     assert.doesNotThrow(() => assertDescribeOnlyPolicy(policy, "describe"));
@@ -704,7 +704,7 @@ describe("AWS provider IAM", () => {
     assert.deepEqual(policyOf("aws-rds-identity-policy"), rdsProviderPolicy(settings.aws!));
     assert.deepEqual(
       policyOf("aws-ec2-identity-policy"),
-      ec2ProviderPolicy(settings.aws!, { vpcId: "vpc-0f1e2d3c4b5a69788" }),
+      ec2ProviderPolicy(settings.aws!, { vpcId: "vpc-0123456789abcdef0" }),
     );
     assert.deepEqual(policyOf("aws-ec2-identity-describe"), describePolicy(settings.aws!));
     assert.deepEqual(
@@ -712,7 +712,7 @@ describe("AWS provider IAM", () => {
         .ofType(TYPES.role)
         .map((r) => synth.inputs(r)["name"])
         .sort(),
-      ["idp-prod-crossplane-aws-ec2", "idp-prod-crossplane-aws-rds"],
+      ["fixture-prod-crossplane-aws-ec2", "fixture-prod-crossplane-aws-rds"],
     );
   });
 });
@@ -723,7 +723,7 @@ describe("Crossplane arguments", () => {
     assert.deepEqual(dev.databases, { mode: "in-cluster" });
     assert.equal(dev.aws, undefined);
     assert.equal(dev.profile, PROFILES.dev);
-    assert.equal(dev.domain, "idp.localtest.me");
+    assert.equal(dev.domain, "dev.fixture.example.test");
     const staging = stackSettings("staging");
     assert.deepEqual(staging.databases, {
       mode: "rds",
@@ -733,15 +733,15 @@ describe("Crossplane arguments", () => {
       allowedCidrs: [],
     });
     assert.deepEqual(staging.aws, {
-      accountId: "210987654321",
-      region: "eu-west-1",
+      accountId: "111122223333",
+      region: "us-east-2",
       partition: "aws",
       identity: "pod-identity",
-      clusterName: "idp-staging",
+      clusterName: "fixture-staging",
     });
     assert.equal(stackSettings("prod").aws?.identity, "irsa");
     assert.equal(
-      stackSettings("prod").aws?.oidcProviderArn?.startsWith("arn:aws:iam::123456789012:oidc-provider/"),
+      stackSettings("prod").aws?.oidcProviderArn?.startsWith("arn:aws:iam::444455556666:oidc-provider/"),
       true,
     );
   });

@@ -80,7 +80,7 @@ const cases: ReadonlyArray<[string, string, Edit, string]> = [
   ],
   [
     "DNS-01 with the self-signed issuer",
-    "staging",
+    "prod",
     (c) => {
       section(c, "tls")["issuer"] = "self-signed";
     },

@@ -26,8 +26,8 @@ describe("GitHub organization config", () => {
         delete github(c)["deliveryAppClientId"];
       }),
       [
-        `Invalid config idp:github.selfServiceAppClientId: is required when idp:github.manageOrganization is true. Fix: pulumi config set --path 'idp:github.selfServiceAppClientId' Iv23liSELFSERVICE001`,
-        `Invalid config idp:github.deliveryAppClientId: is required when idp:github.manageOrganization is true. Fix: pulumi config set --path 'idp:github.deliveryAppClientId' Iv23liDELIVERY000001`,
+        `Invalid config idp:github.selfServiceAppClientId: is required when idp:github.manageOrganization is true. Fix: pulumi config set --path 'idp:github.selfServiceAppClientId' Iv23liEXAMPLE0000001`,
+        `Invalid config idp:github.deliveryAppClientId: is required when idp:github.manageOrganization is true. Fix: pulumi config set --path 'idp:github.deliveryAppClientId' Iv23liEXAMPLE0000002`,
       ],
     );
   });
@@ -38,7 +38,7 @@ describe("GitHub organization config", () => {
         github(c)["deliveryAppClientId"] = "123456";
       }),
       [
-        `Invalid config idp:github.deliveryAppClientId: must be a GitHub App client ID, which starts with Iv, such as Iv23liABCDEFGH123456 (the App's settings page, About) (got string "123456"). Fix: pulumi config set --path 'idp:github.deliveryAppClientId' Iv23liDELIVERY000001`,
+        `Invalid config idp:github.deliveryAppClientId: must be a GitHub App client ID, which starts with Iv, such as Iv23liABCDEFGH123456 (the App's settings page, About) (got string "123456"). Fix: pulumi config set --path 'idp:github.deliveryAppClientId' Iv23liEXAMPLE0000002`,
       ],
     );
   });
@@ -139,7 +139,7 @@ describe("GitHub organization config", () => {
         (c.values["idp:teams"] as Array<Record<string, unknown>>)[1]!["name"] = "Payments Team";
       }),
       [
-        `Invalid config idp:teams[1].name: "Payments Team" gives the GitHub team slug "payments-team", not "payments" (GitHub derives a team's slug from its name). Fix: pulumi config set --path 'idp:teams[1].name' Payments`,
+        `Invalid config idp:teams[1].name: "Payments Team" gives the GitHub team slug "payments-team", not "orders" (GitHub derives a team's slug from its name). Fix: pulumi config set --path 'idp:teams[1].name' Orders`,
       ],
     );
   });
@@ -151,20 +151,20 @@ describe("GitHub organization config", () => {
     assert.deepEqual(
       organization.environments.map((e) => [e.name, e.domain, e.profile]),
       [
-        ["dev", "idp.localtest.me", PROFILES.dev],
-        ["staging", "staging.idp.acme.example", PROFILES.staging],
-        ["prod", "idp.acme.example", PROFILES.prod],
+        ["dev", "dev.fixture.example.test", PROFILES.dev],
+        ["staging", "staging.fixture.example.test", PROFILES.staging],
+        ["prod", "fixture.example.test", PROFILES.prod],
       ],
     );
     assert.equal(organization.auth.kind, "token");
-    assert.equal(organization.selfServiceApp.clientId, "Iv23liSELFSERVICE001");
+    assert.equal(organization.selfServiceApp.clientId, "Iv23liFIXTURESELF001");
     assert.equal(organization.repositoryVisibility, "private");
     assert.deepEqual(
       organization.teams.map((t) => [t.slug, t.name, t.platformAdmin]),
       [
-        ["platform", "Platform", true],
-        ["payments", "Payments", false],
-        ["storefront", "Storefront", false],
+        ["core", "Core", true],
+        ["orders", "Orders", false],
+        ["search", "Search", false],
       ],
     );
   });

@@ -12,7 +12,7 @@ import {
 } from "../components/github/permissions";
 import { PERMISSIONS_FILE, renderPermissions } from "../stacks/github-permissions-doc";
 import { listStacks } from "../synth/stack-files";
-import { synthFixture, synthStack, type Synth } from "./harness";
+import { synthFixture, synthUserStack, type Synth } from "./harness";
 
 /**
  * The permission names GitHub knows (the keys of an installation's `permissions`: github/docs
@@ -132,7 +132,7 @@ describe("GitHub permissions", () => {
 
   for (const stack of listStacks()) {
     it(`${stack}: every GitHub resource kind the stack creates is in the table`, async () => {
-      assert.deepEqual(missingPermissions(githubTypes(await synthStack(stack))), []);
+      assert.deepEqual(missingPermissions(githubTypes(await synthUserStack(stack))), []);
     });
   }
 

@@ -103,7 +103,7 @@ describe("GitHub organization", () => {
         // ...but refers to the same management repository by name.
         assert.equal(
           synth.result.stackOutputs["managementRepository"],
-          "https://github.com/acme-idp/platform-management.git",
+          "https://github.com/fixture-org/platform-management.git",
         );
       }
     });
@@ -111,12 +111,15 @@ describe("GitHub organization", () => {
     it("exports the repositories and how to request an app", () => {
       assert.equal(
         dev.result.stackOutputs["managementRepository"],
-        "https://github.com/acme-idp/platform-management.git",
+        "https://github.com/fixture-org/platform-management.git",
       );
-      assert.equal(dev.result.stackOutputs["templateRepository"], "https://github.com/acme-idp/app-template");
+      assert.equal(
+        dev.result.stackOutputs["templateRepository"],
+        "https://github.com/fixture-org/app-template",
+      );
       assert.equal(
         dev.result.stackOutputs["requestAnApp"],
-        "https://github.com/acme-idp/platform-management/actions/workflows/create-app.yaml",
+        "https://github.com/fixture-org/platform-management/actions/workflows/create-app.yaml",
       );
     });
   });
@@ -127,15 +130,22 @@ describe("GitHub organization", () => {
       assert.deepEqual(
         teams.map((t) => [t["name"], t["privacy"]]),
         [
-          ["Platform", "closed"],
-          ["Payments", "closed"],
-          ["Storefront", "closed"],
+          ["Core", "closed"],
+          ["Orders", "closed"],
+          ["Search", "closed"],
         ],
       );
     });
 
     it("creates memberships only where config lists them, maintainers first", async () => {
-      assert.equal(dev.ofType(T.membership).length, 0);
+      // The fixture lists a maintainer and a member for orders only.
+      assert.deepEqual(
+        dev.ofType(T.membership).map((r) => [r.name, dev.inputs(r)["username"], dev.inputs(r)["role"]]),
+        [
+          ["idp-github-team-orders-fixture-lead", "fixture-lead", "maintainer"],
+          ["idp-github-team-orders-fixture-dev", "fixture-dev", "member"],
+        ],
+      );
       const synth = await synthStack("dev", {
         config: editedConfig("dev", (c) => {
           const teams = c.values["idp:teams"] as Array<Record<string, unknown>>;
@@ -147,11 +157,11 @@ describe("GitHub organization", () => {
       assert.deepEqual(
         memberships.map((r) => [r.name, synth.inputs(r)["username"], synth.inputs(r)["role"]]),
         [
-          ["idp-github-team-payments-alice", "alice", "maintainer"],
-          ["idp-github-team-payments-bob", "bob", "member"],
+          ["idp-github-team-orders-alice", "alice", "maintainer"],
+          ["idp-github-team-orders-bob", "bob", "member"],
         ],
       );
-      const payments = synth.one(T.team, "idp-github-team-payments");
+      const payments = synth.one(T.team, "idp-github-team-orders");
       assert.ok(memberships.every((m) => synth.dependsOn(m, payments)));
     });
   });
@@ -183,9 +193,9 @@ describe("GitHub organization", () => {
         .filter((r) => r.name.startsWith("idp-github-management-access-"))
         .map((r) => [r.name.replace("idp-github-management-access-", ""), dev.inputs(r)["permission"]]);
       assert.deepEqual(access, [
-        ["platform", "maintain"],
-        ["payments", "push"],
-        ["storefront", "push"],
+        ["core", "maintain"],
+        ["orders", "push"],
+        ["search", "push"],
       ]);
     });
 
@@ -300,7 +310,7 @@ describe("GitHub organization", () => {
         assert.deepEqual(dev.secretInputs(seed), ["credentials"]);
         assert.deepEqual(seed.options.additionalSecretOutputs, ["credentials"]);
         assert.equal(dev.inputs(seed)["branch"], "main");
-        assert.equal(dev.inputs(seed)["owner"], "acme-idp");
+        assert.equal(dev.inputs(seed)["owner"], "fixture-org");
       }
     });
 
@@ -345,7 +355,7 @@ describe("GitHub organization", () => {
         repository: "platform-management",
         environment: AUTOMATION.selfServiceEnvironment,
         variableName: AUTOMATION.selfServiceClientIdVariable,
-        value: "Iv23liSELFSERVICE001",
+        value: "Iv23liFIXTURESELF001",
       });
     });
 
@@ -363,11 +373,11 @@ describe("GitHub organization", () => {
       const inputs = dev.inputs(access);
       assert.equal(inputs["kind"], "organization-secret-access");
       assert.equal(inputs["secretName"], AUTOMATION.deliveryPrivateKeySecret);
-      assert.deepEqual(inputs["repositories"], ["checkout-api", "web-store"]);
+      assert.deepEqual(inputs["repositories"], ["orders-api", "search-ui"]);
       assert.equal(inputs["topic"], "idp-app");
       assert.deepEqual(dev.secretInputs(access).includes("credentials"), true);
       assert.ok(dev.dependsOn(access, dev.one(T.orgSecret)), "after the secret: its updatedAt is an input");
-      for (const app of ["checkout-api", "web-store"]) {
+      for (const app of ["orders-api", "search-ui"]) {
         assert.ok(dev.dependsOn(access, dev.one(T.repo, `idp-github-app-${app}`)));
         assert.ok(
           (dev.inputs(dev.one(T.repo, `idp-github-app-${app}`))["topics"] as string[]).includes("idp-app"),
@@ -375,7 +385,7 @@ describe("GitHub organization", () => {
       }
       assert.deepEqual(dev.inputs(dev.one(T.orgVariable)), {
         variableName: AUTOMATION.deliveryClientIdVariable,
-        value: "Iv23liDELIVERY000001",
+        value: "Iv23liFIXTUREDELIV01",
         visibility: "private",
       });
     });
@@ -427,11 +437,11 @@ describe("GitHub organization", () => {
 
     it("creates each configured app's repository from the seeded template, owned by its team", () => {
       const seed = dev.one(T.seed, "idp-github-template-seed");
-      for (const app of ["checkout-api", "web-store"]) {
+      for (const app of ["orders-api", "search-ui"]) {
         const repo = dev.one(T.repo, `idp-github-app-${app}`);
         const inputs = dev.inputs(repo);
         assert.equal(inputs["name"], app);
-        assert.deepEqual(inputs["template"], { owner: "acme-idp", repository: "app-template" });
+        assert.deepEqual(inputs["template"], { owner: "fixture-org", repository: "app-template" });
         assert.equal(inputs["archiveOnDestroy"], true);
         assert.ok(dev.dependsOn(repo, seed), `${app} copies the seeded template`);
         assert.deepEqual(repo.options.ignoreChanges, ["template"]);
@@ -441,10 +451,10 @@ describe("GitHub organization", () => {
         .filter((r) => r.name.startsWith("idp-github-app-"))
         .map((r) => [r.name, dev.inputs(r)["permission"]]);
       assert.deepEqual(access, [
-        ["idp-github-app-checkout-api-access-payments", "maintain"],
-        ["idp-github-app-checkout-api-access-platform", "maintain"],
-        ["idp-github-app-web-store-access-storefront", "maintain"],
-        ["idp-github-app-web-store-access-platform", "maintain"],
+        ["idp-github-app-orders-api-access-orders", "maintain"],
+        ["idp-github-app-orders-api-access-core", "maintain"],
+        ["idp-github-app-search-ui-access-search", "maintain"],
+        ["idp-github-app-search-ui-access-core", "maintain"],
       ]);
     });
   });
@@ -494,25 +504,25 @@ describe("GitHub organization", () => {
 
     it("ships the XR API's example shapes: each app's App and SQLDatabase are the builders' output", () => {
       const domains = {
-        dev: "idp.localtest.me",
-        staging: "staging.idp.acme.example",
-        prod: "idp.acme.example",
+        dev: "dev.fixture.example.test",
+        staging: "staging.fixture.example.test",
+        prod: "fixture.example.test",
       };
       for (const [env, domain] of Object.entries(domains)) {
-        const folder = managementRepoPaths.app(env, "payments", "checkout-api");
+        const folder = managementRepoPaths.app(env, "orders", "orders-api");
         assert.deepEqual(parseAll(tree[`${folder}/app.yaml`]!.content), [
           appResource({
-            name: "checkout-api",
-            namespace: "team-payments",
-            image: "ghcr.io/acme-idp/checkout-api:main",
-            host: `checkout-api.${domain}`,
-            database: "checkout-api",
+            name: "orders-api",
+            namespace: "team-orders",
+            image: "ghcr.io/fixture-org/orders-api:main",
+            host: `orders-api.${domain}`,
+            database: "orders-api",
           }),
         ]);
         assert.deepEqual(parseAll(tree[`${folder}/database.yaml`]!.content), [
-          sqlDatabaseResource({ name: "checkout-api", namespace: "team-payments" }),
+          sqlDatabaseResource({ name: "orders-api", namespace: "team-orders" }),
         ]);
-        const web = managementRepoPaths.app(env, "storefront", "web-store");
+        const web = managementRepoPaths.app(env, "search", "search-ui");
         assert.equal(tree[`${web}/database.yaml`], undefined, "no database unless asked");
         const [app] = parseAll(tree[`${web}/app.yaml`]!.content);
         assert.equal((app!["spec"] as Record<string, unknown>)["database"], undefined);
@@ -522,7 +532,7 @@ describe("GitHub organization", () => {
     it("gives apps with a database SchemaHero tables on the database named after their SQLDatabase", () => {
       const validator = crdValidator();
       for (const env of ["dev", "staging", "prod"]) {
-        const folder = managementRepoPaths.app(env, "payments", "checkout-api");
+        const folder = managementRepoPaths.app(env, "orders", "orders-api");
         const [database] = parseAll(tree[`${folder}/database.yaml`]!.content);
         const tables = parseAll(tree[`${folder}/tables.yaml`]!.content);
         assert.ok(tables.length > 0);
@@ -532,7 +542,7 @@ describe("GitHub organization", () => {
             (table["spec"] as { database: string }).database,
             (database!["metadata"] as { name: string }).name,
           );
-          assert.equal((table["metadata"] as { namespace: string }).namespace, teamNamespace("payments"));
+          assert.equal((table["metadata"] as { namespace: string }).namespace, teamNamespace("orders"));
           if (validator) assert.deepEqual(validator.validate(table), []);
         }
       }
@@ -542,17 +552,17 @@ describe("GitHub organization", () => {
     it("has a CODEOWNERS whose every owner is a created team: teams own their app folders, admins the rest", () => {
       const created = new Set(dev.ofType(T.team).map((r) => String(dev.inputs(r)["name"]).toLowerCase()));
       const lines = tree[".github/CODEOWNERS"]!.content.split("\n").filter((l) => l && !l.startsWith("#"));
-      assert.equal(lines[0], "* @acme-idp/platform");
+      assert.equal(lines[0], "* @fixture-org/core");
       for (const line of lines) {
         for (const handle of line.split(/\s+/).slice(1)) {
           const [org, team] = handle.slice(1).split("/");
-          assert.equal(org, "acme-idp");
+          assert.equal(org, "fixture-org");
           assert.ok(created.has(team!), `${handle} exists`);
         }
       }
       for (const env of ["dev", "staging", "prod"]) {
-        for (const team of ["platform", "payments", "storefront"]) {
-          assert.ok(lines.includes(`/environments/${env}/apps/${team}/ @acme-idp/${team}`));
+        for (const team of ["core", "orders", "search"]) {
+          assert.ok(lines.includes(`/environments/${env}/apps/${team}/ @fixture-org/${team}`));
         }
       }
     });
@@ -567,10 +577,10 @@ describe("GitHub organization", () => {
       ] as const) {
         const applications = Object.keys(tree).filter((p) => p.startsWith(`environments/${env}/argocd/`));
         assert.deepEqual(applications.sort(), [
-          `environments/${env}/argocd/payments.yaml`,
+          `environments/${env}/argocd/core.yaml`,
+          `environments/${env}/argocd/orders.yaml`,
           `environments/${env}/argocd/platform-infrastructure.yaml`,
-          `environments/${env}/argocd/platform.yaml`,
-          `environments/${env}/argocd/storefront.yaml`,
+          `environments/${env}/argocd/search.yaml`,
         ]);
         for (const path of applications) {
           const [application] = parseAll(tree[path]!.content);
@@ -586,7 +596,7 @@ describe("GitHub organization", () => {
             syncPolicy: { automated: { prune: boolean; selfHeal: boolean } };
           };
           // The SSH URL Argo CD's repository Secret (a read-only deploy key) is registered under.
-          assert.equal(spec.source.repoURL, "git@github.com:acme-idp/platform-management.git");
+          assert.equal(spec.source.repoURL, "git@github.com:fixture-org/platform-management.git");
           assert.equal(spec.source.targetRevision, "main");
           assert.ok(
             Object.keys(tree).some((p) => p.startsWith(`${spec.source.path}/`)),
@@ -615,7 +625,7 @@ describe("GitHub organization", () => {
         const namespaces = parseAll(tree[`environments/${env}/infrastructure/namespaces.yaml`]!.content);
         assert.deepEqual(
           namespaces.map((n) => (n["metadata"] as { name: string }).name),
-          ["team-platform", "team-payments", "team-storefront"],
+          ["team-core", "team-orders", "team-search"],
         );
         for (const namespace of namespaces) {
           const metadata = namespace["metadata"] as {
@@ -706,18 +716,18 @@ describe("GitHub organization", () => {
         }
         seen.set(entity.identifier, entity.blueprint);
       }
-      assert.equal(seen.get("checkout-api"), "component");
-      assert.equal(seen.get("checkout-api-database"), "resource");
+      assert.equal(seen.get("orders-api"), "component");
+      assert.equal(seen.get("orders-api-database"), "resource");
     });
 
     it("gives create-app a skeleton per environment that renders exactly like a configured app", () => {
       for (const env of ["dev", "staging", "prod"]) {
         for (const file of ["app.yaml", "database.yaml", "tables.yaml"]) {
           const skeleton = tree[`platform/skeleton/${env}/${file}`]!.content;
-          const rendered = skeleton.replace(/__APP__/g, "checkout-api").replace(/__TEAM__/g, "payments");
+          const rendered = skeleton.replace(/__APP__/g, "orders-api").replace(/__TEAM__/g, "orders");
           assert.equal(
             rendered,
-            tree[`${managementRepoPaths.app(env, "payments", "checkout-api")}/${file}`]!.content,
+            tree[`${managementRepoPaths.app(env, "orders", "orders-api")}/${file}`]!.content,
           );
         }
       }
@@ -780,7 +790,7 @@ describe("GitHub organization", () => {
       };
       const inputs = workflow.on.workflow_dispatch.inputs;
       assert.deepEqual(Object.keys(inputs), ["name", "team", "database"]);
-      assert.deepEqual(inputs["team"]!.options, ["payments", "platform", "storefront"]);
+      assert.deepEqual(inputs["team"]!.options, ["core", "orders", "search"]);
       assert.equal(inputs["database"]!.type, "boolean");
       const job = workflow.jobs["create-app"]!;
       assert.equal(job.environment, AUTOMATION.selfServiceEnvironment);

@@ -20,7 +20,7 @@ describe("GitOps config", () => {
         c.values["idp:argocd"] = { sso: { clientId: "nope" } };
       }),
       [
-        `Invalid config idp:argocd.sso.clientId: must be the client ID of a GitHub OAuth App, such as Ov23liABCDEFGH123456 (the App's settings page) (got string "nope"). Fix: pulumi config set --path 'idp:argocd.sso.clientId' Ov23liARGOCDSTAGING1`,
+        `Invalid config idp:argocd.sso.clientId: must be the client ID of a GitHub OAuth App, such as Ov23liABCDEFGH123456 (the App's settings page) (got string "nope"). Fix: pulumi config set --path 'idp:argocd.sso.clientId' Ov23liABCDEFGH123456`,
       ],
     );
   });
@@ -31,7 +31,7 @@ describe("GitOps config", () => {
         c.values["idp:argocd"] = { sso: {} };
       }),
       [
-        "Invalid config idp:argocd.sso.clientId: is required but not set. Fix: pulumi config set --path 'idp:argocd.sso.clientId' Ov23liARGOCDSTAGING1",
+        "Invalid config idp:argocd.sso.clientId: is required but not set. Fix: pulumi config set --path 'idp:argocd.sso.clientId' Ov23liABCDEFGH123456",
       ],
     );
   });
@@ -133,15 +133,15 @@ describe("GitOps config", () => {
     );
     const settings = gitOpsSettingsFrom(config);
     assert.deepEqual(settings.teams, [
-      { slug: "platform", platformAdmin: true },
-      { slug: "payments", platformAdmin: false },
-      { slug: "storefront", platformAdmin: false },
+      { slug: "core", platformAdmin: true },
+      { slug: "orders", platformAdmin: false },
+      { slug: "search", platformAdmin: false },
     ]);
     assert.deepEqual(settings.apps, [
-      { name: "checkout-api", team: "payments" },
-      { name: "web-store", team: "storefront" },
+      { name: "orders-api", team: "orders" },
+      { name: "search-ui", team: "search" },
     ]);
-    assert.equal(settings.sso?.clientId, "Ov23liARGOCDSTAGING1");
+    assert.equal(settings.sso?.clientId, "Ov23liFIXTURESTAGING");
     assert.equal(await pulumi.isSecret(pulumi.output(settings.sso.clientSecret)), true);
     assert.equal(settings.webhook, true);
     assert.deepEqual(settings.schemaHero, { pluginRegistry: "registry.acme.example/p", pluginTag: "0.0.1" });

@@ -39,8 +39,12 @@ export interface StackConfigObject {
   placeholders: readonly string[];
 }
 
-export function stackConfigObject(stack: string): StackConfigObject {
-  const raw = loadStackConfig(stack);
+/**
+ * Structured config of a fixture stack (tests/fixtures/), or of a stack under `root` (the user's own
+ * stacks: PROJECT_ROOT, for tests that check only invariants).
+ */
+export function stackConfigObject(stack: string, root: string = FIXTURES_DIR): StackConfigObject {
+  const raw = loadStackConfig(stack, root);
   const values: Record<string, unknown> = {};
   for (const [key, text] of Object.entries(raw.values)) {
     try {
@@ -67,9 +71,13 @@ export function toRaw(config: StackConfigObject): RawStackConfig {
   };
 }
 
-/** A stack's config changed by `edit`, which may mutate the structured values and secret keys. */
-export function editedConfig(stack: string, edit: (config: StackConfigObject) => void): RawStackConfig {
-  const config = stackConfigObject(stack);
+/** A fixture stack's config changed by `edit`, which may mutate the structured values and secret keys. */
+export function editedConfig(
+  stack: string,
+  edit: (config: StackConfigObject) => void,
+  root: string = FIXTURES_DIR,
+): RawStackConfig {
+  const config = stackConfigObject(stack, root);
   edit(config);
   return toRaw(config);
 }
@@ -190,16 +198,22 @@ export class Synth {
   }
 }
 
+/** Synthesizes a fixture stack, or the given config. */
 export async function synthStack(
   stack: string,
   options: { preview?: boolean; config?: RawStackConfig } = {},
 ): Promise<Synth> {
   const result = await synthesize({
     stack,
-    config: options.config ?? loadStackConfig(stack),
+    config: options.config ?? loadStackConfig(stack, FIXTURES_DIR),
     preview: options.preview ?? false,
   });
   return new Synth(result);
+}
+
+/** Synthesizes one of the user's own stacks (Pulumi.<stack>.yaml beside Pulumi.yaml): invariants only. */
+export function synthUserStack(stack: string, options: { preview?: boolean } = {}): Promise<Synth> {
+  return synthStack(stack, { ...options, config: loadStackConfig(stack) });
 }
 
 /** Runs a program (e.g. one component) under the same mocks and recorder. */

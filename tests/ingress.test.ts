@@ -161,14 +161,14 @@ describe("ingress layer", () => {
             name: "http",
             protocol: "HTTP",
             port: 80,
-            hostname: "*.idp.localtest.me",
+            hostname: "*.dev.fixture.example.test",
             allowedRoutes: allRoutes,
           },
           {
             name: "https",
             protocol: "HTTPS",
             port: 443,
-            hostname: "*.idp.localtest.me",
+            hostname: "*.dev.fixture.example.test",
             tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "platform-gateway-tls" }] },
             allowedRoutes: allRoutes,
           },
@@ -190,11 +190,11 @@ describe("ingress layer", () => {
         objectOf(synth, "kubernetes:cert-manager.io/v1:Certificate", "idp-ingress-certificate").spec;
       assert.deepEqual(certificate(dev), {
         secretName: "platform-gateway-tls",
-        dnsNames: ["*.idp.localtest.me"],
+        dnsNames: ["*.dev.fixture.example.test"],
         privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
         issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "idp-ca" },
       });
-      assert.deepEqual(certificate(prod)["dnsNames"], ["*.idp.acme.example"]);
+      assert.deepEqual(certificate(prod)["dnsNames"], ["*.fixture.example.test"]);
       assert.deepEqual(certificate(prod)["issuerRef"], {
         group: "cert-manager.io",
         kind: "ClusterIssuer",
@@ -202,14 +202,14 @@ describe("ingress layer", () => {
       });
       // HTTP-01: Argo CD and the apps of idp:apps (Pulumi.yaml), and a next step saying what that means.
       assert.deepEqual(certificate(prodHttp01)["dnsNames"], [
-        "argocd.idp.acme.example",
-        "checkout-api.idp.acme.example",
-        "web-store.idp.acme.example",
+        "argocd.fixture.example.test",
+        "orders-api.fixture.example.test",
+        "search-ui.fixture.example.test",
       ]);
       const steps = prodHttp01.result.stackOutputs["nextSteps"] as string[];
       assert.ok(
         steps.includes(
-          "The Gateway certificate names argocd.idp.acme.example, checkout-api.idp.acme.example, web-store.idp.acme.example only (HTTP-01): apps created through self-service need idp:tls.dns01, or their name in idp:apps.",
+          "The Gateway certificate names argocd.fixture.example.test, orders-api.fixture.example.test, search-ui.fixture.example.test only (HTTP-01): apps created through self-service need idp:tls.dns01, or their name in idp:apps.",
         ),
       );
     });
@@ -360,7 +360,7 @@ describe("ingress layer", () => {
             layer: { ...gatewayLayer, ready: [controller] },
             name: "argocd",
             namespace: "argocd",
-            host: "argocd.idp.localtest.me",
+            host: "argocd.dev.fixture.example.test",
             service: { name: "argocd-server", port: 80 },
           },
           {},
@@ -386,7 +386,7 @@ describe("ingress layer", () => {
               sectionName: "https",
             },
           ],
-          hostnames: ["argocd.idp.localtest.me"],
+          hostnames: ["argocd.dev.fixture.example.test"],
           rules: [
             {
               matches: [{ path: { type: "PathPrefix", value: "/" } }],
@@ -416,7 +416,7 @@ describe("ingress layer", () => {
             },
             name: "argocd",
             namespace: "argocd",
-            host: "argocd.staging.idp.acme.example",
+            host: "argocd.staging.fixture.example.test",
             service: { name: "argocd-server", port: 80 },
           },
           { dependsOn: other },
@@ -434,10 +434,10 @@ describe("ingress layer", () => {
         },
         spec: {
           ingressClassName: "nginx",
-          tls: [{ hosts: ["argocd.staging.idp.acme.example"], secretName: "argocd-tls" }],
+          tls: [{ hosts: ["argocd.staging.fixture.example.test"], secretName: "argocd-tls" }],
           rules: [
             {
-              host: "argocd.staging.idp.acme.example",
+              host: "argocd.staging.fixture.example.test",
               http: {
                 paths: [
                   {

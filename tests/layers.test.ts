@@ -147,7 +147,8 @@ describe("tracked files", () => {
     const pattern = /\bissues? #?\d+\b/i;
     const hits = files.flatMap((file) => {
       const full = path.join(PROJECT_ROOT, file);
-      if (!fs.existsSync(full) || fs.statSync(full).size > 2_000_000) return [];
+      if (!fs.existsSync(full) || !fs.statSync(full).isFile() || fs.statSync(full).size > 2_000_000)
+        return [];
       return fs
         .readFileSync(full, "utf8")
         .split("\n")

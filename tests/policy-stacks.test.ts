@@ -16,14 +16,18 @@ import { PRIVILEGED_OPT_IN_ANNOTATION } from "../policy/runners";
 import { listStacks, loadStackConfig, PROJECT_ROOT } from "../synth/stack-files";
 import { packViolations, stackPolicyConfig } from "./policy-harness";
 import { engineResources, PolicyEngine } from "./policy-engine";
-import { synthStack } from "./harness";
+import { synthStack, synthUserStack } from "./harness";
 
 describe("policy pack over every stack, through the analyzer protocol", function () {
   this.timeout(240_000);
-  for (const stack of listStacks()) {
+  const runs = [
+    ...listStacks().map((stack) => ({ stack, label: stack, synth: synthUserStack })),
+    ...["dev", "staging", "prod"].map((stack) => ({ stack, label: `fixture ${stack}`, synth: synthStack })),
+  ];
+  for (const { stack, label, synth: synthesizeStack } of runs) {
     for (const preview of [false, true]) {
-      it(`finds nothing in ${stack}${preview ? " (preview)" : ""}`, async () => {
-        const synth = await synthStack(stack, { preview });
+      it(`finds nothing in ${label}${preview ? " (preview)" : ""}`, async () => {
+        const synth = await synthesizeStack(stack, { preview });
         const engine = await PolicyEngine.start({ stack, dryRun: preview });
         try {
           await engine.configure(stackPolicyConfig(stack));

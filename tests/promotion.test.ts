@@ -35,7 +35,7 @@ import {
 import { PROFILE_NAMES } from "../stacks/profiles";
 import { settingsShape } from "../stacks/schema";
 import { listStacks, loadStackConfig, PROJECT_ROOT } from "../synth/stack-files";
-import { editedConfig, stackConfigObject, synthStack, type StackConfigObject } from "./harness";
+import { editedConfig, FIXTURES_DIR, stackConfigObject, synthStack, type StackConfigObject } from "./harness";
 
 const COMMIT = "0123456789abcdef0123456789abcdef01234567";
 const OTHER_COMMIT = "fedcba9876543210fedcba9876543210fedcba98";
@@ -60,14 +60,16 @@ function versions(pins: Record<string, string>, packages: Record<string, string>
 
 function allConfigs(edits: Record<string, (config: StackConfigObject) => void> = {}) {
   const all: Record<string, RawStackConfig> = {};
-  for (const stack of listStacks()) all[stack] = editedConfig(stack, edits[stack] ?? (() => undefined));
+  for (const stack of listStacks(FIXTURES_DIR)) {
+    all[stack] = editedConfig(stack, edits[stack] ?? (() => undefined));
+  }
   return all;
 }
 
 describe("promotion", () => {
   describe("order", () => {
     it("follows the stacks: dev → staging → prod, by increasing profile", () => {
-      assert.deepEqual([...PROMOTION_ORDER].sort(), listStacks());
+      assert.deepEqual([...PROMOTION_ORDER].sort(), listStacks(FIXTURES_DIR));
       const profiles = PROMOTION_ORDER.map((stack) => stackConfigObject(stack).values["idp:profile"]);
       const ranks = profiles.map((profile) => (PROFILE_NAMES as readonly unknown[]).indexOf(profile));
       assert.deepEqual(ranks, [...ranks].sort(), `profiles along the order: ${profiles.join(", ")}`);
@@ -330,7 +332,7 @@ describe("promotion", () => {
         },
       });
       assert.deepEqual(checkConfigs({ all, from: "dev", to: "staging" }).reasons, [
-        "dev renders environments/staging/ for the domain old-staging.idp.acme.example, but staging's idp:domain is staging.idp.acme.example: set idp:github.environmentSettings.staging.domain in Pulumi.dev.yaml to staging.idp.acme.example.",
+        "dev renders environments/staging/ for the domain old-staging.idp.acme.example, but staging's idp:domain is staging.fixture.example.test: set idp:github.environmentSettings.staging.domain in Pulumi.dev.yaml to staging.fixture.example.test.",
         "dev renders environments/staging/ with the prod profile, but staging's idp:profile is staging: set idp:github.environmentSettings.staging.profile in Pulumi.dev.yaml to staging.",
       ]);
     });
@@ -401,7 +403,7 @@ describe("platformVersions", () => {
 
   it("is exported by every stack, and round-trips through asPlatformVersions", async () => {
     const expected = platformVersions();
-    for (const stack of listStacks()) {
+    for (const stack of listStacks(FIXTURES_DIR)) {
       const synth = await synthStack(stack);
       const output = synth.result.stackOutputs["platformVersions"];
       assert.deepEqual(output, expected, stack);

@@ -43,10 +43,10 @@ describe("idp:runners config", () => {
   it("rejects a repeated scale set", () => {
     assert.deepEqual(
       problems("dev", (c) => {
-        runners(c).scaleSets.push({ name: "idp-dev-linux" });
+        runners(c).scaleSets.push({ name: "fixture-dev-linux" });
       }),
       [
-        `Invalid config idp:runners.scaleSets[1].name: repeats the scale set "idp-dev-linux". Fix: pulumi config set --path 'idp:runners.scaleSets[1].name' idp-linux`,
+        `Invalid config idp:runners.scaleSets[1].name: repeats the scale set "fixture-dev-linux". Fix: pulumi config set --path 'idp:runners.scaleSets[1].name' fixture-dev-linux-2`,
       ],
     );
   });
@@ -65,7 +65,7 @@ describe("idp:runners config", () => {
         firstScaleSet(c)["maxRunners"] = 31;
       }),
       [
-        `Invalid config idp:runners.scaleSets[0].maxRunners: is 31, above the prod profile's bound of 30 runners per scale set. Fix: pulumi config set --path 'idp:runners.scaleSets[0].maxRunners' 2`,
+        `Invalid config idp:runners.scaleSets[0].maxRunners: is 31, above the prod profile's bound of 30 runners per scale set. Fix: pulumi config set --path 'idp:runners.scaleSets[0].maxRunners' 30`,
       ],
     );
   });
@@ -76,7 +76,7 @@ describe("idp:runners config", () => {
         firstScaleSet(c)["minRunners"] = 25;
       }),
       [
-        `Invalid config idp:runners.scaleSets[0].minRunners: is 25, above maxRunners 20. Fix: pulumi config set --path 'idp:runners.scaleSets[0].minRunners' 1`,
+        `Invalid config idp:runners.scaleSets[0].minRunners: is 25, above maxRunners 4. Fix: pulumi config set --path 'idp:runners.scaleSets[0].minRunners' 4`,
       ],
     );
     assert.deepEqual(
@@ -84,7 +84,7 @@ describe("idp:runners config", () => {
         firstScaleSet(c)["minRunners"] = 3;
       }),
       [
-        `Invalid config idp:runners.scaleSets[0].minRunners: is 3, above the dev profile's bound of 2 runners (maxRunners is not set). Fix: pulumi config set --path 'idp:runners.scaleSets[0].minRunners' 1`,
+        `Invalid config idp:runners.scaleSets[0].minRunners: is 3, above the dev profile's bound of 2 runners (maxRunners is not set). Fix: pulumi config set --path 'idp:runners.scaleSets[0].minRunners' 2`,
       ],
     );
   });
@@ -96,8 +96,8 @@ describe("idp:runners config", () => {
         firstScaleSet(c)["labels"] = ["gpu", "x64"];
       }),
       [
-        `Invalid config idp:runners.scaleSets[0].runnerGroup: "Default" is GitHub's Default group, which every environment's runners would share; leave runnerGroup out (the stack creates a group named after its cluster) or name a group of this environment (got string "Default"). Fix: pulumi config set --path 'idp:runners.scaleSets[0].runnerGroup' idp-dev`,
-        `Invalid config idp:runners.scaleSets[0].labels[1]: "x64" is a label every environment's runners could carry, so GitHub may send another environment's job to these runners; use labels that name this environment (such as idp-dev-gpu) or none: workflows select a scale set by its group and name (got string "x64"). Fix: pulumi config set --path 'idp:runners.scaleSets[0].labels[1]' idp-dev-gpu`,
+        `Invalid config idp:runners.scaleSets[0].runnerGroup: "Default" is GitHub's Default group, which every environment's runners would share; leave runnerGroup out (the stack creates a group named after its cluster) or name a group of this environment. Fix: pulumi config set --path 'idp:runners.scaleSets[0].runnerGroup' fixture-dev`,
+        `Invalid config idp:runners.scaleSets[0].labels[1]: "x64" is a label every environment's runners could carry, so GitHub may send another environment's job to these runners; use labels that name this environment, or none: workflows select a scale set by its group and name. Fix: pulumi config set --path 'idp:runners.scaleSets[0].labels[1]' fixture-dev-x64`,
       ],
     );
   });
@@ -169,7 +169,7 @@ describe("idp:runners config", () => {
 
   it("rejects a malformed CIDR", () => {
     assert.deepEqual(
-      problems("staging", (c) => {
+      problems("prod", (c) => {
         runners(c).apiServerCidrs = ["10.20.0.0"];
       }),
       [
@@ -193,15 +193,15 @@ describe("idp:runners config", () => {
 
   it("requires the runners' App private key, as a secret, only when idp:runners is set", () => {
     assert.deepEqual(
-      problems("staging", (c) => {
+      problems("prod", (c) => {
         delete c.values["idp:runnersGithubAppPrivateKey"];
       }),
       [
-        `Invalid config idp:runnersGithubAppPrivateKey: is required because idp:runners is set. Fix: pulumi config set --stack staging --secret idp:runnersGithubAppPrivateKey <value>, which stores it encrypted in Pulumi.staging.yaml (PEM private key of the runner controller's GitHub App (idp:runners.appId). Required when idp:runners is set.)`,
+        `Invalid config idp:runnersGithubAppPrivateKey: is required because idp:runners is set. Fix: pulumi config set --stack prod --secret idp:runnersGithubAppPrivateKey <value>, which stores it encrypted in Pulumi.prod.yaml (PEM private key of the runner controller's GitHub App (idp:runners.appId). Required when idp:runners is set.)`,
       ],
     );
     assert.deepEqual(
-      problems("staging", (c) => {
+      problems("prod", (c) => {
         c.secretKeys.delete("idp:runnersGithubAppPrivateKey");
       }),
       [
@@ -209,7 +209,7 @@ describe("idp:runners config", () => {
       ],
     );
     const withoutRunners = parseConfig(
-      editedConfig("staging", (c) => {
+      editedConfig("prod", (c) => {
         delete c.values["idp:runners"];
         delete c.values["idp:runnersGithubAppPrivateKey"];
       }),
@@ -229,22 +229,32 @@ describe("idp:runners config", () => {
     );
     const settings = runnersSettingsFrom(config)!;
     assert.equal(settings.profile, PROFILES.prod);
-    assert.equal(settings.githubOwner, "acme-idp");
-    assert.deepEqual([settings.githubApp.appId, settings.githubApp.installationId], [2345678, 98765432]);
+    assert.equal(settings.githubOwner, "fixture-org");
+    assert.deepEqual([settings.githubApp.appId, settings.githubApp.installationId], [3456789, 11111111]);
     assert.equal(await pulumi.isSecret(pulumi.output(settings.githubApp.privateKey)), true);
-    assert.deepEqual(settings.apiServerCidrs, ["10.30.0.0/16"]);
+    assert.deepEqual(settings.apiServerCidrs, ["10.40.0.0/16"]);
     assert.equal(settings.storageClassName, "gp3");
     assert.deepEqual(settings.scaleSets, [
       {
-        name: "idp-prod-linux",
+        name: "fixture-prod-linux",
         // Named after the cluster: each environment's runners in a group of their own.
-        runnerGroup: "idp-prod",
-        labels: [],
-        minRunners: 2,
-        maxRunners: 20,
-        resources: { requests: { cpu: "1", memory: "2Gi" }, limits: { memory: "4Gi" } },
+        runnerGroup: "fixture-prod",
+        labels: ["fixture-prod-large"],
+        minRunners: 1,
+        maxRunners: 4,
+        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "4Gi" } },
         containerMode: "kubernetes",
-        workVolumeSize: "20Gi",
+        workVolumeSize: "10Gi",
+      },
+      {
+        name: "fixture-prod-docker",
+        runnerGroup: "fixture-prod",
+        labels: ["fixture-prod-docker"],
+        minRunners: 1,
+        maxRunners: 2,
+        resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "4Gi" } },
+        containerMode: "dind",
+        workVolumeSize: "10Gi",
       },
       {
         name: "docker-builds",
@@ -258,7 +268,7 @@ describe("idp:runners config", () => {
       },
       {
         name: "small",
-        runnerGroup: "idp-prod",
+        runnerGroup: "fixture-prod",
         labels: [],
         // The prod profile keeps one runner warm, but never more than the scale set's maximum.
         minRunners: 0,

@@ -30,7 +30,8 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const EXTERNAL_SECRET = "kubernetes:external-secrets.io/v1:ExternalSecret";
-const STACKS = ["dev", "staging", "prod"] as const;
+/** The fixture stacks with runners (tests/fixtures/): dev, and prod without its docker-in-docker scale set. */
+const STACKS = ["dev", "prod"] as const;
 
 class Marker extends pulumi.CustomResource {
   constructor(name: string) {
@@ -50,9 +51,13 @@ function runnersConfig(config: StackConfigObject): { scaleSets: Array<Record<str
   return config.values["idp:runners"] as { scaleSets: Array<Record<string, unknown>> };
 }
 
-/** Adds a docker-in-docker scale set to a stack's config. */
-const withDind = (config: StackConfigObject) => {
-  runnersConfig(config).scaleSets.push({ name: "docker-builds", containerMode: "dind", maxRunners: 2 });
+/** The fixture prod's docker-in-docker scale set. */
+const DIND_SCALE_SET = "fixture-prod-docker";
+
+/** Removes the docker-in-docker scale sets, leaving kubernetes mode only. */
+const withoutDind = (config: StackConfigObject) => {
+  const runners = runnersConfig(config);
+  runners.scaleSets = runners.scaleSets.filter((set) => set["containerMode"] !== "dind");
 };
 
 /** Runs Runners alone with the stack's config and an in-cluster (or AWS) backend on a test store. */
@@ -120,9 +125,9 @@ describe("Runners (Actions Runner Controller)", () => {
     describe(`with the ${stack} stack's config`, () => {
       let synth: Synth;
       const profile = PROFILES[stack];
-      const scaleSetName = `idp-${stack}-linux`;
+      const scaleSetName = `fixture-${stack}-linux`;
       before(async () => {
-        synth = await synthRunners(stack);
+        synth = await synthRunners(stack, { edit: withoutDind });
       });
 
       it("installs both ARC charts at ARC_VERSION, the controller with the profile's replicas", () => {
@@ -150,10 +155,10 @@ describe("Runners (Actions Runner Controller)", () => {
         const { values, name, namespace } = releaseInputs(synth, `runners-${scaleSetName}`);
         assert.equal(name, scaleSetName);
         assert.equal(namespace, "arc-runners");
+        // dev: the profile's bounds (config sets none); prod: the fixture's own.
         const expectedBounds = {
           dev: { minRunners: 0, maxRunners: 2 },
-          staging: { minRunners: 0, maxRunners: 6 },
-          prod: { minRunners: 2, maxRunners: 20 },
+          prod: { minRunners: 1, maxRunners: 4 },
         }[stack];
         assert.deepEqual(
           {
@@ -166,23 +171,22 @@ describe("Runners (Actions Runner Controller)", () => {
             controllerServiceAccount: values["controllerServiceAccount"],
           },
           {
-            githubConfigUrl: "https://github.com/acme-idp",
+            githubConfigUrl: "https://github.com/fixture-org",
             runnerScaleSetName: scaleSetName,
-            // The group of this environment's own, named after its cluster; no label another could carry.
-            runnerGroup: `idp-${stack}`,
-            scaleSetLabels: undefined,
+            // The group of this environment's own, named after its cluster.
+            runnerGroup: `fixture-${stack}`,
+            scaleSetLabels: [{ dev: "fixture-dev-node", prod: "fixture-prod-large" }[stack]],
             ...expectedBounds,
             controllerServiceAccount: { namespace: "arc-systems", name: "arc-controller" },
           },
         );
         const runner = values.template.spec.containers[0]!;
         assert.equal(runner["image"], `ghcr.io/actions/actions-runner:${IMAGES.actionsRunner.tag}`);
-        assert.deepEqual(
-          runner["resources"],
-          stack === "prod"
-            ? { requests: { cpu: "1", memory: "2Gi" }, limits: { memory: "4Gi" } }
-            : { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "4Gi" } },
-        );
+        // The fixtures set no resources: the defaults.
+        assert.deepEqual(runner["resources"], {
+          requests: { cpu: "500m", memory: "1Gi" },
+          limits: { memory: "4Gi" },
+        });
       });
 
       it("runs jobs in kubernetes mode on a work volume, with no privileged pod spec", () => {
@@ -192,7 +196,7 @@ describe("Runners (Actions Runner Controller)", () => {
           kubernetesModeWorkVolumeClaim: {
             accessModes: ["ReadWriteOnce"],
             storageClassName: stack === "dev" ? "standard" : "gp3",
-            resources: { requests: { storage: stack === "prod" ? "20Gi" : "10Gi" } },
+            resources: { requests: { storage: "10Gi" } },
           },
         });
         for (const release of synth.ofType(RELEASE)) {
@@ -266,9 +270,7 @@ describe("Runners (Actions Runner Controller)", () => {
           "runners-arc-runners-netpol",
           "runners-controller-netpol",
         ]);
-        const apiServerCidrs = { dev: ["172.18.0.0/16"], staging: ["10.20.0.0/16"], prod: ["10.30.0.0/16"] }[
-          stack
-        ];
+        const apiServerCidrs = { dev: ["172.18.0.0/16"], prod: ["10.40.0.0/16"] }[stack];
         for (const policy of policies) {
           const spec = synth.inputs(policy)["spec"] as {
             podSelector: object;
@@ -324,8 +326,8 @@ describe("Runners (Actions Runner Controller)", () => {
         const stored = synth.one("kubernetes:core/v1:Secret", "runners-github-app");
         assert.deepEqual(synth.secretInputs(stored), ["stringData"]);
         assert.deepEqual(synth.inputs(stored)["stringData"], {
-          appId: "2345678",
-          installationId: "98765432",
+          appId: "3456789",
+          installationId: "11111111",
           privateKey: PRIVATE_KEY,
         });
         assert.deepEqual(
@@ -426,7 +428,7 @@ describe("Runners (Actions Runner Controller)", () => {
           controllerNamespace: "arc-systems",
           runnerNamespaces: { kubernetes: "arc-runners" },
           scaleSetNames: [scaleSetName],
-          runsOn: { [scaleSetName]: { group: `idp-${stack}`, labels: [scaleSetName] } },
+          runsOn: { [scaleSetName]: { group: `fixture-${stack}`, labels: [scaleSetName] } },
         });
       });
 
@@ -436,8 +438,8 @@ describe("Runners (Actions Runner Controller)", () => {
           groups.map((g) => [g.name, synth.inputs(g)]),
           [
             [
-              `runners-group-idp-${stack}`,
-              { name: `idp-${stack}`, visibility: "all", allowsPublicRepositories: false },
+              `runners-group-fixture-${stack}`,
+              { name: `fixture-${stack}`, visibility: "all", allowsPublicRepositories: false },
             ],
           ],
         );
@@ -457,11 +459,11 @@ describe("Runners (Actions Runner Controller)", () => {
   describe("docker-in-docker opt-in", () => {
     let synth: Synth;
     before(async () => {
-      synth = await synthRunners("prod", { edit: withDind, preview: true });
+      synth = await synthRunners("prod", { preview: true });
     });
 
     it("gives only the opted-in scale set a privileged Docker daemon, from the pinned image", () => {
-      const { values, namespace } = releaseInputs(synth, "runners-docker-builds");
+      const { values, namespace } = releaseInputs(synth, `runners-${DIND_SCALE_SET}`);
       assert.equal(namespace, "arc-runners-dind");
       assert.equal(values["containerMode"], undefined, "spelled out, not the chart's unpinned dind mode");
       assert.deepEqual(privilegedPaths(values), [
@@ -477,14 +479,14 @@ describe("Runners (Actions Runner Controller)", () => {
         { name: "DOCKER_HOST", value: "unix:///var/run/docker.sock" },
         { name: "RUNNER_WAIT_FOR_DOCKER_IN_SECONDS", value: "120" },
       ]);
-      assert.deepEqual(privilegedPaths(releaseInputs(synth, "runners-idp-prod-linux").values), []);
+      assert.deepEqual(privilegedPaths(releaseInputs(synth, "runners-fixture-prod-linux").values), []);
     });
 
     it("warns at preview time, naming the scale set", () => {
       assert.equal(synth.result.warnings.length, 1);
       assert.match(
         synth.result.warnings[0]!,
-        /^runner scale set "docker-builds" opts in to docker-in-docker: /,
+        new RegExp(`^runner scale set "${DIND_SCALE_SET}" opts in to docker-in-docker: `),
       );
       assert.match(synth.result.warnings[0]!, /namespace arc-runners-dind/);
     });
@@ -500,7 +502,7 @@ describe("Runners (Actions Runner Controller)", () => {
       );
       synth.one(NETWORK_POLICY, "runners-arc-runners-dind-netpol");
       const es = synth.one(EXTERNAL_SECRET, "runners-arc-runners-dind-github-app");
-      const scaleSet = synth.one(RELEASE, "runners-docker-builds");
+      const scaleSet = synth.one(RELEASE, `runners-${DIND_SCALE_SET}`);
       assert.ok(scaleSet.dependencies.includes(es.urn));
       assert.ok(
         !scaleSet.dependencies.includes(synth.one(EXTERNAL_SECRET, "runners-arc-runners-github-app").urn),
@@ -512,27 +514,28 @@ describe("Runners (Actions Runner Controller)", () => {
       const validator = crdValidator();
       if (!validator) return this.skip(); // ../shared/crds absent: upstream CRDs are not on file
       assert.deepEqual(
-        validator.validate(autoscalingRunnerSet(releaseInputs(synth, "runners-docker-builds").values)),
+        validator.validate(autoscalingRunnerSet(releaseInputs(synth, `runners-${DIND_SCALE_SET}`).values)),
         [],
       );
     });
   });
 
   it("also works with AWS Secrets Manager as the backend", async () => {
-    const synth = await synthRunners("staging", { backend: "aws" });
+    const synth = await synthRunners("prod", { backend: "aws", edit: withoutDind });
     const secret = synth.one("aws:secretsmanager/secret:Secret", "runners-github-app");
-    assert.equal(synth.inputs(secret)["name"], "idp/staging/arc/github-app");
+    assert.equal(synth.inputs(secret)["name"], "idp/prod/arc/github-app");
     const es = synth.inputs<{ spec: { data: Array<{ remoteRef: { key: string } }> } }>(
       synth.one(EXTERNAL_SECRET, "runners-arc-runners-github-app"),
     );
-    assert.ok(es.spec.data.every((item) => item.remoteRef.key === "idp/staging/arc/github-app"));
+    assert.ok(es.spec.data.every((item) => item.remoteRef.key === "idp/prod/arc/github-app"));
     assert.deepEqual(synth.plaintextLeaks("runners-marker-5e0c9a"), []);
   });
 
   for (const stack of STACKS) {
     it(`synthesizes ${stack} in preview mode`, async () => {
       const synth = await synthRunners(stack, { preview: true });
-      assert.equal(synth.ofType(RELEASE).length, 2);
+      // The controller and one release per scale set.
+      assert.equal(synth.ofType(RELEASE).length, { dev: 2, prod: 3 }[stack]);
       assert.deepEqual(synth.plaintextLeaks("runners-marker-5e0c9a"), []);
     });
   }
@@ -555,7 +558,7 @@ describe("Runners (Actions Runner Controller)", () => {
     );
     await assert.rejects(
       synthProgram(program((s) => ({ ...s, scaleSets: s.scaleSets.map((x) => ({ ...x, maxRunners: 3 })) }))),
-      /^Error: Runners runners: scale set "idp-dev-linux": maxRunners 3 exceeds the dev profile's bound of 2$/,
+      /^Error: Runners runners: scale set "fixture-dev-linux": maxRunners 3 exceeds the dev profile's bound of 2$/,
     );
   });
 
@@ -608,7 +611,7 @@ describe("Runners (Actions Runner Controller)", () => {
         `scale set "linux": runnerGroup "Default" is GitHub's Default group, which every environment's runners would share; leave runnerGroup out (the stack creates a group named after its cluster) or name a group of this environment`,
         ...["self-hosted", "Linux", "ubuntu-24.04"].map(
           (label) =>
-            `scale set "linux": label "${label}" is a label every environment's runners could carry, so GitHub may send another environment's job to these runners; use labels that name this environment (such as idp-dev-gpu) or none: workflows select a scale set by its group and name`,
+            `scale set "linux": label "${label}" is a label every environment's runners could carry, so GitHub may send another environment's job to these runners; use labels that name this environment, or none: workflows select a scale set by its group and name`,
         ),
       ],
     );

@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { parseConfig } from "../stacks/config";
 import { requiredSecrets, secretKeys, type SecretKey } from "../stacks/schema";
-import { listStacks, loadStackConfig } from "../synth/stack-files";
+import { listStacks, loadStackConfig, PROJECT_ROOT } from "../synth/stack-files";
 import { editedConfig, fixtureConfig, setSecret, synthStack } from "./harness";
 
 function marker(key: string): string {
@@ -33,9 +33,13 @@ describe("secret config values", () => {
     for (const preview of [false, true]) {
       it(`appear only as Pulumi secrets in ${stack}${preview ? " (preview)" : ""}`, async () => {
         const read = requiredSecrets(parseConfig(loadStackConfig(stack)).settings).map((r) => r.key);
-        const config = editedConfig(stack, (c) => {
-          for (const key of read) setSecret(c, key, marker(key));
-        });
+        const config = editedConfig(
+          stack,
+          (c) => {
+            for (const key of read) setSecret(c, key, marker(key));
+          },
+          PROJECT_ROOT,
+        );
         const synth = await synthStack(stack, { config, preview });
         for (const key of keys) {
           assert.deepEqual(synth.plaintextLeaks(marker(key)), [], `idp:${key} leaks`);

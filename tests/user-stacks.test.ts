@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import { listStacks, loadStackConfig } from "../synth/stack-files";
 import { parseConfig } from "../stacks/config";
 import { containsUnknown } from "../synth/records";
-import { synthStack } from "./harness";
+import { synthUserStack } from "./harness";
 import { PROVIDER_BUILT } from "./policy-engine";
 
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -17,7 +17,7 @@ describe("the user's stacks", () => {
     const profile = parseConfig(loadStackConfig(stack)).profile;
 
     it(`${stack}: protects and retains every namespace where its profile protects state`, async () => {
-      const synth = await synthStack(stack);
+      const synth = await synthUserStack(stack);
       const namespaces = synth.ofType(NAMESPACE);
       assert.ok(namespaces.length > 0);
       for (const ns of namespaces) {
@@ -27,7 +27,7 @@ describe("the user's stacks", () => {
     });
 
     it(`${stack}: registers nothing the Kubernetes provider builds itself (a preview would need the cluster)`, async () => {
-      const synth = await synthStack(stack);
+      const synth = await synthUserStack(stack);
       assert.deepEqual(
         synth.resources.filter((r) => PROVIDER_BUILT.has(r.type) || r.remote === true).map((r) => r.name),
         [],
@@ -35,7 +35,7 @@ describe("the user's stacks", () => {
     });
 
     it(`${stack}: previews with every Helm release's values known (the provider's Check loads the chart)`, async () => {
-      const synth = await synthStack(stack, { preview: true });
+      const synth = await synthUserStack(stack, { preview: true });
       const releases = synth.ofType("kubernetes:helm.sh/v3:Release");
       assert.ok(releases.length >= 5);
       for (const release of releases) {
