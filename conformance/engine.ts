@@ -66,13 +66,16 @@ async function waitForPort(port: number, process: ChildProcess, output: () => st
 /** Starts a function binary on a free loopback port (`--insecure`: no mTLS, as `crossplane render` does). */
 export async function startFunction(name: string, binary: string): Promise<RunningFunction> {
   const port = await freePort();
-  let log = "";
-  const child = spawn(binary, ["--insecure", `--address=127.0.0.1:${port}`], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout.on("data", (chunk: Buffer) => (log += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (log += chunk.toString()));
-  const output = () => log.slice(-4000);
+  // Logs go to a file, not a pipe: renders run with spawnSync, which blocks this process's event loop,
+  // and a function whose undrained pipe fills up blocks on its next log line until the render times out.
+  const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `idp-${name}-`)), "function.log");
+  const fd = fs.openSync(logFile, "a");
+  const child = spawn(binary, ["--insecure", `--address=127.0.0.1:${port}`], { stdio: ["ignore", fd, fd] });
+  fs.closeSync(fd);
+  const output = () => {
+    const text = fs.existsSync(logFile) ? fs.readFileSync(logFile, "utf8") : "";
+    return text.slice(-4000);
+  };
   await waitForPort(port, child, output);
   return { name, address: `127.0.0.1:${port}`, process: child, output };
 }
