@@ -32,6 +32,8 @@ export interface CheckResult {
   readonly summary: string;
   /** Why the check refuses; empty when it passes. */
   readonly reasons: readonly string[];
+  /** The check could not run (a dry run has no deploy history). */
+  readonly skipped?: boolean;
 }
 
 function passed(check: string, summary: string): CheckResult {
@@ -525,11 +527,32 @@ export function evaluatePromotion(input: PromotionInput): PromotionVerdict {
   return { promotable: checks.every((check) => check.reasons.length === 0), checks };
 }
 
+/**
+ * The checks a promotion would run, before anything is deployed: the source's versions are what synth
+ * says it would run; the history check cannot run and says what CI will check.
+ */
+export function evaluateDryRun(input: PromotionInput): PromotionVerdict {
+  const skipped: CheckResult = {
+    check: "history",
+    summary: `a dry run has no deploy history; CI checks that ${input.from}'s last update is a successful update of the promoted commit, from a clean tree, at most ${HISTORY_DEFAULTS.maxAgeHours} hours old, with nothing in progress`,
+    reasons: [],
+    skipped: true,
+  };
+  const checks = [
+    checkOrder(input.from, input.to, input.order),
+    checkVersions(input.deployedOutputs, input.target, input.from, input.to),
+    skipped,
+    checkConfigs(input.configs),
+  ];
+  return { promotable: checks.every((check) => check.reasons.length === 0), checks };
+}
+
 /** The report the promote command prints after the synth diff. */
-export function formatVerdict(from: string, to: string, verdict: PromotionVerdict): string {
-  const lines = ["Promotion checks:"];
+export function formatVerdict(from: string, to: string, verdict: PromotionVerdict, dryRun = false): string {
+  const lines = [dryRun ? "Promotion checks (dry run):" : "Promotion checks:"];
   for (const check of verdict.checks) {
-    if (check.reasons.length === 0) lines.push(`  ok      ${check.check}: ${check.summary}`);
+    if (check.skipped === true) lines.push(`  skipped ${check.check}: ${check.summary}`);
+    else if (check.reasons.length === 0) lines.push(`  ok      ${check.check}: ${check.summary}`);
     else {
       lines.push(`  REFUSED ${check.check}: ${check.summary}`);
       for (const reason of check.reasons) lines.push(`          ${reason}`);
@@ -538,9 +561,13 @@ export function formatVerdict(from: string, to: string, verdict: PromotionVerdic
   const refusals = verdict.checks.filter((check) => check.reasons.length > 0).map((c) => c.check);
   lines.push(
     "",
-    verdict.promotable
-      ? `Promotable: ${from} → ${to}.`
-      : `Refused: ${from} → ${to} (${refusals.join(", ")}). Nothing was deployed.`,
+    dryRun
+      ? verdict.promotable
+        ? `Dry run: ${from} → ${to} passes every check that can run before a deployment.`
+        : `Dry run: ${from} → ${to} would be refused (${refusals.join(", ")}).`
+      : verdict.promotable
+        ? `Promotable: ${from} → ${to}.`
+        : `Refused: ${from} → ${to} (${refusals.join(", ")}). Nothing was deployed.`,
   );
   return lines.join("\n") + "\n";
 }

@@ -24,7 +24,7 @@ import { ConfigError, parseConfig } from "../stacks/config";
 import { diffStacks, formatDiff } from "./diff";
 import { writeSynth, summarize } from "./render";
 import { synthesize, type SynthResult } from "./run";
-import { loadStackConfig, PROJECT_ROOT, StackFileError } from "./stack-files";
+import { loadStackConfig, notReadyForDeploy, PROJECT_ROOT, StackFileError } from "./stack-files";
 
 const USAGE = `usage: npm run synth -- <stack> [--preview] [--out <dir>] [--root <dir>]
        npm run synth -- --diff <stackA> <stackB> [--preview] [--root <dir>]
@@ -164,7 +164,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const result = await synthStack(args.stacks[0]!, args.preview, args.root);
     const written = writeSynth(result, args.out);
-    process.stdout.write(summarize(result));
+    const notReady = notReadyForDeploy(loadStackConfig(args.stacks[0]!, args.root));
+    const summary =
+      summarize(result) +
+      (notReady.length > 0
+        ? `\nBefore a real pulumi up of ${args.stacks[0]!}:\n${notReady.map((line) => `  - ${line}`).join("\n")}\n`
+        : "");
+    fs.writeFileSync(path.join(written.directory, "summary.txt"), summary);
+    process.stdout.write(summary);
     const relative = path.relative(process.cwd(), written.directory) || ".";
     process.stdout.write(
       `\nWrote ${relative}/: resources.json, outputs.json, ${written.manifests} manifests, ${written.helmReleases} Helm releases, ${written.seededFiles} seeded repository files, graph.mmd, summary.txt.\n`,

@@ -12,6 +12,10 @@
  * old the source's update may be (default 168); `--no-diff` skips the synth diff; `--root <dir>` reads
  * Pulumi.yaml and the stack files from another directory.
  *
+ * `--dry-run` answers "what would promotion check?" before anything is deployed: the source's versions
+ * come from synth's `out/<from>/outputs.json` (run `npm run synth -- <from>` first; `--out <dir>` for
+ * another folder), the history check is skipped and says what CI will check, and no commit is needed.
+ *
  * Exit status: 0 promotable, 1 refused (every reason printed), 2 usage error.
  */
 import * as fs from "node:fs";
@@ -21,10 +25,18 @@ import { synthesize } from "./run";
 import { listStacks, loadStackConfig, PROJECT_ROOT, StackFileError } from "./stack-files";
 import type { RawStackConfig } from "../stacks/config";
 import { platformVersions } from "../stacks/platform-versions";
-import { evaluatePromotion, formatVerdict, HISTORY_DEFAULTS, tryParse } from "../stacks/promotion";
+import {
+  evaluateDryRun,
+  evaluatePromotion,
+  formatVerdict,
+  HISTORY_DEFAULTS,
+  tryParse,
+} from "../stacks/promotion";
 
 export const USAGE = `usage: npm run promote -- <from> <to> --deployed <file> --history <file> [--commit <sha>]
-                       [--max-age-hours <n>] [--no-diff] [--root <dir>]`;
+                       [--max-age-hours <n>] [--no-diff] [--root <dir>]
+       npm run promote -- <from> <to> --dry-run [--out <dir>] [--no-diff] [--root <dir>]
+required: <from> and <to>, and either --deployed and --history (CI, with --commit or GITHUB_SHA) or --dry-run`;
 
 class UsageError extends Error {}
 
@@ -37,6 +49,10 @@ interface Arguments {
   readonly maxAgeHours: number;
   readonly diff: boolean;
   readonly root: string;
+  /** Check against synth's outputs instead of a deployment; no history. */
+  readonly dryRun: boolean;
+  /** synth's output folder (dry run). */
+  readonly out: string;
 }
 
 export interface Io {
@@ -57,11 +73,13 @@ function parseArguments(argv: readonly string[], env: Io["env"]): Arguments {
   const positional: string[] = [];
   const options: Record<string, string> = {};
   let diff = true;
+  let dryRun = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--help" || arg === "-h") throw new UsageError("");
     if (arg === "--no-diff") diff = false;
-    else if (["--deployed", "--history", "--commit", "--max-age-hours", "--root"].includes(arg)) {
+    else if (arg === "--dry-run") dryRun = true;
+    else if (["--deployed", "--history", "--commit", "--max-age-hours", "--root", "--out"].includes(arg)) {
       const value = argv[++i];
       if (value === undefined || value.startsWith("--")) throw new UsageError(`${arg} needs a value`);
       options[arg.slice(2)] = value;
@@ -69,8 +87,28 @@ function parseArguments(argv: readonly string[], env: Io["env"]): Arguments {
     else positional.push(arg);
   }
   if (positional.length !== 2) throw new UsageError("name the source and the target stack");
+  const root = path.resolve(options["root"] ?? PROJECT_ROOT);
+  if (dryRun) {
+    for (const option of ["deployed", "history", "commit"]) {
+      if (options[option] !== undefined) throw new UsageError(`--${option} does not go with --dry-run`);
+    }
+    return {
+      from: positional[0]!,
+      to: positional[1]!,
+      deployed: "",
+      history: "",
+      commit: "",
+      maxAgeHours: HISTORY_DEFAULTS.maxAgeHours,
+      diff,
+      root,
+      dryRun,
+      out: path.resolve(options["out"] ?? path.join(root, "out")),
+    };
+  }
   for (const required of ["deployed", "history"]) {
-    if (options[required] === undefined) throw new UsageError(`--${required} <file> is required`);
+    if (options[required] === undefined) {
+      throw new UsageError(`--${required} <file> is required (or --dry-run to see what would be checked)`);
+    }
   }
   const commit = options["commit"] ?? env["GITHUB_SHA"];
   if (commit === undefined || !/^[0-9a-f]{7,40}$/i.test(commit)) {
@@ -92,7 +130,9 @@ function parseArguments(argv: readonly string[], env: Io["env"]): Arguments {
     commit,
     maxAgeHours,
     diff,
-    root: path.resolve(options["root"] ?? PROJECT_ROOT),
+    root,
+    dryRun,
+    out: "",
   };
 }
 
@@ -124,8 +164,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
         throw new UsageError(`unknown stack ${stack}: stacks in this project are ${stacks.join(", ")}`);
       }
     }
-    deployedOutputs = readJson(args.deployed);
-    history = readJson(args.history);
+    if (args.dryRun) {
+      const outputs = path.join(args.out, args.from, "outputs.json");
+      if (!fs.existsSync(outputs)) {
+        throw new UsageError(`${outputs} does not exist: run npm run synth -- ${args.from} first`);
+      }
+      deployedOutputs = readJson(outputs);
+    } else {
+      deployedOutputs = readJson(args.deployed);
+      history = readJson(args.history);
+    }
     for (const stack of stacks) {
       try {
         all[stack] = loadStackConfig(stack, args.root);
@@ -147,7 +195,11 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     throw error;
   }
 
-  io.out(`Promotion ${args.from} → ${args.to} of commit ${args.commit}\n\n`);
+  io.out(
+    args.dryRun
+      ? `Dry run of the promotion ${args.from} → ${args.to}: ${args.from}'s versions from synth (${path.relative(args.root, path.join(args.out, args.from, "outputs.json"))}), no deploy history\n\n`
+      : `Promotion ${args.from} → ${args.to} of commit ${args.commit}\n\n`,
+  );
   const source = all[args.from]!;
   const target = all[args.to]!;
   if (args.diff && !Array.isArray(tryParse(source)) && !Array.isArray(tryParse(target))) {
@@ -155,7 +207,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const b = await synthesize({ stack: args.to, config: target });
     io.out(formatDiff(a, b, diffStacks(a, b)) + "\n");
   }
-  const verdict = evaluatePromotion({
+  const input = {
     from: args.from,
     to: args.to,
     deployedOutputs,
@@ -163,8 +215,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     target: platformVersions(),
     configs: { all, from: args.from, to: args.to },
     requirements: { commit: args.commit, now: io.now(), maxAgeHours: args.maxAgeHours },
-  });
-  io.out(formatVerdict(args.from, args.to, verdict));
+  };
+  const verdict = args.dryRun ? evaluateDryRun(input) : evaluatePromotion(input);
+  io.out(formatVerdict(args.from, args.to, verdict, args.dryRun));
   return verdict.promotable ? 0 : 1;
 }
 

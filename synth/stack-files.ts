@@ -144,3 +144,56 @@ export function loadStackConfig(stack: string, root = PROJECT_ROOT): LoadedStack
   }
   return { stack, values, secretKeys, placeholders: placeholders.sort() };
 }
+
+/**
+ * Values the shipped stack files carry as examples (the organization, account, App and installation ids,
+ * OAuth client ids, hosted zones, VPC, subnets and security groups of "acme"). A stack still holding one
+ * previews, but its `pulumi up` would act on someone else's, or nobody's, objects: synth says so.
+ */
+export const SAMPLE_VALUES: readonly string[] = [
+  "acme-idp",
+  "acme.example",
+  "123456789012",
+  "210987654321",
+  "1234567",
+  "87654321",
+  "2345678",
+  "98765432",
+  "Iv23liSELFSERVICE001",
+  "Iv23liDELIVERY000001",
+  "Ov23liARGOCDSTAGING1",
+  "Ov23liARGOCDPROD0001",
+  "Z04857612QWERTYUIOPAS",
+  "Z09173842ASDFGHJKLZXC",
+  "5C9E8F1A2B3C4D5E6F708192A3B4C5D6",
+  "vpc-0a1b2c3d4e5f60718",
+  "vpc-0f1e2d3c4b5a69788",
+  "subnet-0a1b2c3d4e5f60711",
+  "subnet-0f1e2d3c4b5a60711",
+  "sg-0a1b2c3d4e5f60718",
+  "sg-0f1e2d3c4b5a69788",
+];
+
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** What synth warns about before a real `pulumi up`: sample values still in place, secrets not set yet. */
+export function notReadyForDeploy(config: LoadedStackConfig): string[] {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(config.values).sort(([a], [b]) => a.localeCompare(b))) {
+    if (config.placeholders.includes(key)) continue;
+    const samples = SAMPLE_VALUES.filter((sample) =>
+      new RegExp(`(^|[^0-9A-Za-z])${escape(sample)}($|[^0-9A-Za-z])`).test(value),
+    );
+    if (samples.length > 0) {
+      lines.push(
+        `${key} still holds sample data (${samples.join(", ")}): replace it with your own in Pulumi.${config.stack}.yaml or Pulumi.yaml`,
+      );
+    }
+  }
+  for (const key of config.placeholders) {
+    lines.push(
+      `${key} is not set; synth used a placeholder. Before pulumi preview: pulumi config set --stack ${config.stack} --secret ${key} <value>`,
+    );
+  }
+  return lines;
+}

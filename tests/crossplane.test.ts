@@ -727,9 +727,9 @@ describe("Crossplane arguments", () => {
     const staging = stackSettings("staging");
     assert.deepEqual(staging.databases, {
       mode: "rds",
-      vpcId: "vpc-0a1b2c3d4e5f60718",
-      subnetIds: ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60722", "subnet-0a1b2c3d4e5f60733"],
-      clientSecurityGroupIds: ["sg-0a1b2c3d4e5f60718"],
+      vpcId: "vpc-0ab0cd0ef0ab0cd01",
+      subnetIds: ["subnet-0ab0cd0ef0ab0cd11", "subnet-0ab0cd0ef0ab0cd22", "subnet-0ab0cd0ef0ab0cd33"],
+      clientSecurityGroupIds: ["sg-0ab0cd0ef0ab0cd01"],
       allowedCidrs: [],
     });
     assert.deepEqual(staging.aws, {

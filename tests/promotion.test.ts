@@ -27,6 +27,7 @@ import {
   evaluatePromotion,
   formatVerdict,
   GITHUB_CONFIG_SCOPE,
+  HISTORY_DEFAULTS,
   organizationKeys,
   parseHistoryTime,
   PROMOTION_ORDER,
@@ -479,6 +480,77 @@ describe("npm run promote", () => {
     assert.match(out, /\nRefused: dev → prod \(order, history\)\. Nothing was deployed\.\n$/);
   });
 
+  describe("--dry-run", () => {
+    const outputsOf = (versions: unknown): string => {
+      const out = fs.mkdtempSync(path.join(dir, "out-"));
+      fs.mkdirSync(path.join(out, "dev"));
+      fs.writeFileSync(path.join(out, "dev", "outputs.json"), JSON.stringify({ platformVersions: versions }));
+      return out;
+    };
+
+    it("checks order, versions from synth's outputs and configs, and says what CI checks of the history", async () => {
+      const out = outputsOf(platformVersions());
+      const { code, out: printed } = await run([
+        "dev",
+        "staging",
+        "--dry-run",
+        "--out",
+        out,
+        "--no-diff",
+        "--root",
+        FIXTURES_DIR,
+      ]);
+      assert.equal(code, 0);
+      assert.deepEqual(printed.split("\n").slice(2, 7), [
+        "Promotion checks (dry run):",
+        "  ok      order: staging follows dev (dev → staging → prod)",
+        `  ok      versions: staging receives exactly what dev runs (${Object.keys(platformVersions().pins).length} pins, ${Object.keys(platformVersions().packages).length} packages, ${platformVersions().digest})`,
+        `  skipped history: a dry run has no deploy history; CI checks that dev's last update is a successful update of the promoted commit, from a clean tree, at most ${HISTORY_DEFAULTS.maxAgeHours} hours old, with nothing in progress`,
+        "  ok      config: both configs are valid and differ only in environment keys",
+      ]);
+      assert.match(
+        printed,
+        /\nDry run: dev → staging passes every check that can run before a deployment\.\n$/,
+      );
+    });
+
+    it("refuses what a promotion would refuse, and needs synth's outputs first", async () => {
+      const stale = outputsOf({ ...platformVersions(), digest: "sha256:0" });
+      const refused = await run([
+        "dev",
+        "staging",
+        "--dry-run",
+        "--out",
+        stale,
+        "--no-diff",
+        "--root",
+        FIXTURES_DIR,
+      ]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.out, /\nDry run: dev → staging would be refused \(versions\)\.\n$/);
+      const missing = await run([
+        "dev",
+        "staging",
+        "--dry-run",
+        "--out",
+        path.join(dir, "nowhere"),
+        "--root",
+        FIXTURES_DIR,
+      ]);
+      assert.equal(missing.code, 2);
+      assert.equal(
+        missing.err.split("\n")[0],
+        `promote: ${path.join(dir, "nowhere", "dev", "outputs.json")} does not exist: run npm run synth -- dev first`,
+      );
+      const mixed = await run(["dev", "staging", "--dry-run", "--deployed", "x.json"]);
+      assert.equal(mixed.err.split("\n")[0], "promote: --deployed does not go with --dry-run");
+      assert.match(
+        mixed.err,
+        /\nrequired: <from> and <to>, and either --deployed and --history \(CI, with --commit or GITHUB_SHA\) or --dry-run\n$/,
+      );
+    });
+  });
+
   it("exits 1 when a file is not JSON", async () => {
     const broken = path.join(dir, "broken.json");
     fs.writeFileSync(broken, "{ not json");
@@ -502,7 +574,7 @@ describe("npm run promote", () => {
     [
       "a missing --deployed",
       ["dev", "staging", "--history", "h.json", "--commit", COMMIT],
-      "promote: --deployed <file> is required",
+      "promote: --deployed <file> is required (or --dry-run to see what would be checked)",
     ],
     [
       "a missing commit",

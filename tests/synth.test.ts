@@ -12,8 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { main as synthMain } from "../synth/cli";
 import type { ResourceRecord } from "../synth/records";
 import { synthesize } from "../synth/run";
-import { loadStackConfig, PROJECT_ROOT, secretPlaceholder } from "../synth/stack-files";
-import { editedConfig } from "./harness";
+import { loadStackConfig, notReadyForDeploy, PROJECT_ROOT, secretPlaceholder } from "../synth/stack-files";
+import { editedConfig, FIXTURES_DIR } from "./harness";
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "idp-synth-test-"));
@@ -207,5 +207,35 @@ describe("offline synth", () => {
     );
     assert.equal(child.status, 0, child.stderr);
     assert.match(child.stdout, /^Synth of stack dev \(preview: unknown values\)/);
+  });
+});
+
+describe("synth: what is not ready for a real pulumi up", () => {
+  it("names sample values still in place and secrets stood in for by placeholders", () => {
+    const config = {
+      stack: "staging",
+      values: {
+        "idp:github": JSON.stringify({ owner: "acme-idp", appId: 1234567, installationId: 11111111 }),
+        "idp:domain": "staging.example.org",
+        "idp:githubAppPrivateKey": "synth-placeholder-for-idp-githubAppPrivateKey",
+      },
+      secretKeys: new Set(["idp:githubAppPrivateKey"]),
+      placeholders: ["idp:githubAppPrivateKey"],
+    };
+    assert.deepEqual(notReadyForDeploy(config), [
+      "idp:github still holds sample data (acme-idp, 1234567): replace it with your own in Pulumi.staging.yaml or Pulumi.yaml",
+      "idp:githubAppPrivateKey is not set; synth used a placeholder. Before pulumi preview: pulumi config set --stack staging --secret idp:githubAppPrivateKey <value>",
+    ]);
+  });
+
+  it("finds no sample data in the fixture stacks (their own values), only their unset secrets", () => {
+    for (const stack of ["dev", "staging", "prod"]) {
+      const config = loadStackConfig(stack, FIXTURES_DIR);
+      assert.deepEqual(
+        notReadyForDeploy(config).filter((line) => line.includes("sample data")),
+        [],
+        stack,
+      );
+    }
   });
 });
