@@ -183,7 +183,10 @@ describe("App composition", () => {
           requests: { cpu: "250m", memory: "256Mi" },
           limits: { memory: "256Mi" },
         });
-        assert.deepEqual(container["env"], [{ name: "LOG_LEVEL", value: "info" }]);
+        assert.deepEqual(container["env"], [
+          { name: "APP_NAME", value: "checkout-api" },
+          { name: "LOG_LEVEL", value: "info" },
+        ]);
         assert.equal(container["envFrom"], undefined);
         await assertValid(resources);
       });

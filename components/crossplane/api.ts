@@ -85,7 +85,11 @@ export function appResource(example: AppExample): Record<string, unknown> {
     host: example.host,
     replicas: { min: 2, max: 4 },
     resources: { cpu: "250m", memory: "256Mi" },
-    env: [{ name: "LOG_LEVEL", value: "info" }],
+    // APP_NAME: the template's service reports it (seed/app-template/src/server.js).
+    env: [
+      { name: "APP_NAME", value: example.name },
+      { name: "LOG_LEVEL", value: "info" },
+    ],
     ...(example.database !== undefined ? { database: { name: example.database } } : {}),
   };
   return {

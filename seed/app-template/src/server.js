@@ -1,6 +1,8 @@
 // A small HTTP service: what the platform's App resource runs. No dependencies, so the image is just
-// Node.js and this file. The platform probes /healthz; the App's database connection (when it has one)
-// arrives as environment variables from the SQLDatabase's connection Secret.
+// Node.js and this file. The platform probes /healthz; the App's manifest sets APP_NAME, and the App's
+// database connection (when it has one) arrives as environment variables from the SQLDatabase's
+// connection Secret (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSSLMODE, DATABASE_URL). The
+// container port is the App's spec.port, 8080 unless the manifest says otherwise.
 import { createServer } from "node:http";
 
 const port = Number(process.env.PORT ?? 8080);
@@ -12,9 +14,15 @@ export function handler(request, response) {
     return reply(response, 200, { status: "ok" });
   }
   if (request.method === "GET" && url.pathname === "/") {
-    return reply(response, 200, { service, database: process.env.DATABASE_HOST !== undefined });
+    return reply(response, 200, { service, database: databaseStatus(process.env) });
   }
   return reply(response, 404, { error: "not found" });
+}
+
+/** What the service knows of its database: none, or where it is (never the password). */
+export function databaseStatus(env) {
+  if (env.DATABASE_URL === undefined) return { configured: false };
+  return { configured: true, host: env.PGHOST, port: Number(env.PGPORT), database: env.PGDATABASE };
 }
 
 function reply(response, status, body) {

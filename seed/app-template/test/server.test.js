@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { server } from "../src/server.js";
+import { databaseStatus, server } from "../src/server.js";
 
 let base;
 
@@ -20,4 +20,26 @@ test("/healthz answers ok", async () => {
 test("unknown paths answer 404", async () => {
   const response = await fetch(`${base}/nothing-here`);
   assert.equal(response.status, 404);
+});
+
+test("/ names the service and whether it has a database", async () => {
+  const response = await fetch(`${base}/`);
+  assert.equal(response.status, 200);
+  const body = await response.json();
+  assert.equal(typeof body.service, "string");
+  assert.equal(typeof body.database.configured, "boolean");
+});
+
+test("the database status comes from the connection Secret's variables, without the password", () => {
+  assert.deepEqual(databaseStatus({}), { configured: false });
+  assert.deepEqual(
+    databaseStatus({
+      DATABASE_URL: "postgres://app:secret@db:5432/app",
+      PGHOST: "db",
+      PGPORT: "5432",
+      PGDATABASE: "app",
+      PGPASSWORD: "secret",
+    }),
+    { configured: true, host: "db", port: 5432, database: "app" },
+  );
 });
