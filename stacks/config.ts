@@ -10,6 +10,7 @@ import { z } from "zod";
 import { PROFILE_NAMES, profileFor, type EnvironmentProfile } from "./profiles";
 import {
   PROJECT,
+  PROJECT_FILE_KEYS,
   requiredSecrets,
   unusedSecrets,
   secretKeys,
@@ -260,8 +261,12 @@ function setCommand(path: ReadonlyArray<PropertyKey>, fix?: string): string {
     if (field !== undefined) return setCommand([...path, field]);
   }
   const key = formatPath(path);
+  const value = fix ?? exampleFor(path);
+  if (typeof path[0] === "string" && PROJECT_FILE_KEYS.includes(path[0])) {
+    return `in Pulumi.yaml, set ${key} (under config: ${PROJECT}:${path[0]}: default:, shared by every stack) to ${value}`;
+  }
   const flag = path.length > 1 ? " --path" : "";
-  return `pulumi config set${flag} '${key}' ${shellQuote(fix ?? exampleFor(path))}`;
+  return `pulumi config set${flag} '${key}' ${shellQuote(value)}`;
 }
 
 function shellQuote(text: string): string {

@@ -1079,6 +1079,12 @@ function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
   gitOpsRules(settings, ctx);
 }
 
+/**
+ * Org-wide keys whose value lives in Pulumi.yaml (the project's config defaults), so every stack reads the
+ * same list; a fix for them is an edit there, not a `pulumi config set`, which would shadow it in one stack.
+ */
+export const PROJECT_FILE_KEYS: readonly string[] = ["teams", "apps"];
+
 export const settingsSchema = z
   .strictObject(settingsShape)
   .superRefine(crossKeyRules)

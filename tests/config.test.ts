@@ -241,9 +241,9 @@ describe("stack config validation", () => {
         apps.push({ name: "orders-api", team: "orders" }, { name: "ledger", team: "finance" });
       }),
       [
-        `Invalid config idp:teams[3].slug: repeats the team "orders". Fix: pulumi config set --path 'idp:teams[3].slug' orders-2`,
-        `Invalid config idp:apps[2].name: repeats the app "orders-api". Fix: pulumi config set --path 'idp:apps[2].name' orders-api-2`,
-        `Invalid config idp:apps[3].team: names the team "finance", which is not in idp:teams (core, orders, search). Fix: pulumi config set --path 'idp:apps[3].team' orders`,
+        `Invalid config idp:teams[3].slug: repeats the team "orders". Fix: in Pulumi.yaml, set idp:teams[3].slug (under config: idp:teams: default:, shared by every stack) to orders-2`,
+        `Invalid config idp:apps[2].name: repeats the app "orders-api". Fix: in Pulumi.yaml, set idp:apps[2].name (under config: idp:apps: default:, shared by every stack) to orders-api-2`,
+        `Invalid config idp:apps[3].team: names the team "finance", which is not in idp:teams (core, orders, search). Fix: in Pulumi.yaml, set idp:apps[3].team (under config: idp:apps: default:, shared by every stack) to orders`,
       ],
     );
   });
@@ -255,7 +255,7 @@ describe("stack config validation", () => {
           team["platformAdmin"] = false;
       }),
       [
-        `Invalid config idp:teams[0].platformAdmin: no team is marked platformAdmin; at least one team must administer the platform. Fix: pulumi config set --path 'idp:teams[0].platformAdmin' true`,
+        `Invalid config idp:teams[0].platformAdmin: no team is marked platformAdmin; at least one team must administer the platform. Fix: in Pulumi.yaml, set idp:teams[0].platformAdmin (under config: idp:teams: default:, shared by every stack) to true`,
       ],
     );
   });

@@ -139,7 +139,7 @@ describe("GitHub organization config", () => {
         (c.values["idp:teams"] as Array<Record<string, unknown>>)[1]!["name"] = "Payments Team";
       }),
       [
-        `Invalid config idp:teams[1].name: "Payments Team" gives the GitHub team slug "payments-team", not "orders" (GitHub derives a team's slug from its name). Fix: pulumi config set --path 'idp:teams[1].name' Orders`,
+        `Invalid config idp:teams[1].name: "Payments Team" gives the GitHub team slug "payments-team", not "orders" (GitHub derives a team's slug from its name). Fix: in Pulumi.yaml, set idp:teams[1].name (under config: idp:teams: default:, shared by every stack) to Orders`,
       ],
     );
   });
