@@ -29,6 +29,7 @@ import {
   gitOpsRepoUrl,
   MANAGEMENT_BRANCH,
   managementRepoPaths,
+  PLATFORM_HOST_LABELS,
   serviceHost,
   teamNamespace,
   teamProject,
@@ -397,7 +398,7 @@ export class ArgoCd extends pulumi.ComponentResource {
     const protection = statefulProtection(profile);
     const repository = args.managementRepository;
     const repositoryCreated = [...(repository.created ?? [])];
-    const host = serviceHost("argocd", args.domain);
+    const host = serviceHost(PLATFORM_HOST_LABELS[0], args.domain);
     const repoUrl = gitOpsRepoUrl(repository.owner, repository.name);
     this.url = `https://${host}`;
     this.repositoryUrl = repoUrl;

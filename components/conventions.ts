@@ -13,6 +13,12 @@ export function teamProject(teamSlug: string): string {
   return `team-${teamSlug}`;
 }
 
+/**
+ * Host labels the platform's own services use (`<label>.<domain>`): no App may take them, by name (the
+ * default host is `<name>.<domain>`) or by `spec.host`.
+ */
+export const PLATFORM_HOST_LABELS = ["argocd"] as const;
+
 /** Public host of a service: `<service>.<domain>`. */
 export function serviceHost(service: string, domain: string): string {
   return `${service}.${domain}`;

@@ -233,9 +233,10 @@ export class Crossplane extends pulumi.ComponentResource {
     const identities: Partial<Record<"rds" | "ec2", WorkloadIdentity>> = {};
     if (args.databases.mode === "rds") {
       const context = args.aws!;
+      const deletion = { deletes: args.profile.dataDeletionPolicy === "Delete" };
       const policies = {
-        rds: rdsProviderPolicy(context),
-        ec2: ec2ProviderPolicy(context, { vpcId: args.databases.vpcId }),
+        rds: rdsProviderPolicy(context, deletion),
+        ec2: ec2ProviderPolicy(context, { vpcId: args.databases.vpcId }, deletion),
       };
       for (const provider of ["rds", "ec2"] as const) {
         identities[provider] = workloadIdentity(

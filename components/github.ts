@@ -136,7 +136,9 @@ export function defaultBranchRules(): github.types.input.RepositoryRulesetRules 
       requireCodeOwnerReview: true,
       dismissStaleReviewsOnPush: true,
       requiredReviewThreadResolution: true,
-      requireLastPushApproval: false,
+      // Someone other than the author of the last push approves: a reviewer cannot approve and then
+      // push unreviewed changes on top, and an author cannot push after another's approval unseen.
+      requireLastPushApproval: true,
     },
     requiredStatusChecks: {
       requiredChecks: [{ context: VALIDATE_CHECK, integrationId: GITHUB_ACTIONS_APP_ID }],

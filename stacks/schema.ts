@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { PROFILE_NAMES, PROFILES, profileFor } from "./profiles";
 import { runnerGroupProblem, runnerLabelProblem } from "../components/runners";
+import { PLATFORM_HOST_LABELS } from "../components/conventions";
 
 /** The Pulumi project name, and so the config namespace of every key below. */
 export const PROJECT = "idp";
@@ -271,10 +272,14 @@ const teamSchema = z
 
 const appSchema = z
   .strictObject({
-    name: dnsLabel.meta({
-      description: "Application name: its repository, its host (<name>.<domain>) and its App resource.",
-      examples: ["my-app"],
-    }),
+    name: dnsLabel
+      .refine((name) => !(PLATFORM_HOST_LABELS as readonly string[]).includes(name), {
+        message: `names a platform service's host (${PLATFORM_HOST_LABELS.join(", ")}.<domain>); choose another name`,
+      })
+      .meta({
+        description: "Application name: its repository, its host (<name>.<domain>) and its App resource.",
+        examples: ["my-app"],
+      }),
     team: dnsLabel.meta({
       description: "Slug of the owning team (one of idp:teams).",
       examples: ["my-team"],

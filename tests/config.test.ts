@@ -232,6 +232,17 @@ describe("stack config validation", () => {
     );
   });
 
+  it("rejects an app named like a platform service, whose default host would be that service's", () => {
+    assert.deepEqual(
+      problems("dev", (c) => {
+        (c.values["idp:apps"] as Array<Record<string, unknown>>).push({ name: "argocd", team: "orders" });
+      }),
+      [
+        `Invalid config idp:apps[2].name: names a platform service's host (argocd.<domain>); choose another name (got string "argocd"). Fix: in Pulumi.yaml, set idp:apps[2].name (under config: idp:apps: default:, shared by every stack) to my-app`,
+      ],
+    );
+  });
+
   it("rejects a repeated team, an app of an unknown team and a repeated app", () => {
     assert.deepEqual(
       problems("dev", (c) => {

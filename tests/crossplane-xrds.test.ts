@@ -188,6 +188,13 @@ describe("App XRD", () => {
     ]) {
       await assertRejected(app(), { image, host }, /\/spec\/host must match pattern/);
     }
+    // The platform's own hosts are not for Apps.
+    await assertRejected(
+      app(),
+      { image, host: `argocd.${DOMAIN}` },
+      /host names a platform service \(argocd\); choose another label/,
+    );
+    assert.deepEqual(await errorsOf(app(), { spec: { image, host: `argocd-ui.${DOMAIN}` } }), []);
   });
 
   it("takes environment values literally or from Secrets, never both, names unique", async () => {

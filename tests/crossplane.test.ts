@@ -701,11 +701,32 @@ describe("AWS provider IAM", () => {
     const settings = stackSettings("prod");
     const policyOf = (name: string) =>
       JSON.parse(synth.inputs(named(synth, name))["policy"] as string) as unknown;
-    assert.deepEqual(policyOf("aws-rds-identity-policy"), rdsProviderPolicy(settings.aws!));
+    // prod keeps data (Orphan): its roles cannot delete; staging's can.
+    const keeps = { deletes: false };
+    assert.deepEqual(policyOf("aws-rds-identity-policy"), rdsProviderPolicy(settings.aws!, keeps));
     assert.deepEqual(
       policyOf("aws-ec2-identity-policy"),
-      ec2ProviderPolicy(settings.aws!, { vpcId: "vpc-0123456789abcdef0" }),
+      ec2ProviderPolicy(settings.aws!, { vpcId: "vpc-0123456789abcdef0" }, keeps),
     );
+    const actions = (policy: unknown) =>
+      (policy as { Statement: Array<{ Action: string[] }> }).Statement.flatMap((s) => s.Action);
+    const prodActions = [
+      ...actions(policyOf("aws-rds-identity-policy")),
+      ...actions(policyOf("aws-ec2-identity-policy")),
+    ];
+    for (const action of [
+      "rds:DeleteDBInstance",
+      "rds:DeleteDBSubnetGroup",
+      "ec2:DeleteSecurityGroup",
+      "ec2:RevokeSecurityGroupIngress",
+    ]) {
+      assert.ok(!prodActions.includes(action), `prod may not ${action}`);
+    }
+    const staging = await synthCrossplane("staging");
+    const stagingRds = JSON.parse(
+      staging.inputs(named(staging, "aws-rds-identity-policy"))["policy"] as string,
+    ) as unknown;
+    assert.ok(actions(stagingRds).includes("rds:DeleteDBInstance"), "staging deletes what it drops");
     assert.deepEqual(policyOf("aws-ec2-identity-describe"), describePolicy(settings.aws!));
     assert.deepEqual(
       synth

@@ -4,6 +4,7 @@
  * and every seeded file with its rule and content checks.
  */
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -213,7 +214,7 @@ describe("GitHub organization", () => {
           requireCodeOwnerReview: true,
           dismissStaleReviewsOnPush: true,
           requiredReviewThreadResolution: true,
-          requireLastPushApproval: false,
+          requireLastPushApproval: true,
         },
         requiredStatusChecks: {
           requiredChecks: [{ context: VALIDATE_CHECK, integrationId: GITHUB_ACTIONS_APP_ID }],
@@ -806,6 +807,23 @@ describe("GitHub organization", () => {
           assert.ok(management[`platform/skeleton/${env}/${file}`], `skeleton ${env}/${file} is seeded`);
         }
       }
+    });
+
+    it("create-app refuses a name that is not a DNS label or is a platform service's host, running its own check", () => {
+      const workflow = YAML.parse(management[".github/workflows/create-app.yaml"]!.content) as {
+        jobs: Record<string, { steps: Array<{ name?: string; run?: string }> }>;
+      };
+      const check = workflow.jobs["create-app"]!.steps.find((s) => s.name === "Check the name")!.run!;
+      const run = (name: string) =>
+        spawnSync("bash", ["-e", "-c", check], { env: { ...process.env, APP_NAME: name }, encoding: "utf8" });
+      assert.equal(run("orders-api").status, 0);
+      const reserved = run("argocd");
+      assert.equal(reserved.status, 1);
+      assert.match(
+        reserved.stdout,
+        /::error::argocd\.<domain> is a platform service's host; choose another name/,
+      );
+      assert.equal(run("Orders_API").status, 1);
     });
 
     it("the template's build pushes to GHCR with GITHUB_TOKEN and promotes through the management repository", () => {

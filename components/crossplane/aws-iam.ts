@@ -22,6 +22,22 @@ export interface RdsNetworkScope {
   readonly vpcId: string;
 }
 
+/**
+ * Whether the providers may delete what they created. Profiles that keep data orphan it (the managed
+ * resources have no `Delete` management policy), so the providers never call a delete: the roles do not
+ * get those actions either, and a mistake cannot delete a database.
+ */
+export interface DeletionScope {
+  readonly deletes: boolean;
+}
+
+const RDS_DELETES = ["rds:DeleteDBInstance", "rds:DeleteDBSubnetGroup"];
+const EC2_DELETES = ["ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"];
+
+function withoutDeletes(actions: string[], deletes: readonly string[], scope: DeletionScope): string[] {
+  return scope.deletes ? actions : actions.filter((action) => !deletes.includes(action));
+}
+
 function arns(aws: AwsContext) {
   const rds = `arn:${aws.partition}:rds:${aws.region}:${aws.accountId}`;
   const ec2 = `arn:${aws.partition}:ec2:${aws.region}:${aws.accountId}`;
@@ -47,7 +63,7 @@ function inVpc(condition: PolicyStatement["Condition"], vpcArn: string): PolicyS
 }
 
 /** The RDS provider: DB instances and subnet groups of the composition, nothing else. */
-export function rdsProviderPolicy(aws: AwsContext): PolicyDocument {
+export function rdsProviderPolicy(aws: AwsContext, scope: DeletionScope = { deletes: true }): PolicyDocument {
   const arn = arns(aws);
   return {
     Version: "2012-10-17",
@@ -65,15 +81,19 @@ export function rdsProviderPolicy(aws: AwsContext): PolicyDocument {
         // RebootDBInstance: Terraform's aws_db_instance create reboots an instance whose CA
         // certificate or parameter group it had to modify after creation (terraform-provider-aws
         // internal/service/rds/instance.go, requiresRebootDbInstance).
-        Action: [
-          "rds:ModifyDBInstance",
-          "rds:RebootDBInstance",
-          "rds:DeleteDBInstance",
-          "rds:ModifyDBSubnetGroup",
-          "rds:DeleteDBSubnetGroup",
-          "rds:AddTagsToResource",
-          "rds:RemoveTagsFromResource",
-        ],
+        Action: withoutDeletes(
+          [
+            "rds:ModifyDBInstance",
+            "rds:RebootDBInstance",
+            "rds:DeleteDBInstance",
+            "rds:ModifyDBSubnetGroup",
+            "rds:DeleteDBSubnetGroup",
+            "rds:AddTagsToResource",
+            "rds:RemoveTagsFromResource",
+          ],
+          RDS_DELETES,
+          scope,
+        ),
         Resource: [arn.db, arn.subnetGroup],
         Condition: tagged("ResourceTag", aws.clusterName),
       },
@@ -103,7 +123,11 @@ export function rdsProviderPolicy(aws: AwsContext): PolicyDocument {
 }
 
 /** The EC2 provider: the composition's security groups and their ingress rules, in one VPC. */
-export function ec2ProviderPolicy(aws: AwsContext, network: RdsNetworkScope): PolicyDocument {
+export function ec2ProviderPolicy(
+  aws: AwsContext,
+  network: RdsNetworkScope,
+  scope: DeletionScope = { deletes: true },
+): PolicyDocument {
   const arn = arns(aws);
   return {
     Version: "2012-10-17",
@@ -136,15 +160,19 @@ export function ec2ProviderPolicy(aws: AwsContext, network: RdsNetworkScope): Po
         // (aws_vpc_security_group_ingress_rule), never UpdateSecurityGroupRuleDescriptionsIngress.
         Sid: "ManageOwnSecurityGroups",
         Effect: "Allow",
-        Action: [
-          "ec2:AuthorizeSecurityGroupIngress",
-          "ec2:RevokeSecurityGroupIngress",
-          "ec2:RevokeSecurityGroupEgress",
-          "ec2:ModifySecurityGroupRules",
-          "ec2:DeleteSecurityGroup",
-          "ec2:CreateTags",
-          "ec2:DeleteTags",
-        ],
+        Action: withoutDeletes(
+          [
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:RevokeSecurityGroupIngress",
+            "ec2:RevokeSecurityGroupEgress",
+            "ec2:ModifySecurityGroupRules",
+            "ec2:DeleteSecurityGroup",
+            "ec2:CreateTags",
+            "ec2:DeleteTags",
+          ],
+          EC2_DELETES,
+          scope,
+        ),
         Resource: [arn.securityGroup],
         Condition: inVpc(tagged("ResourceTag", aws.clusterName), arn.vpc(network.vpcId)),
       },

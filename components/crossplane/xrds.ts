@@ -4,6 +4,7 @@
  * stack-level values (the platform domain, the profile's replica bounds) are rendered in, so each
  * stack's API states its own defaults and limits.
  */
+import { PLATFORM_HOST_LABELS } from "../conventions";
 import {
   DATABASE_CONNECTION_KEYS,
   DATABASE_SIZES,
@@ -129,6 +130,12 @@ export function appSpecSchema(options: AppXrdOptions): StructuralSchema {
         description: `Public host name: <label>.${options.domain}. Default: <name>.${options.domain}.`,
         pattern: hostPattern(options.domain, ...(options.otherDomains ?? [])),
         maxLength: 253,
+        rules: [
+          {
+            rule: `!self.matches('^(${PLATFORM_HOST_LABELS.join("|")})\\\\.')`,
+            message: `host names a platform service (${PLATFORM_HOST_LABELS.join(", ")}); choose another label`,
+          },
+        ],
       }),
       replicas: object(
         {

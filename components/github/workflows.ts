@@ -7,7 +7,7 @@
  * Written as text so that every pinned action carries its release tag as a comment; tests parse them.
  * Inputs reach shell steps only through `env:`, never through `${{ }}` inside a script (no injection).
  */
-import { MANAGEMENT_BRANCH } from "../conventions";
+import { MANAGEMENT_BRANCH, PLATFORM_HOST_LABELS } from "../conventions";
 import { XR_API_VERSION, XR_GROUP, XR_KINDS, XR_VERSION } from "../crossplane/api";
 import { ACTIONS, actionReference, BASE_IMAGES, TOOLS, type ActionPin } from "../versions";
 import { APP_TOPIC, AUTOMATION, MANAGED_NOTICE, VALIDATE_CHECK, type OrganizationLayout } from "./model";
@@ -179,6 +179,12 @@ jobs:
             echo "::error::name must be lowercase letters, digits and '-' (at most 63), starting and ending alphanumeric"
             exit 1
           fi
+          case "$APP_NAME" in
+            ${PLATFORM_HOST_LABELS.join("|")})
+              echo "::error::$APP_NAME.<domain> is a platform service's host; choose another name"
+              exit 1
+              ;;
+          esac
       - uses: ${uses(ACTIONS.checkout)}
         with:
           persist-credentials: false
