@@ -431,6 +431,7 @@ export class Crossplane extends pulumi.ComponentResource {
         domain: args.domain,
         replicas: args.profile.appReplicas,
         defaultComposition: this.compositionNames.app,
+        immutableImages: args.profile.immutableImages,
       }),
       [],
     );

@@ -36,4 +36,10 @@ export interface EnvironmentProfile {
   readonly appReplicas: { readonly min: number; readonly max: number };
   /** Days AWS Secrets Manager keeps a deleted platform secret recoverable (0: delete at once). */
   readonly secretRecoveryWindowDays: number;
+  /**
+   * Apps must name an immutable image (a digest, a `sha-<commit>` tag or a version tag), and an app
+   * reaches the environment only through a promotion: what runs was built and promoted, never whatever
+   * a moving tag such as `main` points at today.
+   */
+  readonly immutableImages: boolean;
 }

@@ -432,6 +432,16 @@ export const GO_TOOLS = {
     binary: "actionlint",
     upstream: "https://github.com/rhysd/actionlint/releases",
   },
+  // mikefarah's yq v4, which GitHub's ubuntu-24.04 runner image carries and the seeded workflows call:
+  // the conformance suite runs their scripts with it (Debian's `yq` is a different program).
+  // renovate: datasource=go depName=github.com/mikefarah/yq/v4
+  yq: {
+    module: "github.com/mikefarah/yq/v4",
+    version: "v4.54.3",
+    package: ".",
+    binary: "yq",
+    upstream: "https://github.com/mikefarah/yq/releases",
+  },
 } as const satisfies Record<string, GoToolPin>;
 
 /**

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import type { XrdObject } from "../components/crossplane/xrds";
 import { admit, validateKubernetes } from "../tests/crossplane-render";
+import { promotedAppFiles } from "../tests/harness";
 import { seedCrossplaneSchemas, validate, type ValidationReport } from "./engine";
 import {
   examples,
@@ -105,7 +106,27 @@ async function seededObjects(stack: FixtureStack): Promise<Json[]> {
     }
   }
   assert.ok(out.length > 0, `the management repository has a folder for ${stack.stack}`);
-  return out;
+  return [...out, ...(await promotedObjects(stack, `sha-${"0".repeat(40)}`))];
+}
+
+/**
+ * What first promotions of an app with and one without a database write into the stack's folder,
+ * from the skeleton of the management repository the seeding stack renders.
+ */
+async function promotedObjects(stack: FixtureStack, tag: string): Promise<Json[]> {
+  const seeding = await Promise.all(fixtureStacks().map((s) => fixtureStack(s)));
+  const management = seeding
+    .flatMap((s) => Object.values(s.repositories))
+    .find((files) => ".github/workflows/create-app.yaml" in files);
+  assert.ok(management, "a fixture stack seeds the management repository");
+  const tree = Object.fromEntries(Object.entries(management).map(([file, content]) => [file, { content }]));
+  return [true, false].flatMap((database) => {
+    const app = database ? "promoted-api" : "promoted-ui";
+    const image = `ghcr.io/fixture-org/${app}:${tag}`;
+    return Object.values(
+      promotedAppFiles(tree, stack.stack, { app, team: "orders", database, image }),
+    ).flatMap((content) => YAML.parseAllDocuments(content).map((d) => d.toJS() as Json));
+  });
 }
 
 /** Validates custom resources against every schema source plus the stack's own XRDs. */
@@ -188,6 +209,26 @@ describe("crossplane beta validate over everything the fixture stacks put in a c
       }
     });
   }
+
+  it("refuses, in the API server's CEL, an App on the moving main tag in staging and prod, and takes it in dev", async () => {
+    for (const name of ["dev", "staging", "prod"]) {
+      const stack = await fixtureStack(name);
+      const apps = (await promotedObjects(stack, "main")).filter((o) => o["kind"] === "App");
+      assert.equal(apps.length, 2);
+      const report = validateAll(stack, apps);
+      if (name === "dev") {
+        assert.deepEqual(report.failures, [], report.lines.join("\n"));
+        continue;
+      }
+      assert.equal(report.failures.length, 2, report.lines.join("\n"));
+      for (const failure of report.failures) {
+        assert.match(
+          failure,
+          /CEL validation error .*Kind=App, promoted-(api|ui) : spec\.image: Invalid value: "ghcr\.io\/fixture-org\/promoted-(api|ui):main": image must not move in this environment: use a digest \(@sha256:…\), the pipeline's sha-<commit> tag or a version tag; promote the app to set it/,
+        );
+      }
+    }
+  });
 
   it("fails with the validator's own message on a patch that writes a field the target does not have", async () => {
     const stack = await fixtureStack("prod");

@@ -28,6 +28,8 @@ export const PROFILES = {
     schemaImmediateDeploy: true,
     appReplicas: { min: 1, max: 2 },
     secretRecoveryWindowDays: 0,
+    // New apps start here on their moving `main` image, so a push shows up without a promotion.
+    immutableImages: false,
   },
   staging: {
     name: "staging",
@@ -41,6 +43,7 @@ export const PROFILES = {
     schemaImmediateDeploy: true,
     appReplicas: { min: 2, max: 4 },
     secretRecoveryWindowDays: 7,
+    immutableImages: true,
   },
   prod: {
     name: "prod",
@@ -55,6 +58,7 @@ export const PROFILES = {
     schemaImmediateDeploy: false,
     appReplicas: { min: 3, max: 10 },
     secretRecoveryWindowDays: 30,
+    immutableImages: true,
   },
 } as const satisfies Record<ProfileName, EnvironmentProfile>;
 

@@ -88,6 +88,7 @@ const PROFILE_ROWS = {
   schemaImmediateDeploy: ["SchemaHero immediate deploy", (p) => p.schemaImmediateDeploy],
   appReplicas: ["App replicas (min–max)", (p) => `${p.appReplicas.min}–${p.appReplicas.max}`],
   secretRecoveryWindowDays: ["secret recovery window (days, AWS)", (p) => p.secretRecoveryWindowDays],
+  immutableImages: ["apps only on immutable, promoted images", (p) => p.immutableImages],
 } satisfies Record<
   Exclude<keyof EnvironmentProfile, "name">,
   readonly [string, (p: EnvironmentProfile) => unknown]

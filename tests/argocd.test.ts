@@ -19,7 +19,14 @@ import { CHARTS } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
 import type { ResourceRecord } from "../synth/records";
 import { crdValidator } from "./crd-schema";
-import { editedConfig, setSecret, synthStack, type StackConfigObject, type Synth } from "./harness";
+import {
+  editedConfig,
+  promotedAppFiles,
+  setSecret,
+  synthStack,
+  type StackConfigObject,
+  type Synth,
+} from "./harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -495,9 +502,23 @@ describe("Argo CD", () => {
 
     it("permits every Application the management repository holds, and every kind their folders hold", () => {
       const dev = synths.dev;
-      const tree = dev.inputs<{ files: Record<string, { content: string }> }>(
+      const seeded = dev.inputs<{ files: Record<string, { content: string }> }>(
         dev.one(SEED, "idp-github-management-seed"),
       ).files;
+      // With what first promotions add where nothing is seeded.
+      const tree: Record<string, { content: string }> = { ...seeded };
+      for (const env of STACKS) {
+        for (const database of [true, false]) {
+          const app = database ? "promoted-api" : "promoted-ui";
+          const files = promotedAppFiles(seeded, env, {
+            app,
+            team: "orders",
+            database,
+            image: `ghcr.io/x/${app}:1.0.0`,
+          });
+          for (const [file, content] of Object.entries(files)) tree[file] = { content };
+        }
+      }
       const all = projects(dev);
       const permitted = (spec: ProjectSpec, destination: { server: string; namespace?: string }) =>
         spec.destinations.some(

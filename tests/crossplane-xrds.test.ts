@@ -24,6 +24,7 @@ const app = (profile: keyof typeof PROFILES = "dev") =>
     domain: DOMAIN,
     replicas: PROFILES[profile].appReplicas,
     defaultComposition: "apps-gateway.apps",
+    immutableImages: PROFILES[profile].immutableImages,
   });
 const sql = () => sqlDatabaseXrd({ defaultComposition: "sqldatabases-rds" });
 
@@ -132,6 +133,34 @@ describe("App XRD", () => {
       { image: "ghcr.io/acme/app:latest" },
       /image must be pinned: the tag latest is not allowed/,
     );
+  });
+
+  it("takes the moving main tag in dev only: staging and prod run digests, sha-<commit> or version tags", async () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    const immutable = [
+      `ghcr.io/acme/app:sha-${sha}`,
+      "ghcr.io/acme/app:sha-0123abc",
+      `ghcr.io/acme/app@sha256:${DIGEST}`,
+      `ghcr.io/acme/app:main@sha256:${DIGEST}`,
+      "ghcr.io/acme/app:1.2.3",
+      "ghcr.io/acme/app:v1.2.3-rc.1",
+    ];
+    const moving = ["ghcr.io/acme/app:main", "ghcr.io/acme/app:v2", "ghcr.io/acme/app:sha-xyz", "nginx:1.27"];
+    for (const image of [...immutable, ...moving]) {
+      assert.deepEqual(await errorsOf(app("dev"), { spec: { image } }), [], `dev: ${image}`);
+    }
+    for (const profile of ["staging", "prod"] as const) {
+      for (const image of immutable) {
+        assert.deepEqual(await errorsOf(app(profile), { spec: { image } }), [], `${profile}: ${image}`);
+      }
+      for (const image of moving) {
+        await assertRejected(
+          app(profile),
+          { image },
+          /image must not move in this environment: use a digest \(@sha256:…\), the pipeline's sha-<commit> tag or a version tag; promote the app to set it/,
+        );
+      }
+    }
   });
 
   it("bounds port, replicas and resources", async () => {

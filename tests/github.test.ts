@@ -503,36 +503,44 @@ describe("GitHub organization", () => {
       }
     });
 
-    it("ships the XR API's example shapes: each app's App and SQLDatabase are the builders' output", () => {
-      const domains = {
-        dev: "dev.fixture.example.test",
-        staging: "staging.fixture.example.test",
-        prod: "fixture.example.test",
-      };
-      for (const [env, domain] of Object.entries(domains)) {
-        const folder = managementRepoPaths.app(env, "orders", "orders-api");
-        assert.deepEqual(parseAll(tree[`${folder}/app.yaml`]!.content), [
-          appResource({
-            name: "orders-api",
-            namespace: "team-orders",
-            image: "ghcr.io/fixture-org/orders-api:main",
-            host: `orders-api.${domain}`,
-            database: "orders-api",
-          }),
-        ]);
-        assert.deepEqual(parseAll(tree[`${folder}/database.yaml`]!.content), [
-          sqlDatabaseResource({ name: "orders-api", namespace: "team-orders" }),
-        ]);
-        const web = managementRepoPaths.app(env, "search", "search-ui");
-        assert.equal(tree[`${web}/database.yaml`], undefined, "no database unless asked");
-        const [app] = parseAll(tree[`${web}/app.yaml`]!.content);
-        assert.equal((app!["spec"] as Record<string, unknown>)["database"], undefined);
+    it("seeds configured apps in the first environment on their main image, built by the XR API's builders", () => {
+      const folder = managementRepoPaths.app("dev", "orders", "orders-api");
+      assert.deepEqual(parseAll(tree[`${folder}/app.yaml`]!.content), [
+        appResource({
+          name: "orders-api",
+          namespace: "team-orders",
+          image: "ghcr.io/fixture-org/orders-api:main",
+          host: "orders-api.dev.fixture.example.test",
+          database: "orders-api",
+        }),
+      ]);
+      assert.deepEqual(parseAll(tree[`${folder}/database.yaml`]!.content), [
+        sqlDatabaseResource({ name: "orders-api", namespace: "team-orders" }),
+      ]);
+      const web = managementRepoPaths.app("dev", "search", "search-ui");
+      assert.equal(tree[`${web}/database.yaml`], undefined, "no database unless asked");
+      const [app] = parseAll(tree[`${web}/app.yaml`]!.content);
+      assert.equal((app!["spec"] as Record<string, unknown>)["database"], undefined);
+    });
+
+    it("seeds no app in staging or prod: an app arrives there with its first promotion, on a pinned image", () => {
+      for (const env of ["staging", "prod"]) {
+        const apps = Object.keys(tree).filter(
+          (p) => p.startsWith(`environments/${env}/apps/`) && !p.endsWith("/README.md"),
+        );
+        assert.deepEqual(apps, [], env);
+        assert.match(
+          tree[`environments/${env}/apps/orders/README.md`]!.content,
+          new RegExp(
+            `An app arrives here with its first promotion \\(its \`build\` workflow run for ${env}\\)`,
+          ),
+        );
       }
     });
 
     it("gives apps with a database SchemaHero tables on the database named after their SQLDatabase", () => {
       const validator = crdValidator();
-      for (const env of ["dev", "staging", "prod"]) {
+      for (const env of ["dev"]) {
         const folder = managementRepoPaths.app(env, "orders", "orders-api");
         const [database] = parseAll(tree[`${folder}/database.yaml`]!.content);
         const tables = parseAll(tree[`${folder}/tables.yaml`]!.content);
@@ -721,14 +729,56 @@ describe("GitHub organization", () => {
       assert.equal(seen.get("orders-api-database"), "resource");
     });
 
-    it("gives create-app a skeleton per environment that renders exactly like a configured app", () => {
-      for (const env of ["dev", "staging", "prod"]) {
-        for (const file of ["app.yaml", "database.yaml", "tables.yaml"]) {
-          const skeleton = tree[`platform/skeleton/${env}/${file}`]!.content;
-          const rendered = skeleton.replace(/__APP__/g, "orders-api").replace(/__TEAM__/g, "orders");
+    it("gives each environment a skeleton that renders exactly like a configured app, with and without a database", () => {
+      const render = (content: string, app: string, team: string, image: string) =>
+        content
+          .replace(/__APP__/g, app)
+          .replace(/__TEAM__/g, team)
+          .replace(/__IMAGE__/g, image);
+      const domains = {
+        dev: "dev.fixture.example.test",
+        staging: "staging.fixture.example.test",
+        prod: "fixture.example.test",
+      };
+      for (const [env, domain] of Object.entries(domains)) {
+        const skeleton = (file: string) => tree[`platform/skeleton/${env}/${file}`]!.content;
+        const image = "ghcr.io/fixture-org/orders-api:sha-0123456789abcdef0123456789abcdef01234567";
+        assert.deepEqual(
+          parseAll(render(skeleton("app-with-database.yaml"), "orders-api", "orders", image)),
+          [
+            appResource({
+              name: "orders-api",
+              namespace: "team-orders",
+              image,
+              host: `orders-api.${domain}`,
+              database: "orders-api",
+            }),
+          ],
+        );
+        const [plain] = parseAll(render(skeleton("app.yaml"), "orders-api", "orders", image));
+        assert.equal(
+          (plain!["spec"] as Record<string, unknown>)["database"],
+          undefined,
+          `${env}: no database`,
+        );
+        if (env === "dev") {
+          // The first environment's configured apps are exactly what the skeleton renders.
+          const folder = managementRepoPaths.app(env, "orders", "orders-api");
+          const main = "ghcr.io/fixture-org/orders-api:main";
           assert.equal(
-            rendered,
-            tree[`${managementRepoPaths.app(env, "orders", "orders-api")}/${file}`]!.content,
+            render(skeleton("app-with-database.yaml"), "orders-api", "orders", main),
+            tree[`${folder}/app.yaml`]!.content,
+          );
+          for (const file of ["database.yaml", "tables.yaml"]) {
+            assert.equal(
+              render(skeleton(file), "orders-api", "orders", main),
+              tree[`${folder}/${file}`]!.content,
+            );
+          }
+          const web = managementRepoPaths.app(env, "search", "search-ui");
+          assert.equal(
+            render(skeleton("app.yaml"), "search-ui", "search", "ghcr.io/fixture-org/search-ui:main"),
+            tree[`${web}/app.yaml`]!.content,
           );
         }
       }
@@ -781,7 +831,7 @@ describe("GitHub organization", () => {
       assert.doesNotMatch(script, /-skip /);
     });
 
-    it("create-app takes name, team (the configured teams) and database, and adds the app in every environment", () => {
+    it("create-app takes name, team (the configured teams) and database, and adds the app to the first environment", () => {
       const workflow = YAML.parse(management[".github/workflows/create-app.yaml"]!.content) as {
         on: { workflow_dispatch: { inputs: Record<string, { type: string; options?: string[] }> } };
         jobs: Record<
@@ -797,12 +847,15 @@ describe("GitHub organization", () => {
       assert.equal(job.environment, AUTOMATION.selfServiceEnvironment);
       assert.equal(job.env["TEMPLATE"], "app-template");
       const script = job.steps.map((s) => s.run ?? "").join("\n");
-      assert.match(script, /for environment in dev staging prod; do/);
+      assert.match(
+        script,
+        /render_app dev "\$TEAM" "\$APP_NAME" "ghcr\.io\/\$\{OWNER,,\}\/\$APP_NAME:main" "\$DATABASE"/,
+      );
       assert.match(script, /gh repo create "\$OWNER\/\$APP_NAME" --template "\$OWNER\/\$TEMPLATE" --private/);
       assert.match(script, /gh pr create --base main/);
       // Inputs reach scripts only through the environment, never interpolated into the script.
       assert.doesNotMatch(script, /\$\{\{/);
-      for (const file of ["app.yaml", "database.yaml", "tables.yaml"]) {
+      for (const file of ["app.yaml", "app-with-database.yaml", "database.yaml", "tables.yaml"]) {
         for (const env of ["dev", "staging", "prod"]) {
           assert.ok(management[`platform/skeleton/${env}/${file}`], `skeleton ${env}/${file} is seeded`);
         }
@@ -824,6 +877,103 @@ describe("GitHub organization", () => {
         /::error::argocd\.<domain> is a platform service's host; choose another name/,
       );
       assert.equal(run("Orders_API").status, 1);
+    });
+
+    it("create-app's step, run with bash on the seeded tree, writes exactly a configured app's files (with and without a database)", () => {
+      const workflow = YAML.parse(management[".github/workflows/create-app.yaml"]!.content) as {
+        jobs: Record<string, { steps: Array<{ name?: string; run?: string }> }>;
+      };
+      const step = workflow.jobs["create-app"]!.steps.find((s) => s.name === "Add the app to dev")!.run!;
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "idp-create-app-"));
+      try {
+        for (const [file, spec] of Object.entries(management)) {
+          if (file.startsWith("environments/dev/apps/") && !file.endsWith("README.md")) continue;
+          fs.mkdirSync(path.join(root, path.dirname(file)), { recursive: true });
+          fs.writeFileSync(path.join(root, file), spec.content);
+        }
+        for (const [app, team, database] of [
+          ["orders-api", "orders", "true"],
+          ["search-ui", "search", "false"],
+        ] as const) {
+          const run = spawnSync("bash", ["-e", "-c", step], {
+            cwd: root,
+            // The org's login in any case: GHCR names are lowercase.
+            env: { ...process.env, APP_NAME: app, TEAM: team, DATABASE: database, OWNER: "Fixture-Org" },
+            encoding: "utf8",
+          });
+          assert.equal(run.status, 0, run.stderr);
+          const folder = managementRepoPaths.app("dev", team, app);
+          const expected = Object.keys(management)
+            .filter((f) => f.startsWith(`${folder}/`))
+            .sort();
+          assert.deepEqual(
+            fs
+              .readdirSync(path.join(root, folder))
+              .map((f) => `${folder}/${f}`)
+              .sort(),
+            expected,
+          );
+          for (const file of expected) {
+            assert.equal(fs.readFileSync(path.join(root, file), "utf8"), management[file]!.content, file);
+          }
+          for (const env of ["staging", "prod"]) {
+            assert.equal(fs.existsSync(path.join(root, managementRepoPaths.app(env, team, app))), false, env);
+          }
+        }
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    });
+
+    it("the template's build pushes the moving main tag from the default branch, dispatched or pushed, and only there", () => {
+      const workflow = YAML.parse(template[".github/workflows/build.yaml"]!.content) as {
+        jobs: Record<string, { steps: Array<{ name?: string; run?: string }> }>;
+      };
+      const step = workflow.jobs["image"]!.steps.find((s) => s.name === "Build and push the image")!.run!;
+      const bin = fs.mkdtempSync(path.join(os.tmpdir(), "idp-docker-"));
+      try {
+        const log = path.join(bin, "docker.log");
+        fs.writeFileSync(path.join(bin, "docker"), `#!/bin/sh\necho "$*" >> "${log}"\ncat > /dev/null\n`, {
+          mode: 0o755,
+        });
+        const pushes = (ref: string, event: string) => {
+          fs.rmSync(log, { force: true });
+          const output = path.join(bin, "output");
+          fs.rmSync(output, { force: true });
+          const run = spawnSync("bash", ["-e", "-c", step], {
+            env: {
+              ...process.env,
+              PATH: `${bin}:${process.env["PATH"]}`,
+              GITHUB_REPOSITORY: "Fixture-Org/orders-api",
+              GITHUB_SHA: "0123456789abcdef0123456789abcdef01234567",
+              GITHUB_REF: ref,
+              GITHUB_EVENT_NAME: event,
+              GITHUB_ACTOR: "someone",
+              GITHUB_SERVER_URL: "https://github.com",
+              GITHUB_OUTPUT: output,
+              REGISTRY_TOKEN: "token",
+            },
+            encoding: "utf8",
+          });
+          assert.equal(run.status, 0, run.stderr);
+          assert.equal(
+            fs.readFileSync(output, "utf8"),
+            "reference=ghcr.io/fixture-org/orders-api:sha-0123456789abcdef0123456789abcdef01234567\n",
+          );
+          return fs
+            .readFileSync(log, "utf8")
+            .split("\n")
+            .filter((line) => line.startsWith("push "));
+        };
+        const sha = "push ghcr.io/fixture-org/orders-api:sha-0123456789abcdef0123456789abcdef01234567";
+        const main = "push ghcr.io/fixture-org/orders-api:main";
+        assert.deepEqual(pushes("refs/heads/main", "push"), [sha, main]);
+        // create-app's first build is dispatched: it must push the tag the new app's App names.
+        assert.deepEqual(pushes("refs/heads/main", "workflow_dispatch"), [sha, main]);
+        assert.deepEqual(pushes("refs/heads/feature", "workflow_dispatch"), [sha]);
+      } finally {
+        fs.rmSync(bin, { recursive: true, force: true });
+      }
     });
 
     it("the template's build pushes to GHCR with GITHUB_TOKEN and promotes through the management repository", () => {

@@ -9,6 +9,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import YAML from "yaml";
+import { managementRepoPaths } from "../components/conventions";
+import { SKELETON_DIR, SKELETON_FILES } from "../components/github/workflows";
 import { ConfigError, parseConfig, type RawStackConfig } from "../stacks/config";
 import { PROJECT } from "../stacks/schema";
 import { decodeWire, plaintextOccurrences, secretPaths, type ResourceRecord } from "../synth/records";
@@ -234,4 +236,41 @@ export async function synthProgram(
 export function loadSharedYaml(relative: string): unknown {
   const file = path.join(SHARED_DIR, relative);
   return fs.existsSync(file) ? (YAML.parse(fs.readFileSync(file, "utf8")) as unknown) : undefined;
+}
+
+/** An app's first promotion into an environment, as the build workflow's `render_app` writes it. */
+export interface PromotedApp {
+  readonly app: string;
+  readonly team: string;
+  readonly database: boolean;
+  readonly image: string;
+}
+
+/** A pinned image of the pipeline's kind (sha-<commit>), for promotions in tests. */
+export const PROMOTED_IMAGE_TAG = "sha-0123456789abcdef0123456789abcdef01234567";
+
+/**
+ * The files an app's first promotion adds to environments/<env>/ of the management repository, from
+ * the environment's skeleton (components/github/workflows.ts, render_app). Path → content.
+ */
+export function promotedAppFiles(
+  tree: Readonly<Record<string, { readonly content: string }>>,
+  env: string,
+  promoted: PromotedApp,
+): Record<string, string> {
+  const render = (file: string) => {
+    const skeleton = tree[`${SKELETON_DIR}/${env}/${file}`];
+    assert.ok(skeleton, `the management repository has a skeleton ${env}/${file}`);
+    return skeleton.content
+      .replace(/__APP__/g, promoted.app)
+      .replace(/__TEAM__/g, promoted.team)
+      .replace(/__IMAGE__/g, promoted.image);
+  };
+  const folder = managementRepoPaths.app(env, promoted.team, promoted.app);
+  if (!promoted.database) return { [`${folder}/app.yaml`]: render(SKELETON_FILES.app) };
+  return {
+    [`${folder}/app.yaml`]: render(SKELETON_FILES.appWithDatabase),
+    [`${folder}/database.yaml`]: render(SKELETON_FILES.database),
+    [`${folder}/tables.yaml`]: render(SKELETON_FILES.tables),
+  };
 }

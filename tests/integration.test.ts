@@ -10,7 +10,7 @@ import { XR_API_VERSION, XR_KINDS } from "../components/crossplane/api";
 import { RESOURCE_SCHEMA_DIR } from "../components/github/workflows";
 import { decodeWire } from "../synth/records";
 import { strictSchema } from "./crd-schema";
-import { synthStack, type Synth } from "./harness";
+import { PROMOTED_IMAGE_TAG, promotedAppFiles, synthStack, type Synth } from "./harness";
 
 interface SeededFile {
   readonly content: string;
@@ -22,13 +22,24 @@ function managementTree(synth: Synth): Record<string, SeededFile> {
   return (decodeWire(seed.wireInputs, "plain") as { files: Record<string, SeededFile> }).files;
 }
 
-/** Every platform resource (App, SQLDatabase) seeded below environments/<env>/. */
+/**
+ * Every platform resource (App, SQLDatabase) below environments/<env>/: the seeded ones, and those an
+ * app's first promotion writes there from the environment's skeleton, on a pinned image.
+ */
 function platformResources(tree: Record<string, SeededFile>, env: string): Array<Record<string, unknown>> {
-  return Object.entries(tree)
-    .filter(([path]) => path.startsWith(`environments/${env}/`) && /\.ya?ml$/.test(path))
-    .flatMap(([, file]) =>
-      YAML.parseAllDocuments(file.content).map((doc) => doc.toJS() as Record<string, unknown>),
-    )
+  const promoted = promotedAppFiles(tree, env, {
+    app: "new-api",
+    team: "orders",
+    database: true,
+    image: `ghcr.io/fixture-org/new-api:${PROMOTED_IMAGE_TAG}`,
+  });
+  return [
+    ...Object.entries(tree)
+      .filter(([path]) => path.startsWith(`environments/${env}/`) && /\.ya?ml$/.test(path))
+      .map(([, file]) => file.content),
+    ...Object.values(promoted),
+  ]
+    .flatMap((content) => YAML.parseAllDocuments(content).map((doc) => doc.toJS() as Record<string, unknown>))
     .filter((object) => object !== null && object["apiVersion"] === XR_API_VERSION);
 }
 
@@ -64,7 +75,7 @@ describe("platform integration", () => {
   });
 
   for (const env of ["dev", "staging", "prod"]) {
-    it(`seeds ${env}'s App and SQLDatabase resources that ${env}'s XRDs accept`, () => {
+    it(`seeds ${env}'s App and SQLDatabase resources (and promotes from its skeleton those) that ${env}'s XRDs accept`, () => {
       const resources = platformResources(tree, env);
       const kinds = new Set(resources.map((r) => r["kind"]));
       assert.deepEqual([...kinds].sort(), [XR_KINDS.app, XR_KINDS.sqlDatabase].sort());

@@ -10,7 +10,7 @@ import { tableProblems } from "../components/github/resources";
 import { CHARTS, IMAGES, TOOLS } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
 import { crdValidator } from "./crd-schema";
-import { editedConfig, synthStack, type Synth } from "./harness";
+import { editedConfig, promotedAppFiles, synthStack, type Synth } from "./harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
@@ -265,16 +265,26 @@ describe("SchemaHero", () => {
     const tree = dev.inputs<{ files: Record<string, { content: string }> }>(
       dev.one("pulumi-nodejs:dynamic/github:RepositorySeed", "idp-github-management-seed"),
     ).files;
-    const tables = Object.entries(tree)
+    const promoted = ["dev", "staging", "prod"].flatMap((env) =>
+      Object.entries(
+        promotedAppFiles(tree, env, {
+          app: "promoted-api",
+          team: "orders",
+          database: true,
+          image: "ghcr.io/x/y:1.0.0",
+        }),
+      ),
+    );
+    const tables = [...Object.entries(tree).map(([path, file]) => [path, file.content] as const), ...promoted]
       .filter(([path]) => path.startsWith("environments/") && path.endsWith("/tables.yaml"))
-      .flatMap(([path, file]) =>
-        YAML.parseAllDocuments(file.content).map((doc) => [path, doc.toJS() as Json] as const),
+      .flatMap(([path, content]) =>
+        YAML.parseAllDocuments(content).map((doc) => [path, doc.toJS() as Json] as const),
       );
     const template = dev.inputs<{ files: Record<string, { content: string }> }>(
       dev.one("pulumi-nodejs:dynamic/github:RepositorySeed", "idp-github-template-seed"),
     ).files["schema/tables.yaml"];
     assert.ok(template, "the application template seeds its tables");
-    assert.ok(tables.length >= 3, "one app with a database in each environment");
+    assert.ok(tables.length >= 4, "the seeded app with a database, and one promoted into each environment");
     for (const [path, table] of tables) {
       const app = path.split("/").at(-2)!;
       assert.equal((table["spec"] as { database: string }).database, app, path);

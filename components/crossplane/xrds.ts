@@ -64,6 +64,13 @@ export function xrdName(plural: string): string {
 export const IMAGE_PATTERN =
   "^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}@sha256:[a-f0-9]{64})$";
 
+/**
+ * Images that do not move: a digest, the `sha-<commit>` tag the app pipeline pushes, or a version tag.
+ * RE2 (CEL's `matches`) and POSIX ERE (bash's `=~`, the validate workflow) read it alike.
+ */
+export const IMMUTABLE_IMAGE_PATTERN =
+  "(@sha256:[a-f0-9]{64}|:(sha-[a-f0-9]{7,40}|v?[0-9]+[.][0-9]+[.][0-9]+([-+][0-9A-Za-z.-]+)?))$";
+
 /** Environment variable names (C identifiers; Kubernetes allows more, shells and libraries do not). */
 export const ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
 
@@ -94,6 +101,8 @@ export interface AppXrdOptions {
   readonly replicas: { readonly min: number; readonly max: number };
   /** The Composition XRs use unless they select another. */
   readonly defaultComposition: string;
+  /** Refuse images that can move (the profile's `immutableImages`). Default: false. */
+  readonly immutableImages?: boolean;
 }
 
 export const APP_DEFAULTS = {
@@ -118,6 +127,15 @@ export function appSpecSchema(options: AppXrdOptions): StructuralSchema {
             rule: "!self.endsWith(':latest')",
             message: "image must be pinned: the tag latest is not allowed",
           },
+          ...(options.immutableImages === true
+            ? [
+                {
+                  rule: `self.matches('${IMMUTABLE_IMAGE_PATTERN}')`,
+                  message:
+                    "image must not move in this environment: use a digest (@sha256:…), the pipeline's sha-<commit> tag or a version tag; promote the app to set it",
+                },
+              ]
+            : []),
         ],
       }),
       port: integer({

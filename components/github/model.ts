@@ -3,6 +3,7 @@
  * names the files, the workflows and the GitHub objects must agree on. Pure: no Pulumi resources here.
  */
 import YAML from "yaml";
+import { MANAGEMENT_BRANCH } from "../conventions";
 import type { EnvironmentProfile } from "../profile";
 import type { SeedFileSpec } from "./git-data";
 
@@ -89,11 +90,23 @@ export function imageRepository(owner: string, app: string): string {
 }
 
 /**
- * The image an app's resources name until its pipeline's first promotion pull request pins a commit:
- * the moving `main` tag its build pushes.
+ * The image a new app runs in the first environment until its pipeline's first promotion pull request
+ * pins a commit: the moving `main` tag every build of the default branch pushes. Only the first
+ * environment takes it (profiles with `immutableImages` refuse it); the create-app workflow writes the
+ * same reference in shell (workflows.ts, `INITIAL_IMAGE_SHELL`).
  */
 export function initialImage(owner: string, app: string): string {
-  return `${imageRepository(owner, app)}:main`;
+  return `${imageRepository(owner, app)}:${MANAGEMENT_BRANCH}`;
+}
+
+/**
+ * The environment new apps start in: the first in promotion order. The others receive an app with its
+ * first promotion there.
+ */
+export function firstEnvironment(layout: Pick<OrganizationLayout, "environments">): EnvironmentSpec {
+  const first = layout.environments[0];
+  if (first === undefined) throw new Error("the organization layout has no environment");
+  return first;
 }
 
 export function teamHandle(owner: string, team: string): string {

@@ -13,7 +13,7 @@ import {
   teamProject,
 } from "../conventions";
 import { podSecurityLabels } from "../kube";
-import { initialImage, type AppSpec, type EnvironmentSpec, type OrganizationLayout } from "./model";
+import { type AppSpec, type EnvironmentSpec, type OrganizationLayout } from "./model";
 
 /** Argo CD project of the platform's own shared resources (created by the GitOps part). */
 export const PLATFORM_PROJECT = "platform";
@@ -23,12 +23,12 @@ export const INFRASTRUCTURE_APPLICATION = "platform-infrastructure";
 
 export const SCHEMAHERO_TABLE_API = "schemas.schemahero.io/v1alpha4";
 
-/** The `App` of an app in one environment. */
-export function appObject(owner: string, env: EnvironmentSpec, app: AppSpec): Record<string, unknown> {
+/** The `App` of an app in one environment, running `image`. */
+export function appObject(env: EnvironmentSpec, app: AppSpec, image: string): Record<string, unknown> {
   return appResource({
     name: app.name,
     namespace: teamNamespace(app.team),
-    image: initialImage(owner, app.name),
+    image,
     host: serviceHost(app.name, env.domain),
     ...(app.database ? { database: app.name } : {}),
   });

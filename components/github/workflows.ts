@@ -9,8 +9,16 @@
  */
 import { MANAGEMENT_BRANCH, PLATFORM_HOST_LABELS } from "../conventions";
 import { XR_API_VERSION, XR_GROUP, XR_KINDS, XR_VERSION } from "../crossplane/api";
+import { IMMUTABLE_IMAGE_PATTERN } from "../crossplane/xrds";
 import { ACTIONS, actionReference, BASE_IMAGES, TOOLS, type ActionPin } from "../versions";
-import { APP_TOPIC, AUTOMATION, MANAGED_NOTICE, VALIDATE_CHECK, type OrganizationLayout } from "./model";
+import {
+  APP_TOPIC,
+  AUTOMATION,
+  firstEnvironment,
+  MANAGED_NOTICE,
+  VALIDATE_CHECK,
+  type OrganizationLayout,
+} from "./model";
 
 /** Where the management repository keeps the JSON schemas of the platform's own kinds. */
 
@@ -32,6 +40,44 @@ export const RESOURCE_SCHEMA_DIR = "platform/schemas";
 export const SKELETON_DIR = "platform/skeleton";
 export const APP_PLACEHOLDER = "__APP__";
 export const TEAM_PLACEHOLDER = "__TEAM__";
+export const IMAGE_PLACEHOLDER = "__IMAGE__";
+/** The skeleton's files per environment: the App without and with a database, and the database's. */
+export const SKELETON_FILES = {
+  app: "app.yaml",
+  appWithDatabase: "app-with-database.yaml",
+  database: "database.yaml",
+  tables: "tables.yaml",
+} as const;
+
+/**
+ * `initialImage()` in shell, for create-app: GHCR names are lowercase. Needs OWNER and APP_NAME.
+ */
+export const INITIAL_IMAGE_SHELL = `ghcr.io/\${OWNER,,}/$APP_NAME:${MANAGEMENT_BRANCH}`;
+
+/**
+ * A shell function both create-app (first environment) and the app pipeline's first promotion (the
+ * others) use to write an app's folder from the management repository's skeleton, run from its root:
+ * `render_app <environment> <team> <app> <image> <database: true|false>`. Image references never hold
+ * a `|`, app and team names are DNS labels: safe as sed replacements.
+ */
+function renderAppFunction(indent: string): string {
+  const sub = `-e "s|${APP_PLACEHOLDER}|$3|g" -e "s|${TEAM_PLACEHOLDER}|$2|g"`;
+  return [
+    "render_app() {",
+    `  local folder="environments/$1/apps/$2/$3" skeleton="${SKELETON_DIR}/$1" app_file=${SKELETON_FILES.app}`,
+    '  mkdir -p "$folder"',
+    `  if [ "$5" = "true" ]; then app_file="${SKELETON_FILES.appWithDatabase}"; fi`,
+    `  sed ${sub} -e "s|${IMAGE_PLACEHOLDER}|$4|g" "$skeleton/$app_file" > "$folder/app.yaml"`,
+    '  if [ "$5" = "true" ]; then',
+    `    for file in ${SKELETON_FILES.database} ${SKELETON_FILES.tables}; do`,
+    `      sed ${sub} "$skeleton/$file" > "$folder/$file"`,
+    "    done",
+    "  fi",
+    "}",
+  ]
+    .map((line) => `${indent}${line}`)
+    .join("\n");
+}
 
 const RUNNER = "ubuntu-24.04";
 
@@ -58,6 +104,35 @@ export function unvalidatedKinds(layout: OrganizationLayout): string[] {
         ),
     )
     .map((kind) => `${XR_API_VERSION}/${kind}`);
+}
+
+export const IMMUTABLE_IMAGES_STEP = "Apps run immutable images";
+
+/**
+ * A step that refuses an App with a movable image in the environments whose profile wants immutable
+ * ones, before merge (the XRD's CEL rule refuses it again in the cluster; kubeconform runs no CEL).
+ * yq is mikefarah's v4, which GitHub's ubuntu images carry. Empty when no environment asks for it.
+ */
+function immutableImagesStep(layout: OrganizationLayout): string {
+  const environments = layout.environments.filter((env) => env.profile.immutableImages).map((e) => e.name);
+  if (environments.length === 0) return "";
+  return `      - name: ${IMMUTABLE_IMAGES_STEP}
+        run: |
+          shopt -s nullglob globstar
+          pattern='${IMMUTABLE_IMAGE_PATTERN}'
+          status=0
+          for environment in ${environments.join(" ")}; do
+            for file in environments/"$environment"/apps/**/*.yaml environments/"$environment"/apps/**/*.yml; do
+              while IFS= read -r image; do
+                if ! [[ "$image" =~ $pattern ]]; then
+                  echo "::error file=$file::$image can move: $environment runs immutable images only (a digest, a sha-<commit> tag or a version tag); promote the app to set one"
+                  status=1
+                fi
+              done < <(yq --no-doc 'select(.kind == "${XR_KINDS.app}") | .spec.image' "$file")
+            done
+          done
+          exit "$status"
+`;
 }
 
 /** Pull requests (and main): YAML lint, then every resource under environments/ against its schema. */
@@ -105,7 +180,7 @@ jobs:
           echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
       - name: Lint YAML
         run: yamllint --strict .
-      - name: Fetch the schemas of upstream custom resources
+${immutableImagesStep(layout)}      - name: Fetch the schemas of upstream custom resources
         run: |
           convert="$RUNNER_TEMP/openapi2jsonschema.py"
           curl --fail --silent --show-error --location --output "$convert" \\
@@ -133,7 +208,7 @@ ${skip}            environments/
 export function createAppWorkflow(layout: OrganizationLayout): string {
   const teams = [...layout.teams].map((t) => t.slug).sort();
   const admins = layout.teams.filter((t) => t.platformAdmin).map((t) => t.slug);
-  const environments = layout.environments.map((e) => e.name);
+  const first = firstEnvironment(layout).name;
   return `${notice()}name: create-app
 run-name: create-app \${{ inputs.name }} for \${{ inputs.team }}
 on:
@@ -225,18 +300,11 @@ jobs:
           done
           repository_id="$(gh api "repos/$OWNER/$APP_NAME" --jq .id)"
           gh api --method PUT "orgs/$OWNER/actions/secrets/${AUTOMATION.deliveryPrivateKeySecret}/repositories/$repository_id"
-      - name: Add the app's resources in every environment
+      - name: Add the app to ${first}
         run: |
-          for environment in ${environments.join(" ")}; do
-            folder="environments/$environment/apps/$TEAM/$APP_NAME"
-            mkdir -p "$folder"
-            files="app.yaml"
-            if [ "$DATABASE" = "true" ]; then files="$files database.yaml tables.yaml"; fi
-            for file in $files; do
-              sed -e "s/${APP_PLACEHOLDER}/$APP_NAME/g" -e "s/${TEAM_PLACEHOLDER}/$TEAM/g" \\
-                "${SKELETON_DIR}/$environment/$file" > "$folder/$file"
-            done
-          done
+${renderAppFunction("          ")}
+          # The other environments get the app with its first promotion there.
+          render_app ${first} "$TEAM" "$APP_NAME" "${INITIAL_IMAGE_SHELL}" "$DATABASE"
       - name: Open the pull request
         env:
           GH_TOKEN: \${{ steps.token.outputs.token }}
@@ -250,7 +318,7 @@ ${GIT_AS_BOT}
           git commit --message "Add app $APP_NAME for team $TEAM"
           git push origin "$branch"
           gh pr create --base ${MANAGEMENT_BRANCH} --head "$branch" --title "Add app $APP_NAME for team $TEAM" \\
-            --body "Created by create-app for @$GITHUB_ACTOR: repository $OWNER/$APP_NAME from $TEMPLATE. Merge to deploy it; its pipeline opens a pull request with its first image."
+            --body "Created by create-app for @$GITHUB_ACTOR: repository $OWNER/$APP_NAME from $TEMPLATE. Merge to run it in ${first} on the image its first build pushes (${INITIAL_IMAGE_SHELL}); every later build of its ${MANAGEMENT_BRANCH} opens a pull request that pins its image, and its build workflow run for another environment brings it there."
       - name: Start the app's first build
         env:
           GH_TOKEN: \${{ steps.token.outputs.token }}
@@ -271,7 +339,7 @@ ${GIT_AS_BOT}
  */
 export function buildWorkflow(layout: OrganizationLayout): string {
   const environments = layout.environments.map((e) => e.name);
-  const first = environments[0] ?? "dev";
+  const first = firstEnvironment(layout).name;
   return `${notice()}name: build
 on:
   push:
@@ -334,7 +402,10 @@ jobs:
             --label "org.opencontainers.image.revision=$GITHUB_SHA" \\
             --tag "$image:$tag" .
           docker push "$image:$tag"
-          if [ "$GITHUB_EVENT_NAME" = "push" ]; then
+          # The default branch's moving tag: a new app runs it in the first environment until its
+          # create-app pull request merges and a promotion pins a commit (dispatched builds too: the
+          # first build of a new app is dispatched by create-app).
+          if [ "$GITHUB_REF" = "refs/heads/${MANAGEMENT_BRANCH}" ]; then
             docker tag "$image:$tag" "$image:${MANAGEMENT_BRANCH}"
             docker push "$image:${MANAGEMENT_BRANCH}"
           fi
@@ -374,10 +445,24 @@ jobs:
         run: |
           app="\${GITHUB_REPOSITORY#*/}"
           cd management
-          folder="$(find "environments/$ENVIRONMENT/apps" -mindepth 2 -maxdepth 2 -type d -name "$app" | head -n 1)"
-          if [ -z "$folder" ]; then
-            echo "::error::environments/$ENVIRONMENT has no folder for $app yet: merge its create-app pull request first"
+${renderAppFunction("          ")}
+          origin="$(find "environments/${first}/apps" -mindepth 2 -maxdepth 2 -type d -name "$app" | head -n 1)"
+          if [ -z "$origin" ]; then
+            if [ "$ENVIRONMENT" = "${first}" ]; then
+              echo "::notice::$app is not in environments/${first} yet: it runs this build's ${MANAGEMENT_BRANCH} image once its create-app pull request merges"
+              exit 0
+            fi
+            echo "::error::$app is not in environments/${first} yet: merge its create-app pull request first"
             exit 1
+          fi
+          team="$(basename "$(dirname "$origin")")"
+          folder="environments/$ENVIRONMENT/apps/$team/$app"
+          if [ ! -f "$folder/app.yaml" ]; then
+            # The app's first promotion here: its files from this environment's skeleton, with a database
+            # if it has one in ${first}.
+            database=false
+            if [ -f "$origin/${SKELETON_FILES.database}" ]; then database=true; fi
+            render_app "$ENVIRONMENT" "$team" "$app" "$IMAGE_REFERENCE" "$database"
           fi
           yq --inplace '.spec.image = strenv(IMAGE_REFERENCE)' "$folder/app.yaml"
           if [ -f "$folder/database.yaml" ] && [ -f ../schema/tables.yaml ]; then
