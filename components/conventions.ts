@@ -72,3 +72,6 @@ export const PLATFORM_SECRET_STORE = "platform-secrets";
  * Compositions push generated database passwords below it; the store's identity may write only there.
  */
 export const DATABASE_SECRETS_PREFIX = "databases";
+
+/** The label every team namespace carries, its value the team's slug: what admission policies select on. */
+export const TEAM_NAMESPACE_LABEL = "idp.platform/team";

@@ -11,7 +11,9 @@
  *   SchemaHero starts run the same image), and the driver plugin registry when it is mirrored;
  * - its own service account, a ClusterRole without what v0.25.0 never uses (pods, deployments, webhook
  *   configurations, writes to Secrets), and a pod that meets the `restricted` Pod Security level;
- * - CRDs kept when Pulumi deletes them (deleting a CRD deletes every Table), protected per profile.
+ * - CRDs kept when Pulumi deletes them (deleting a CRD deletes every Table), protected per profile;
+ * - an admission policy that holds the manager's cluster-wide writes to what v0.25.0 does for a
+ *   Database in a team namespace (`writePolicyValidations`): RBAC cannot limit by namespace label or name.
  *
  * The `Database` objects are composed per SQLDatabase by Crossplane (components/crossplane/sql-database.ts),
  * with `immediateDeploy` from the profile; the Tables come from the management repository.
@@ -20,6 +22,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
 import type { EnvironmentProfile } from "./profile";
 import type { Readiness } from "./contracts";
+import { TEAM_NAMESPACE_LABEL } from "./conventions";
 import { helmRelease, namespace, statefulProtection, PLATFORM_LABELS } from "./kube";
 import { CHARTS, IMAGES, imageReference } from "./versions";
 
@@ -105,6 +108,62 @@ export function managerRules(): Array<{ apiGroups: string[]; resources: string[]
   ];
 }
 
+/**
+ * What the manager's writes must look like, as the API server checks them (ValidatingAdmissionPolicy,
+ * CEL). From the per-database reconcile of v0.25.0 (pkg/controller/database/database_controller.go and
+ * rbac.go): for Database `<db>` it writes, in the Database's namespace, StatefulSet `<db>-controller`
+ * running the manager image as service account `schemahero-<db>`, and that service account, a Role and a
+ * RoleBinding named `schemahero-<db>` whose Role reads Secrets, service accounts and StatefulSets. So a
+ * Database in a team namespace works; a stolen manager token, or a Database that names another image
+ * (`spec.schemahero.image`) or namespace, cannot start another pod, bind another subject or grant more.
+ */
+export function writePolicyValidations(managerImage: string): Array<{ expression: string; message: string }> {
+  const subject = "(request.operation == 'DELETE' ? oldObject : object)";
+  return [
+    {
+      expression: `has(namespaceObject.metadata.labels) && '${TEAM_NAMESPACE_LABEL}' in namespaceObject.metadata.labels`,
+      message: `SchemaHero writes only in team namespaces (label ${TEAM_NAMESPACE_LABEL})`,
+    },
+    {
+      expression:
+        request("statefulsets") +
+        ` || (${subject}.metadata.name.endsWith('-controller') && (request.operation == 'DELETE' || (` +
+        "object.spec.template.spec.serviceAccountName + '-controller' == 'schemahero-' + object.metadata.name" +
+        ` && object.spec.template.spec.containers.all(c, c.image == '${managerImage}')` +
+        " && !has(object.spec.template.spec.initContainers)" +
+        " && !has(object.spec.template.spec.ephemeralContainers))))",
+      message: `a StatefulSet of SchemaHero is <database>-controller, runs ${managerImage} only, as service account schemahero-<database>`,
+    },
+    {
+      expression: `!(request.resource.resource in ['serviceaccounts', 'roles', 'rolebindings']) || ${subject}.metadata.name.startsWith('schemahero-')`,
+      message: "service accounts, Roles and RoleBindings of SchemaHero are named schemahero-<database>",
+    },
+    {
+      expression:
+        request("rolebindings") +
+        " || request.operation == 'DELETE' || (object.roleRef.kind == 'Role' && object.roleRef.name == object.metadata.name" +
+        " && has(object.subjects) && object.subjects.all(s, s.kind == 'ServiceAccount' && s.name == object.metadata.name" +
+        " && has(s.namespace) && s.namespace == object.metadata.namespace))",
+      message: "a RoleBinding of SchemaHero binds its own Role to its own service account only",
+    },
+    {
+      expression:
+        request("roles") +
+        " || request.operation == 'DELETE' || (has(object.rules) && object.rules.all(r," +
+        " (!has(r.resources) || !r.resources.exists(x, x in ['secrets', 'serviceaccounts']) || r.verbs.all(v, v == 'get'))" +
+        " && (!has(r.resources) || !r.resources.exists(x, x == 'statefulsets') || r.verbs.all(v, v in ['get', 'list', 'watch']))" +
+        " && (!has(r.resources) || !r.resources.exists(x, x in ['roles', 'rolebindings', 'pods', 'deployments']))))",
+      message:
+        "a Role of SchemaHero reads Secrets, service accounts and StatefulSets, and grants no RBAC or workloads",
+    },
+  ];
+}
+
+/** `true` unless the request is for `resource` (the rest of the expression then applies). */
+function request(resource: string): string {
+  return `request.resource.resource != '${resource}'`;
+}
+
 export class SchemaHero extends pulumi.ComponentResource {
   /** SchemaHero serves its CRDs and its manager runs: SchemaHero objects (and what composes them) wait for it. */
   public readonly ready: Readiness;
@@ -157,6 +216,54 @@ export class SchemaHero extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const policyName = "schemahero-writes-team-databases-only";
+    const policy = new kubernetes.admissionregistration.v1.ValidatingAdmissionPolicy(
+      `${name}-write-policy`,
+      {
+        metadata: { name: policyName, labels },
+        spec: {
+          failurePolicy: "Fail",
+          matchConstraints: {
+            resourceRules: [
+              {
+                apiGroups: ["apps"],
+                apiVersions: ["v1"],
+                operations: ["CREATE", "UPDATE", "DELETE"],
+                resources: ["statefulsets"],
+              },
+              {
+                apiGroups: [""],
+                apiVersions: ["v1"],
+                operations: ["CREATE", "UPDATE", "DELETE"],
+                resources: ["serviceaccounts"],
+              },
+              {
+                apiGroups: ["rbac.authorization.k8s.io"],
+                apiVersions: ["v1"],
+                operations: ["CREATE", "UPDATE", "DELETE"],
+                resources: ["roles", "rolebindings"],
+              },
+            ],
+          },
+          matchConditions: [
+            {
+              name: "schemahero-manager",
+              expression: `request.userInfo.username == "system:serviceaccount:${names.namespace}:${names.serviceAccount}"`,
+            },
+          ],
+          validations: writePolicyValidations(imageReference(IMAGES.schemaHeroManager)),
+        },
+      },
+      { parent: this },
+    );
+    const policyBinding = new kubernetes.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+      `${name}-write-policy-binding`,
+      {
+        metadata: { name: policyName, labels },
+        spec: { policyName, validationActions: ["Deny"] },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
     const selector = { "control-plane": "schemahero", "app.kubernetes.io/name": "schemahero" };
     this.manager = new kubernetes.apps.v1.StatefulSet(
       `${name}-manager`,
@@ -195,8 +302,8 @@ export class SchemaHero extends pulumi.ComponentResource {
           },
         },
       },
-      // The CRDs first: the manager watches Databases from its start.
-      { parent: this, dependsOn: [this.crds, binding] },
+      // The CRDs first: the manager watches Databases from its start; its writes are held from the first.
+      { parent: this, dependsOn: [this.crds, binding, policyBinding] },
     );
     // Nothing calls the manager (no webhook in v0.25.0): no ingress at all.
     new kubernetes.networking.v1.NetworkPolicy(

@@ -210,6 +210,165 @@ describe("SchemaHero", () => {
     });
   });
 
+  it("holds the manager's writes to what it does for a Database in a team namespace (admission policy)", async () => {
+    const { evaluate } = await import("@marcbachmann/cel-js");
+    const dev = synths.dev;
+    const policy = dev.inputs<{
+      metadata: Json;
+      spec: {
+        failurePolicy: string;
+        matchConstraints: { resourceRules: Array<{ resources: string[]; operations: string[] }> };
+        matchConditions: Array<{ expression: string }>;
+        validations: Array<{ expression: string; message: string }>;
+      };
+    }>(
+      dev.one(
+        "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy",
+        "idp-schemahero-write-policy",
+      ),
+    );
+    assert.equal(policy.spec.failurePolicy, "Fail");
+    assert.deepEqual(
+      policy.spec.matchConstraints.resourceRules.map((r) => [r.resources, r.operations]),
+      [
+        [["statefulsets"], ["CREATE", "UPDATE", "DELETE"]],
+        [["serviceaccounts"], ["CREATE", "UPDATE", "DELETE"]],
+        [
+          ["roles", "rolebindings"],
+          ["CREATE", "UPDATE", "DELETE"],
+        ],
+      ],
+    );
+    assert.deepEqual(policy.spec.matchConditions, [
+      {
+        name: "schemahero-manager",
+        expression: 'request.userInfo.username == "system:serviceaccount:schemahero:schemahero"',
+      },
+    ]);
+    const binding = dev.inputs<{ spec: Json }>(
+      dev.one(
+        "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+        "idp-schemahero-write-policy-binding",
+      ),
+    );
+    assert.deepEqual(binding.spec, {
+      policyName: "schemahero-writes-team-databases-only",
+      validationActions: ["Deny"],
+    });
+    assert.ok(
+      dev.dependsOn(
+        dev.one(STATEFUL_SET, "idp-schemahero-manager"),
+        dev.one(
+          "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
+          "idp-schemahero-write-policy-binding",
+        ),
+      ),
+      "the manager starts after its writes are held",
+    );
+
+    const image = `${IMAGES.schemaHeroManager.image}:${IMAGES.schemaHeroManager.tag}`;
+    const team = { metadata: { name: "team-orders", labels: { "idp.platform/team": "orders" } } };
+    // What v0.25.0 writes for Database orders-api in team-orders (pkg/controller/database).
+    const statefulSet = {
+      metadata: { name: "orders-api-controller", namespace: "team-orders" },
+      spec: {
+        template: {
+          spec: { serviceAccountName: "schemahero-orders-api", containers: [{ name: "manager", image }] },
+        },
+      },
+    };
+    const serviceAccount = { metadata: { name: "schemahero-orders-api", namespace: "team-orders" } };
+    const role = {
+      metadata: { name: "schemahero-orders-api", namespace: "team-orders" },
+      rules: PER_DATABASE_ROLE,
+    };
+    const roleBinding = {
+      metadata: { name: "schemahero-orders-api", namespace: "team-orders" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "schemahero-orders-api" },
+      subjects: [{ kind: "ServiceAccount", name: "schemahero-orders-api", namespace: "team-orders" }],
+    };
+    const denied = (resource: string, object: Json, namespace: Json = team, operation = "CREATE"): string[] =>
+      policy.spec.validations
+        .filter(
+          (v) =>
+            evaluate(v.expression, {
+              request: { operation, resource: { resource } },
+              object: operation === "DELETE" ? null : object,
+              oldObject: operation === "DELETE" ? object : null,
+              namespaceObject: namespace,
+            }) !== true,
+        )
+        .map((v) => v.message);
+    assert.deepEqual(denied("statefulsets", statefulSet), []);
+    assert.deepEqual(denied("statefulsets", statefulSet, team, "DELETE"), []);
+    assert.deepEqual(denied("serviceaccounts", serviceAccount), []);
+    assert.deepEqual(denied("roles", role), []);
+    assert.deepEqual(denied("rolebindings", roleBinding), []);
+
+    const platform = { metadata: { name: "argocd", labels: { "kubernetes.io/metadata.name": "argocd" } } };
+    assert.deepEqual(denied("statefulsets", statefulSet, platform), [
+      "SchemaHero writes only in team namespaces (label idp.platform/team)",
+    ]);
+    assert.deepEqual(denied("rolebindings", roleBinding, platform, "DELETE"), [
+      "SchemaHero writes only in team namespaces (label idp.platform/team)",
+    ]);
+    const statefulSetMessage = `a StatefulSet of SchemaHero is <database>-controller, runs ${image} only, as service account schemahero-<database>`;
+    const podSpec = statefulSet.spec.template.spec;
+    const withPod = (pod: Json, name = statefulSet.metadata.name) => ({
+      metadata: { ...statefulSet.metadata, name },
+      spec: { template: { spec: pod } },
+    });
+    // A Database that names its own image (spec.schemahero.image), another service account, an init
+    // container, or a StatefulSet that is not a database controller.
+    assert.deepEqual(
+      denied("statefulsets", withPod({ ...podSpec, containers: [{ name: "manager", image: "evil:1" }] })),
+      [statefulSetMessage],
+    );
+    assert.deepEqual(denied("statefulsets", withPod({ ...podSpec, serviceAccountName: "argocd-server" })), [
+      statefulSetMessage,
+    ]);
+    assert.deepEqual(
+      denied("statefulsets", withPod({ ...podSpec, initContainers: [{ name: "x", image }] })),
+      [statefulSetMessage],
+    );
+    assert.deepEqual(denied("statefulsets", withPod(podSpec, "postgres")), [statefulSetMessage]);
+    assert.deepEqual(denied("serviceaccounts", { metadata: { name: "default", namespace: "team-orders" } }), [
+      "service accounts, Roles and RoleBindings of SchemaHero are named schemahero-<database>",
+    ]);
+    const bindingMessage = "a RoleBinding of SchemaHero binds its own Role to its own service account only";
+    assert.deepEqual(
+      denied("rolebindings", {
+        ...roleBinding,
+        subjects: [{ kind: "ServiceAccount", name: "schemahero-orders-api", namespace: "team-search" }],
+      }),
+      [bindingMessage],
+    );
+    assert.deepEqual(
+      denied("rolebindings", { ...roleBinding, subjects: [{ kind: "Group", name: "system:authenticated" }] }),
+      [bindingMessage],
+    );
+    assert.deepEqual(
+      denied("rolebindings", {
+        ...roleBinding,
+        roleRef: { ...roleBinding.roleRef, kind: "ClusterRole", name: "schemahero" },
+      }),
+      [bindingMessage],
+    );
+    const roleMessage =
+      "a Role of SchemaHero reads Secrets, service accounts and StatefulSets, and grants no RBAC or workloads";
+    for (const rule of [
+      { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list"] },
+      { apiGroups: ["apps"], resources: ["statefulsets"], verbs: ["create"] },
+      { apiGroups: ["rbac.authorization.k8s.io"], resources: ["rolebindings"], verbs: ["create"] },
+    ]) {
+      assert.deepEqual(
+        denied("roles", { ...role, rules: [...PER_DATABASE_ROLE, rule] }),
+        [roleMessage],
+        JSON.stringify(rule),
+      );
+    }
+  });
+
   it("pulls driver plugins from a mirror when idp:schemahero says so", async () => {
     const synth = await synthStack("staging", {
       config: editedConfig("staging", (c) => {

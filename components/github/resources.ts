@@ -11,6 +11,7 @@ import {
   serviceHost,
   teamNamespace,
   teamProject,
+  TEAM_NAMESPACE_LABEL,
 } from "../conventions";
 import { podSecurityLabels } from "../kube";
 import { type AppSpec, type EnvironmentSpec, type OrganizationLayout } from "./model";
@@ -190,7 +191,7 @@ export function teamNamespaceObject(team: string): Record<string, unknown> {
       labels: {
         ...podSecurityLabels("restricted"),
         "pod-security.kubernetes.io/enforce": "baseline",
-        "idp.platform/team": team,
+        [TEAM_NAMESPACE_LABEL]: team,
       },
       annotations: { "argocd.argoproj.io/sync-options": "Prune=false,Delete=false" },
     },
