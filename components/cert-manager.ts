@@ -306,6 +306,12 @@ export class CertManager extends pulumi.ComponentResource {
             duration: "87600h",
             renewBefore: "720h",
             privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Never" },
+            // Developers trust this root: it may vouch only for names below the platform domain, so its
+            // key cannot mint a certificate a trusting browser would accept for any other site. The
+            // NameConstraints feature is on by default since cert-manager v1.17 (beta), in the webhook
+            // and the controller (internal/controller/feature/features.go at v1.21.1); the SelfSigned
+            // issuer writes it into the root (pkg/util/pki/certificatetemplate.go).
+            nameConstraints: { critical: true, permitted: { dnsDomains: [args.domain] } },
             issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: selfSignedIssuer },
           },
         },

@@ -165,9 +165,20 @@ describe("cert-manager", () => {
       duration: "87600h",
       renewBefore: "720h",
       privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Never" },
+      // The root developers trust vouches for names below the stack's domain only.
+      nameConstraints: { critical: true, permitted: { dnsDomains: ["dev.fixture.example.test"] } },
       issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "idp-selfsigned" },
     });
     assert.equal(rootCa.metadata["namespace"], "cert-manager");
+    // So every certificate the CA issuer signs names hosts below the domain (others would not verify).
+    const issued = dev
+      .kind("Certificate")
+      .map((r) => dev.inputs<{ spec: { issuerRef: { name: string }; dnsNames?: string[] } }>(r).spec)
+      .filter((spec) => spec.issuerRef.name === "idp-ca");
+    assert.ok(issued.length > 0);
+    for (const spec of issued) {
+      for (const host of spec.dnsNames ?? []) assert.match(host, /(^|\.)dev\.fixture\.example\.test$/);
+    }
     assert.equal(dev.result.stackOutputs["clusterIssuer"], "idp-ca");
   });
 
