@@ -64,8 +64,23 @@ export function gitOpsRepoUrl(owner: string, repository: string): string {
 /** Branch Argo CD tracks and the ruleset protects. */
 export const MANAGEMENT_BRANCH = "main";
 
-/** The ClusterSecretStore every ExternalSecret of the platform (and of compositions) reads from. */
+/**
+ * The ClusterSecretStore of the platform's own namespaces (those Pulumi creates): the App keys, Argo CD's
+ * keys. No team namespace may use it (its `conditions`).
+ */
 export const PLATFORM_SECRET_STORE = "platform-secrets";
+
+/**
+ * The ClusterSecretStore of one team namespace: only that namespace may use it, and it reaches only that
+ * namespace's database secrets (and the registry's pull credentials). Compositions pick it by the XR's
+ * namespace, so `teamSecretStore("%s")` is also their fmt string.
+ */
+export function teamSecretStore(namespace: string): string {
+  return `secrets-${namespace}`;
+}
+
+/** The image pull Secret (`kubernetes.io/dockerconfigjson`) of every team namespace, when the stack has one. */
+export const REGISTRY_PULL_SECRET = "registry-pull";
 
 /**
  * Logical prefix of database credentials in the secrets backend (`<prefix>/databases/<namespace>/<name>`).
@@ -75,3 +90,6 @@ export const DATABASE_SECRETS_PREFIX = "databases";
 
 /** The label every team namespace carries, its value the team's slug: what admission policies select on. */
 export const TEAM_NAMESPACE_LABEL = "idp.platform/team";
+
+/** The registry the app pipelines push to (GHCR, under the organization). */
+export const APP_IMAGE_REGISTRY = "ghcr.io";

@@ -52,14 +52,16 @@ export interface CrossplaneArgs {
   readonly aws?: AwsContext;
   /** The stack's ingress layer: the App composition renders an HTTPRoute or an Ingress for it. */
   readonly ingress: IngressLayerRef;
-  /** The ClusterSecretStore and backend that keep generated database passwords. */
+  /** Where generated database passwords go: each XR namespace's own store (`ready`: those stores). */
   readonly databaseSecrets: DatabaseSecretsBackend;
+  /** Image pull Secret of the Apps' pods (each team namespace's registry login). Default none. */
+  readonly imagePullSecret?: string;
   /** Namespace of Crossplane and its packages. Default `crossplane-system`. */
   readonly namespace?: string;
 }
 
 /** What `Crossplane` needs from config; `Platform` adds the ingress layer and the secrets backend. */
-export type CrossplaneSettings = Omit<CrossplaneArgs, "ingress" | "databaseSecrets">;
+export type CrossplaneSettings = Omit<CrossplaneArgs, "ingress" | "databaseSecrets" | "imagePullSecret">;
 
 export const CROSSPLANE_DEFAULTS = {
   namespace: "crossplane-system",
@@ -200,6 +202,7 @@ export class Crossplane extends pulumi.ComponentResource {
       name: this.compositionNames.app,
       domain: args.domain,
       ingress: args.ingress,
+      ...(args.imagePullSecret !== undefined ? { imagePullSecret: args.imagePullSecret } : {}),
     });
     const sql = sqlDatabaseComposition({
       name: this.compositionNames.sqlDatabase,
@@ -447,7 +450,7 @@ export class Crossplane extends pulumi.ComponentResource {
       providers.sql,
       ...awsProviders,
       ...(awsProviderConfig !== undefined ? [awsProviderConfig] : []),
-      ...args.databaseSecrets.store.ready,
+      ...args.databaseSecrets.ready,
     ]);
 
     if (awsProviderConfig !== undefined) {

@@ -1,12 +1,21 @@
 /**
  * External Secrets Operator, the platform's ClusterSecretStore and the secrets backend behind it.
  *
+ * Two kinds of ClusterSecretStore, each usable only from the namespaces it serves (`spec.conditions`):
+ * - `platform-secrets`, for the namespaces Pulumi creates (Argo CD's keys, the runners' App key);
+ * - `secrets-team-<team>`, one per team namespace, reaching only that namespace's database secrets (which
+ *   the SQLDatabase composition pushes there) and the registry's pull credentials.
+ * ESO's chart lets anyone with `edit` in a namespace create ExternalSecrets and PushSecrets against any
+ * ClusterSecretStore; the conditions and the stores' own reach are what keep a team to its own secrets.
+ *
  * - `aws-secrets-manager`: ESO's controller service account gets an IAM role (IRSA or EKS Pod Identity)
- *   that reads secrets below the platform prefix and writes only below `<prefix>/databases/`, where the
- *   SQLDatabase composition pushes generated passwords (ESO PushSecret).
- * - `kubernetes` (local stacks): secrets live in a locked-down namespace (restricted Pod Security, no pods
- *   allowed by quota, default-deny NetworkPolicy). The store authenticates as a dedicated service account
- *   that may read Secrets there and write only `databases-*` Secrets (RBAC cannot scope create by name; a
+ *   that reads the platform's secrets below the prefix and none of the teams'. A team store assumes a
+ *   second role with the session tag `idp-namespace=<namespace>`, which may read and write only below
+ *   `<prefix>/databases/<that namespace>/` (an IAM policy variable on the tag).
+ * - `kubernetes` (local stacks): secrets live in locked-down namespaces (restricted Pod Security, no pods
+ *   allowed by quota, default-deny NetworkPolicy): `idp-secrets` for the platform, `idp-secrets-<team
+ *   namespace>` per team. Each store authenticates as a service account of its own that may read Secrets
+ *   in its namespace and write only `databases-*` Secrets (RBAC cannot scope create by name; a
  *   ValidatingAdmissionPolicy does).
  *
  * Only `external-secrets.io/v1` objects are created; the chart installs the CRDs and keeps them on uninstall.
@@ -14,14 +23,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
 import type { EnvironmentProfile } from "./profile";
+import * as awsSdk from "@pulumi/aws";
 import {
+  assertScopedPolicy,
+  roleArn,
   workloadIdentity,
   type PolicyDocument,
   type PolicyStatement,
   type WorkloadIdentity,
 } from "./aws-identity";
-import type { AwsContext, Readiness, SecretsBackend, SecretStoreRef } from "./contracts";
-import { DATABASE_SECRETS_PREFIX, PLATFORM_SECRET_STORE } from "./conventions";
+import type { AwsContext, Readiness, SecretsBackend, SecretStoreRef, StoredSecret } from "./contracts";
+import {
+  DATABASE_SECRETS_PREFIX,
+  PLATFORM_SECRET_STORE,
+  REGISTRY_PULL_SECRET,
+  teamSecretStore,
+} from "./conventions";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection, waitFor } from "./kube";
 import { AwsSecretsManagerBackend, KubernetesSecretsBackend } from "./secrets-backend";
 import { CHARTS } from "./versions";
@@ -48,6 +65,24 @@ export interface ExternalSecretsArgs {
   readonly namespace?: string;
   /** Name of the in-cluster secrets namespace (kubernetes backend). Default `idp-secrets`. */
   readonly secretsNamespace?: string;
+  /**
+   * Team namespaces (`team-<slug>`): each gets a ClusterSecretStore of its own (`secrets-<namespace>`)
+   * that only it may use. Default none.
+   */
+  readonly teamNamespaces?: readonly string[];
+  /**
+   * Credentials the team namespaces pull the apps' private images with: every team namespace gets them as
+   * the Secret `registry-pull`, through its own store. Default none (images must be public).
+   */
+  readonly registry?: RegistryCredentials;
+}
+
+/** A registry login (GHCR: a classic token with `read:packages` only, and its owner's login). */
+export interface RegistryCredentials {
+  /** Registry host, e.g. `ghcr.io`. */
+  readonly server: string;
+  readonly username: string;
+  readonly token: pulumi.Input<string>;
 }
 
 export const EXTERNAL_SECRETS_DEFAULTS = {
@@ -56,6 +91,8 @@ export const EXTERNAL_SECRETS_DEFAULTS = {
   serviceAccount: "external-secrets",
   webhookPort: 10250,
   secretsNamespace: "idp-secrets",
+  /** Logical name of the registry's pull credentials in the backend. */
+  registrySecret: "registry/pull",
   storeServiceAccount: "platform-secret-store",
   resources: {
     controller: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
@@ -69,18 +106,19 @@ export function secretArnPattern(aws: AwsContext, prefix: string): string {
   return `arn:${aws.partition}:secretsmanager:${aws.region}:${aws.accountId}:secret:${prefix}/*`;
 }
 
+/** Session tag a team store passes when it assumes the team role: the namespace it serves. */
+export const TEAM_SESSION_TAG = "idp-namespace";
+
 /**
- * ESO's permissions: read every platform secret; create and write only database secrets (PushSecret of
- * the SQLDatabase composition). Delete, also only of database secrets, only where the profile deletes a
- * database's data with it (its PushSecret has `deletionPolicy: Delete`); elsewhere pushed passwords are
- * retained. No wildcard resource.
+ * ESO's own permissions: read the platform's secrets, never a team's (an explicit deny on the database
+ * secrets, which only team stores reach), and assume the team role. No wildcard resource.
  */
 export function externalSecretsPolicy(
   aws: AwsContext,
   prefix: string,
-  options: { readonly kmsKeyArn?: string; readonly deleteDatabaseSecrets?: boolean } = {},
+  options: { readonly kmsKeyArn?: string; readonly teamRoleArn?: string } = {},
 ): PolicyDocument {
-  const { kmsKeyArn, deleteDatabaseSecrets = false } = options;
+  const { kmsKeyArn, teamRoleArn } = options;
   const statements: PolicyStatement[] = [
     {
       Sid: "ReadPlatformSecrets",
@@ -91,30 +129,112 @@ export function externalSecretsPolicy(
       Resource: [secretArnPattern(aws, prefix)],
     },
     {
-      Sid: "PushDatabaseSecrets",
-      Effect: "Allow",
+      Sid: "NoTeamSecrets",
+      Effect: "Deny",
       Action: [
+        "secretsmanager:GetSecretValue",
         "secretsmanager:CreateSecret",
         "secretsmanager:PutSecretValue",
-        "secretsmanager:TagResource",
-        "secretsmanager:DescribeSecret",
-        ...(deleteDatabaseSecrets ? ["secretsmanager:DeleteSecret"] : []),
+        "secretsmanager:DeleteSecret",
       ],
       Resource: [secretArnPattern(aws, `${prefix}/${DATABASE_SECRETS_PREFIX}`)],
     },
   ];
-  if (kmsKeyArn !== undefined) {
+  if (teamRoleArn !== undefined) {
     statements.push({
-      Sid: "UsePlatformKey",
+      Sid: "AssumeTeamRole",
       Effect: "Allow",
-      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
-      Resource: [kmsKeyArn],
-      Condition: {
-        StringEquals: { "kms:ViaService": `secretsmanager.${aws.region}.amazonaws.com` },
-      },
+      // TagSession: the team stores pass the namespace they serve as a session tag.
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+      Resource: [teamRoleArn],
     });
   }
+  if (kmsKeyArn !== undefined) statements.push(kmsStatement(aws, kmsKeyArn));
   return { Version: "2012-10-17", Statement: statements };
+}
+
+function kmsStatement(aws: AwsContext, kmsKeyArn: string): PolicyStatement {
+  return {
+    Sid: "UsePlatformKey",
+    Effect: "Allow",
+    Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+    Resource: [kmsKeyArn],
+    Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${aws.region}.amazonaws.com` } },
+  };
+}
+
+/**
+ * The team role's permissions, for the session of one team store: the database secrets of the namespace
+ * in its session tag (an IAM policy variable, so one role serves every team and none reaches another's),
+ * pushed once and read back; deleted only where the profile deletes a database's data with it (its
+ * PushSecret has `deletionPolicy: Delete`). The registry's pull credentials, read-only, when there are any.
+ */
+export function teamSecretsPolicy(
+  aws: AwsContext,
+  prefix: string,
+  options: {
+    readonly kmsKeyArn?: string;
+    readonly deleteDatabaseSecrets?: boolean;
+    readonly registrySecret?: string;
+  } = {},
+): PolicyDocument {
+  const { kmsKeyArn, deleteDatabaseSecrets = false, registrySecret } = options;
+  const ownNamespace = `\${aws:PrincipalTag/${TEAM_SESSION_TAG}}`;
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "OwnDatabaseSecrets",
+      Effect: "Allow",
+      Action: [
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:CreateSecret",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:TagResource",
+        ...(deleteDatabaseSecrets ? ["secretsmanager:DeleteSecret"] : []),
+      ],
+      Resource: [secretArnPattern(aws, `${prefix}/${DATABASE_SECRETS_PREFIX}/${ownNamespace}`)],
+    },
+  ];
+  if (registrySecret !== undefined) {
+    statements.push({
+      Sid: "RegistryPullCredentials",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      // Secrets Manager appends `-XXXXXX` to the name: the ARN of this one secret ends in `-??????`.
+      Resource: [
+        `arn:${aws.partition}:secretsmanager:${aws.region}:${aws.accountId}:secret:${prefix}/${registrySecret}-??????`,
+      ],
+    });
+  }
+  if (kmsKeyArn !== undefined) statements.push(kmsStatement(aws, kmsKeyArn));
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * Who may assume the team role: ESO's controller role only, and only with a session tag naming a team
+ * namespace (the team stores set it; a session without it could not reach a database secret anyway).
+ */
+export function teamSecretsTrust(controllerRoleArn: string): Record<string, unknown> {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "TeamStoresOfExternalSecrets",
+        Effect: "Allow",
+        Principal: { AWS: controllerRoleArn },
+        Action: ["sts:AssumeRole", "sts:TagSession"],
+        Condition: { StringLike: { [`aws:RequestTag/${TEAM_SESSION_TAG}`]: "team-*" } },
+      },
+    ],
+  };
+}
+
+/**
+ * The `.dockerconfigjson` of a registry login, as ESO's template engine v2 renders it from the
+ * `username` and `token` keys (docs/guides/common-k8s-secret-types.md at v2.9.0).
+ */
+export function dockerConfigTemplate(server: string): string {
+  return `{"auths":{"${server}":{"username":"{{ .username }}","password":"{{ .token }}","auth":"{{ printf "%s:%s" .username .token | b64enc }}"}}}`;
 }
 
 /**
@@ -142,6 +262,26 @@ export function externalSecretsArgsProblems(args: ExternalSecretsArgs): string[]
   return problems;
 }
 
+/** Label of the in-cluster secrets namespaces: the write policy applies there. */
+const SECRETS_HOLDER_LABEL = "idp.platform/purpose";
+
+/** An in-cluster secrets namespace and the service account its store authenticates as. */
+interface InClusterHolder {
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly ready: readonly pulumi.Resource[];
+}
+
+/** The in-cluster secrets namespace of a team namespace (kubernetes backend): `idp-secrets-team-<team>`. */
+export function teamSecretsHolder(secretsNamespace: string, teamNamespace: string): string {
+  return `${secretsNamespace}-${teamNamespace}`;
+}
+
+/** The service account a team namespace's store authenticates as (kubernetes backend). */
+export function teamStoreServiceAccount(teamNamespace: string): string {
+  return `secret-store-${teamNamespace}`;
+}
+
 export class ExternalSecrets extends pulumi.ComponentResource {
   /** Where parts write their secrets (`put`) and which store ExternalSecrets read them from. */
   public readonly backend: SecretsBackend;
@@ -150,6 +290,8 @@ export class ExternalSecrets extends pulumi.ComponentResource {
   public readonly release: kubernetes.helm.v3.Release;
   /** ESO's IAM role (AWS backend). */
   public readonly identity?: WorkloadIdentity;
+  /** Each team namespace's own ClusterSecretStore, by namespace. */
+  public readonly teamStores: Readonly<Record<string, SecretStoreRef>>;
   public readonly ready: Readiness;
 
   constructor(name: string, args: ExternalSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -170,22 +312,52 @@ export class ExternalSecrets extends pulumi.ComponentResource {
     );
 
     const backend = args.backend;
+    const teamNamespaces = [...new Set(args.teamNamespaces ?? [])];
+    let teamRole: { readonly arn: string; readonly resources: readonly pulumi.Resource[] } | undefined;
     if (backend.kind === "aws-secrets-manager") {
+      const controllerRole = `${backend.aws.clusterName}-external-secrets`;
+      const teamRoleName = `${backend.aws.clusterName}-external-secrets-teams`;
+      const kms = backend.kmsKeyArn !== undefined ? { kmsKeyArn: backend.kmsKeyArn } : {};
       this.identity = workloadIdentity(
         `${name}-identity`,
         {
           aws: backend.aws,
           namespace: ns,
           serviceAccount: defaults.serviceAccount,
-          roleName: `${backend.aws.clusterName}-external-secrets`,
+          roleName: controllerRole,
           description: `External Secrets Operator: platform secrets below ${backend.prefix}/`,
           policy: externalSecretsPolicy(backend.aws, backend.prefix, {
-            ...(backend.kmsKeyArn !== undefined ? { kmsKeyArn: backend.kmsKeyArn } : {}),
-            deleteDatabaseSecrets: args.profile.dataDeletionPolicy === "Delete",
+            ...kms,
+            ...(teamNamespaces.length > 0 ? { teamRoleArn: roleArn(backend.aws, teamRoleName) } : {}),
           }),
         },
         { parent: this },
       );
+      if (teamNamespaces.length > 0) {
+        const policy = teamSecretsPolicy(backend.aws, backend.prefix, {
+          ...kms,
+          deleteDatabaseSecrets: args.profile.dataDeletionPolicy === "Delete",
+          ...(args.registry !== undefined ? { registrySecret: defaults.registrySecret } : {}),
+        });
+        assertScopedPolicy(policy, `IAM role ${teamRoleName}`);
+        const role = new awsSdk.iam.Role(
+          `${name}-team-role`,
+          {
+            name: teamRoleName,
+            description: `External Secrets Operator, team stores: each team namespace's own secrets below ${backend.prefix}/${DATABASE_SECRETS_PREFIX}/`,
+            assumeRolePolicy: JSON.stringify(teamSecretsTrust(roleArn(backend.aws, controllerRole))),
+            maxSessionDuration: 3600,
+          },
+          { parent: this },
+        );
+        const rolePolicy = new awsSdk.iam.RolePolicy(
+          `${name}-team-role-policy`,
+          { role: role.name, name: teamRoleName, policy: JSON.stringify(policy) },
+          { parent: this },
+        );
+        // The ARN from its known parts (as for the controller's role): the store specs stay known at preview.
+        teamRole = { arn: roleArn(backend.aws, teamRoleName), resources: [role, rolePolicy] };
+      }
     }
 
     const { resources } = defaults;
@@ -246,35 +418,59 @@ export class ExternalSecrets extends pulumi.ComponentResource {
       { parent: this, dependsOn: [namespaceResource] },
     );
 
-    const storeMetadata = {
-      name: PLATFORM_SECRET_STORE,
-      labels: { ...PLATFORM_LABELS },
-      annotations: waitFor("condition=Ready"),
-    };
-    if (backend.kind === "aws-secrets-manager") {
+    // The platform's store: only namespaces Pulumi creates carry PLATFORM_LABELS (a team's namespace is
+    // Argo CD's, from the managed namespaces file, and no team can label a Namespace).
+    const platformConditions = [{ namespaceSelector: { matchLabels: { ...PLATFORM_LABELS } } }];
+    const clusterStore = (
+      resourceName: string,
+      storeName: string,
+      provider: Record<string, unknown>,
+      conditions: ReadonlyArray<Record<string, unknown>>,
+      dependsOn: readonly pulumi.Resource[],
+    ): SecretStoreRef => {
       const store = new kubernetes.apiextensions.CustomResource(
-        `${name}-store`,
+        resourceName,
         {
           apiVersion: "external-secrets.io/v1",
           kind: "ClusterSecretStore",
-          metadata: storeMetadata,
-          // No auth block: ESO uses its own pod's identity (the role above). Deleting a pushed secret
-          // (a dev or staging database's password) uses the profile's recovery window; without it ESO
-          // would use AWS's 30 days, and a database re-created under the same name could not push its
-          // password until then (providers/v1/aws/secretsmanager/secretsmanager.go, DeleteSecret).
-          spec: {
-            provider: {
-              aws: {
-                service: "SecretsManager",
-                region: backend.aws.region,
-                secretsManager: secretsManagerDeletion(backend.recoveryWindowInDays),
-              },
-            },
+          metadata: {
+            name: storeName,
+            labels: { ...PLATFORM_LABELS },
+            annotations: waitFor("condition=Ready"),
           },
+          spec: { provider, conditions },
         },
-        { parent: this, dependsOn: [this.release, ...(this.identity?.resources ?? [])] },
+        { parent: this, dependsOn: [this.release, ...dependsOn] },
       );
-      this.store = { kind: "ClusterSecretStore", name: PLATFORM_SECRET_STORE, ready: [this.release, store] };
+      return { kind: "ClusterSecretStore", name: storeName, ready: [this.release, store] };
+    };
+    const teamStores: Record<string, SecretStoreRef> = {};
+    const registryData: Record<string, StoredSecret> = {};
+    const registry = args.registry;
+    const registryPut = (backendOf: SecretsBackend, resourceName: string): StoredSecret =>
+      backendOf.put(
+        resourceName,
+        {
+          name: defaults.registrySecret,
+          description: `Pull credentials of ${registry!.server} for the apps' images (read-only token)`,
+          data: { username: registry!.username, token: registry!.token },
+        },
+        { parent: this },
+      );
+
+    if (backend.kind === "aws-secrets-manager") {
+      // No auth block: ESO uses its own pod's identity (the role above). Deleting a pushed secret
+      // (a dev or staging database's password) uses the profile's recovery window; without it ESO
+      // would use AWS's 30 days, and a database re-created under the same name could not push its
+      // password until then (providers/v1/aws/secretsmanager/secretsmanager.go, DeleteSecret).
+      const aws = {
+        service: "SecretsManager",
+        region: backend.aws.region,
+        secretsManager: secretsManagerDeletion(backend.recoveryWindowInDays),
+      };
+      this.store = clusterStore(`${name}-store`, PLATFORM_SECRET_STORE, { aws }, platformConditions, [
+        ...(this.identity?.resources ?? []),
+      ]);
       this.backend = new AwsSecretsManagerBackend({
         store: this.store,
         prefix: backend.prefix,
@@ -283,112 +479,216 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         protect: args.profile.protectStateful,
         retainOnDelete: args.profile.retainStateful,
       });
-    } else {
-      const secretsNamespace = args.secretsNamespace ?? defaults.secretsNamespace;
-      const storeAccess = this.buildInClusterStore(name, ns, secretsNamespace, protection);
-      const store = new kubernetes.apiextensions.CustomResource(
-        `${name}-store`,
-        {
-          apiVersion: "external-secrets.io/v1",
-          kind: "ClusterSecretStore",
-          metadata: storeMetadata,
-          spec: {
-            provider: {
-              kubernetes: {
-                remoteNamespace: secretsNamespace,
-                server: {
-                  caProvider: {
-                    type: "ConfigMap",
-                    name: "kube-root-ca.crt",
-                    key: "ca.crt",
-                    namespace: secretsNamespace,
-                  },
-                },
-                auth: { serviceAccount: { name: defaults.storeServiceAccount, namespace: ns } },
+      if (teamRole !== undefined) {
+        const stored = registry !== undefined ? registryPut(this.backend, `${name}-registry`) : undefined;
+        for (const teamNamespace of teamNamespaces) {
+          // ESO assumes the team role with the namespace as a session tag: the role's policy variable
+          // keeps the session to that namespace's secrets (providers/v1/aws/auth/auth.go at v2.9.0).
+          teamStores[teamNamespace] = clusterStore(
+            `${name}-store-${teamNamespace}`,
+            teamSecretStore(teamNamespace),
+            {
+              aws: {
+                ...aws,
+                role: teamRole.arn,
+                sessionTags: [{ key: TEAM_SESSION_TAG, value: teamNamespace }],
               },
             },
+            [{ namespaces: [teamNamespace] }],
+            [...(this.identity?.resources ?? []), ...teamRole.resources],
+          );
+          if (stored !== undefined) registryData[teamNamespace] = stored;
+        }
+      }
+    } else {
+      const secretsNamespace = args.secretsNamespace ?? defaults.secretsNamespace;
+      const holders = this.buildInClusterStores(name, ns, secretsNamespace, teamNamespaces, protection);
+      const kubernetesProvider = (holder: InClusterHolder) => ({
+        kubernetes: {
+          remoteNamespace: holder.namespace,
+          server: {
+            caProvider: {
+              type: "ConfigMap",
+              name: "kube-root-ca.crt",
+              key: "ca.crt",
+              namespace: holder.namespace,
+            },
           },
+          auth: { serviceAccount: { name: holder.serviceAccount, namespace: ns } },
         },
-        { parent: this, dependsOn: [this.release, ...storeAccess] },
+      });
+      const platform = holders.platform;
+      this.store = clusterStore(
+        `${name}-store`,
+        PLATFORM_SECRET_STORE,
+        kubernetesProvider(platform),
+        platformConditions,
+        platform.ready,
       );
-      this.store = { kind: "ClusterSecretStore", name: PLATFORM_SECRET_STORE, ready: [this.release, store] };
       this.backend = new KubernetesSecretsBackend({
         store: this.store,
         namespace: secretsNamespace,
         protect: args.profile.protectStateful,
         retainOnDelete: args.profile.retainStateful,
       });
+      for (const teamNamespace of teamNamespaces) {
+        const holder = holders.teams[teamNamespace]!;
+        teamStores[teamNamespace] = clusterStore(
+          `${name}-store-${teamNamespace}`,
+          teamSecretStore(teamNamespace),
+          kubernetesProvider(holder),
+          [{ namespaces: [teamNamespace] }],
+          holder.ready,
+        );
+        if (registry !== undefined) {
+          // Each team's store reaches only its own holder: the credentials are copied into each.
+          const teamBackend = new KubernetesSecretsBackend({
+            store: teamStores[teamNamespace],
+            namespace: holder.namespace,
+            protect: args.profile.protectStateful,
+            retainOnDelete: args.profile.retainStateful,
+          });
+          registryData[teamNamespace] = registryPut(teamBackend, `${name}-registry-${teamNamespace}`);
+        }
+      }
+    }
+    this.teamStores = teamStores;
+
+    // The registry's pull Secret in every team namespace, through that namespace's own store. A
+    // ClusterExternalSecret, so the Secret appears whenever Argo CD creates the namespace.
+    if (registry !== undefined) {
+      for (const teamNamespace of teamNamespaces) {
+        const stored = registryData[teamNamespace]!;
+        const store = teamStores[teamNamespace]!;
+        new kubernetes.apiextensions.CustomResource(
+          `${name}-registry-pull-${teamNamespace}`,
+          {
+            apiVersion: "external-secrets.io/v1",
+            kind: "ClusterExternalSecret",
+            metadata: { name: `${REGISTRY_PULL_SECRET}-${teamNamespace}`, labels: { ...PLATFORM_LABELS } },
+            spec: {
+              externalSecretName: REGISTRY_PULL_SECRET,
+              namespaceSelectors: [{ matchLabels: { "kubernetes.io/metadata.name": teamNamespace } }],
+              refreshTime: "1h",
+              externalSecretSpec: {
+                refreshInterval: "1h",
+                secretStoreRef: { kind: store.kind, name: store.name },
+                target: {
+                  name: REGISTRY_PULL_SECRET,
+                  creationPolicy: "Owner",
+                  template: {
+                    engineVersion: "v2",
+                    type: "kubernetes.io/dockerconfigjson",
+                    data: { ".dockerconfigjson": dockerConfigTemplate(registry.server) },
+                  },
+                },
+                data: ["username", "token"].map((property) => ({
+                  secretKey: property,
+                  remoteRef: { key: stored.remoteKey, property },
+                })),
+              },
+            },
+          },
+          { parent: this, dependsOn: [...store.ready, ...stored.resources] },
+        );
+      }
     }
     this.ready = this.store.ready;
 
     this.registerOutputs({ store: PLATFORM_SECRET_STORE, backend: this.backend.kind });
   }
 
-  /** The locked-down secrets namespace and the identity the store reads it with. */
-  private buildInClusterStore(
+  /**
+   * The locked-down secrets namespaces (the platform's and one per team namespace) and the identity each
+   * store reads its own with. Platform resources keep their names; a team's carry its namespace.
+   */
+  private buildInClusterStores(
     name: string,
     esoNamespace: string,
     secretsNamespace: string,
+    teamNamespaces: readonly string[],
     protection: ReturnType<typeof statefulProtection>,
-  ): pulumi.Resource[] {
-    const account = EXTERNAL_SECRETS_DEFAULTS.storeServiceAccount;
+  ): { readonly platform: InClusterHolder; readonly teams: Readonly<Record<string, InClusterHolder>> } {
     const labels = { ...PLATFORM_LABELS };
-    const holder = namespace(
-      `${name}-secrets-namespace`,
-      { name: secretsNamespace, podSecurity: "restricted", labels: { "idp.platform/purpose": "secrets" } },
-      { parent: this, ...protection },
-    );
-    const inHolder = { parent: this, dependsOn: [holder] };
-    // Nothing runs here: no pod can be created, and no traffic flows in or out.
-    new kubernetes.core.v1.ResourceQuota(
-      `${name}-secrets-no-pods`,
-      {
-        metadata: { name: "no-workloads", namespace: secretsNamespace, labels },
-        spec: { hard: { pods: "0" } },
-      },
-      inHolder,
-    );
-    new kubernetes.networking.v1.NetworkPolicy(
-      `${name}-secrets-deny-all`,
-      {
-        metadata: { name: "default-deny-all", namespace: secretsNamespace, labels },
-        spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
-      },
-      inHolder,
-    );
+    const holderOf = (
+      prefix: string,
+      holderNamespace: string,
+      account: string,
+    ): InClusterHolder & { readonly role: pulumi.Resource; readonly holder: pulumi.Resource } => {
+      const holder = namespace(
+        `${prefix}-secrets-namespace`,
+        { name: holderNamespace, podSecurity: "restricted", labels: { [SECRETS_HOLDER_LABEL]: "secrets" } },
+        { parent: this, ...protection },
+      );
+      const inHolder = { parent: this, dependsOn: [holder] };
+      // Nothing runs here: no pod can be created, and no traffic flows in or out.
+      new kubernetes.core.v1.ResourceQuota(
+        `${prefix}-secrets-no-pods`,
+        {
+          metadata: { name: "no-workloads", namespace: holderNamespace, labels },
+          spec: { hard: { pods: "0" } },
+        },
+        inHolder,
+      );
+      new kubernetes.networking.v1.NetworkPolicy(
+        `${prefix}-secrets-deny-all`,
+        {
+          metadata: { name: "default-deny-all", namespace: holderNamespace, labels },
+          spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] },
+        },
+        inHolder,
+      );
+      const serviceAccount = new kubernetes.core.v1.ServiceAccount(
+        `${prefix}-store-account`,
+        { metadata: { name: account, namespace: esoNamespace, labels }, automountServiceAccountToken: false },
+        { parent: this },
+      );
+      const role = new kubernetes.rbac.v1.Role(
+        `${prefix}-store-role`,
+        {
+          metadata: { name: account, namespace: holderNamespace, labels },
+          rules: [
+            { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
+            // PushSecret of database passwords: create and update to push, delete when a database whose
+            // profile deletes data goes (ESO deletes the copy before it releases the PushSecret's finalizer,
+            // providers/v1/kubernetes/client.go at v2.9.0; without it the PushSecret, and its namespace,
+            // stay Terminating). RBAC cannot limit these by name: the admission policy below limits every
+            // write and delete of this account to `databases-*` Secrets.
+            { apiGroups: [""], resources: ["secrets"], verbs: ["create", "update", "delete"] },
+          ],
+        },
+        inHolder,
+      );
+      const binding = new kubernetes.rbac.v1.RoleBinding(
+        `${prefix}-store-binding`,
+        {
+          metadata: { name: account, namespace: holderNamespace, labels },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: account },
+          subjects: [{ kind: "ServiceAccount", name: account, namespace: esoNamespace }],
+        },
+        { parent: this, dependsOn: [role, serviceAccount] },
+      );
+      return { namespace: holderNamespace, serviceAccount: account, ready: [holder, binding], role, holder };
+    };
 
-    const serviceAccount = new kubernetes.core.v1.ServiceAccount(
-      `${name}-store-account`,
-      { metadata: { name: account, namespace: esoNamespace, labels }, automountServiceAccountToken: false },
-      { parent: this },
-    );
-    const subject = { kind: "ServiceAccount", name: account, namespace: esoNamespace };
-    const role = new kubernetes.rbac.v1.Role(
-      `${name}-store-role`,
-      {
-        metadata: { name: account, namespace: secretsNamespace, labels },
-        rules: [
-          { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] },
-          // PushSecret of database passwords: create and update to push, delete when a database whose
-          // profile deletes data goes (ESO deletes the copy before it releases the PushSecret's finalizer,
-          // providers/v1/kubernetes/client.go at v2.9.0; without it the PushSecret, and its namespace,
-          // stay Terminating). RBAC cannot limit these by name: the admission policy below limits every
-          // write and delete of this account to `databases-*` Secrets.
-          { apiGroups: [""], resources: ["secrets"], verbs: ["create", "update", "delete"] },
-        ],
-      },
-      inHolder,
-    );
-    const binding = new kubernetes.rbac.v1.RoleBinding(
-      `${name}-store-binding`,
-      {
-        metadata: { name: account, namespace: secretsNamespace, labels },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: account },
-        subjects: [subject],
-      },
-      { parent: this, dependsOn: [role, serviceAccount] },
-    );
-    // The store validates its access with a self-review (SelfSubjectRulesReview, then SelfSubjectAccessReview).
+    const platform = holderOf(name, secretsNamespace, EXTERNAL_SECRETS_DEFAULTS.storeServiceAccount);
+    const teams: Record<string, InClusterHolder> = {};
+    for (const teamNamespace of teamNamespaces) {
+      teams[teamNamespace] = holderOf(
+        `${name}-${teamNamespace}`,
+        teamSecretsHolder(secretsNamespace, teamNamespace),
+        teamStoreServiceAccount(teamNamespace),
+      );
+    }
+    const accounts = [platform, ...Object.values(teams)].map((h) => h.serviceAccount);
+    const subjects = accounts.map((account) => ({
+      kind: "ServiceAccount",
+      name: account,
+      namespace: esoNamespace,
+    }));
+    const account = EXTERNAL_SECRETS_DEFAULTS.storeServiceAccount;
+
+    // Every store validates its access with a self-review (SelfSubjectRulesReview, then SelfSubjectAccessReview).
     const reviewRole = new kubernetes.rbac.v1.ClusterRole(
       `${name}-store-review`,
       {
@@ -412,12 +712,13 @@ export class ExternalSecrets extends pulumi.ComponentResource {
           kind: "ClusterRole",
           name: `${account}-self-review`,
         },
-        subjects: [subject],
+        subjects,
       },
-      { parent: this, dependsOn: [reviewRole, serviceAccount] },
+      { parent: this, dependsOn: [reviewRole] },
     );
 
     const policyName = `${account}-writes-databases-only`;
+    const usernames = accounts.map((a) => `"system:serviceaccount:${esoNamespace}:${a}"`);
     const policy = new kubernetes.admissionregistration.v1.ValidatingAdmissionPolicy(
       `${name}-store-write-policy`,
       {
@@ -437,14 +738,17 @@ export class ExternalSecrets extends pulumi.ComponentResource {
           matchConditions: [
             {
               name: "store-account",
-              expression: `request.userInfo.username == "system:serviceaccount:${esoNamespace}:${account}"`,
+              expression:
+                usernames.length === 1
+                  ? `request.userInfo.username == ${usernames[0]!}`
+                  : `request.userInfo.username in [${usernames.join(", ")}]`,
             },
           ],
           validations: [
             {
               // On DELETE there is no `object`, only `oldObject`.
               expression: `(request.operation == "DELETE" ? oldObject : object).metadata.name.startsWith("${DATABASE_SECRETS_PREFIX}-")`,
-              message: `${account} may write and delete only ${DATABASE_SECRETS_PREFIX}-* Secrets`,
+              message: `the secret stores may write and delete only ${DATABASE_SECRETS_PREFIX}-* Secrets`,
             },
           ],
         },
@@ -458,13 +762,20 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         spec: {
           policyName,
           validationActions: ["Deny"],
-          matchResources: {
-            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": secretsNamespace } },
-          },
+          matchResources: { namespaceSelector: { matchLabels: { [SECRETS_HOLDER_LABEL]: "secrets" } } },
         },
       },
-      { parent: this, dependsOn: [policy, holder] },
+      { parent: this, dependsOn: [policy, platform.holder, ...Object.values(teams).flatMap((h) => h.ready)] },
     );
-    return [holder, binding, reviewBinding, policyBinding];
+    const shared = [reviewBinding, policyBinding];
+    return {
+      platform: { ...platform, ready: [...platform.ready, ...shared] },
+      teams: Object.fromEntries(
+        Object.entries(teams).map(([key, holder]) => [
+          key,
+          { ...holder, ready: [...holder.ready, ...shared] },
+        ]),
+      ),
+    };
   }
 }

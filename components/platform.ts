@@ -7,11 +7,18 @@ import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentProfile } from "./profile";
 import { CertManager, type TlsIssuer } from "./cert-manager";
 import type { AwsContext, IngressLayerRef, Readiness, SecretsBackend } from "./contracts";
-import { managementRepoUrl, PLATFORM_SECRET_STORE, serviceHost } from "./conventions";
+import {
+  managementRepoUrl,
+  PLATFORM_SECRET_STORE,
+  REGISTRY_PULL_SECRET,
+  serviceHost,
+  teamNamespace,
+} from "./conventions";
 import {
   EXTERNAL_SECRETS_DEFAULTS,
   ExternalSecrets,
   type ExternalSecretsBackendArgs,
+  type RegistryCredentials,
 } from "./external-secrets";
 import {
   EnvoyGatewayController,
@@ -54,6 +61,8 @@ export interface PlatformArgs {
   readonly ingress: { readonly controller: IngressController; readonly service: ProxyServiceArgs };
   /** Where platform secrets live. */
   readonly secrets: ExternalSecretsBackendArgs;
+  /** Pull credentials of the apps' registry: every team namespace gets them; absent: public images only. */
+  readonly registry?: RegistryCredentials;
 
   // --- Crossplane ---
   /** The control plane: providers, functions, the App and SQLDatabase APIs and their compositions. */
@@ -150,13 +159,20 @@ export class Platform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Each team namespace gets a secret store of its own: its database passwords, the registry login.
     const externalSecrets = new ExternalSecrets(
       `${name}-external-secrets`,
-      { profile, backend: args.secrets },
+      {
+        profile,
+        backend: args.secrets,
+        teamNamespaces: args.gitOps.teams.map((team) => teamNamespace(team.slug)),
+        ...(args.registry !== undefined ? { registry: args.registry } : {}),
+      },
       { parent: this },
     );
+    const teamStoresReady = Object.values(externalSecrets.teamStores).flatMap((store) => store.ready);
     // --- Crossplane: compositions render routes for the stack's ingress layer and push
-    // generated database passwords into the secrets backend through the platform's store.
+    // generated database passwords into the secrets backend through each namespace's own store.
     const crossplane = new Crossplane(
       `${name}-crossplane`,
       {
@@ -164,12 +180,9 @@ export class Platform extends pulumi.ComponentResource {
         ingress: ingressLayer.ref,
         databaseSecrets:
           args.secrets.kind === "aws-secrets-manager"
-            ? {
-                kind: "aws-secrets-manager",
-                store: externalSecrets.backend.store,
-                prefix: args.secrets.prefix,
-              }
-            : { kind: "kubernetes", store: externalSecrets.backend.store },
+            ? { kind: "aws-secrets-manager", ready: teamStoresReady, prefix: args.secrets.prefix }
+            : { kind: "kubernetes", ready: teamStoresReady },
+        ...(args.registry !== undefined ? { imagePullSecret: REGISTRY_PULL_SECRET } : {}),
       },
       { parent: this },
     );

@@ -2,6 +2,7 @@
  * Maps validated stack config plus the environment profile to the typed arguments of `Platform`.
  * Components never see raw config; everything they need arrives here, named and typed.
  */
+import { APP_IMAGE_REGISTRY } from "../components/conventions";
 import type { AwsContext } from "../components/contracts";
 import type { CrossplaneSettings, DatabaseSettings } from "../components/crossplane";
 import type { ExternalSecretsBackendArgs } from "../components/external-secrets";
@@ -35,6 +36,16 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
       },
     },
     secrets: secretsBackend(config, stack, aws),
+    ...(settings.github.packagesReader !== undefined
+      ? {
+          registry: {
+            server: APP_IMAGE_REGISTRY,
+            username: settings.github.packagesReader,
+            // parseConfig requires the token whenever idp:github.packagesReader is set.
+            token: config.secrets.githubPackagesToken!,
+          },
+        }
+      : {}),
     // --- Crossplane ---
     crossplane: crossplaneSettingsFrom(config),
     // --- Runners ---

@@ -293,6 +293,8 @@ export const GITHUB_CONFIG_SCOPE = {
   deliveryAppClientId: "environment",
   repositoryVisibility: "environment",
   environmentSettings: "environment",
+  // Each environment's cluster pulls with the login its stack holds.
+  packagesReader: "environment",
 } as const satisfies Record<string, ConfigScope>;
 
 export const CONFIG_SCOPE = {

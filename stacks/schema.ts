@@ -202,6 +202,11 @@ const githubSchema = z
         description: "Installation id of the GitHub App on the organization. Required when auth is app.",
         examples: [45678901],
       }),
+    packagesReader: githubLogin.optional().meta({
+      description:
+        "Login of the machine user whose classic token (secret idp:githubPackagesToken, only the scope read:packages) the cluster pulls the apps' private GHCR images with: every team namespace gets it as the Secret registry-pull, through its own secret store, and Apps name it. The user needs read access to the app repositories (their packages inherit it). Unset: the apps' packages must be public.",
+      examples: ["acme-platform-bot"],
+    }),
     manageOrganization: z.boolean().default(false).meta({
       description:
         "This stack creates and owns the organization-wide GitHub objects (teams, management and template repositories, rulesets, organization secrets, app repositories, seeded content of every environment). Exactly one stack sets it: dev, the first in promotion order. The other stacks only add their environment's webhook and deploy key to the management repository.",
@@ -242,10 +247,16 @@ const githubSchema = z
 
 const teamSchema = z
   .strictObject({
-    slug: dnsLabel.meta({
-      description: "GitHub team slug; also names the team's namespace (team-<slug>) and Argo CD project.",
-      examples: ["my-team"],
-    }),
+    slug: dnsLabel
+      .max(
+        40,
+        "must be at most 40 characters: it also names the team's namespaces (team-<slug>, idp-secrets-team-<slug>)",
+      )
+      .meta({
+        description:
+          "GitHub team slug (at most 40 characters); also names the team's namespace (team-<slug>), its secrets namespace and store, and its Argo CD project.",
+        examples: ["my-team"],
+      }),
     name: z
       .string()
       .min(1)
@@ -1116,6 +1127,8 @@ export const secretKeys = {
     "PEM private key of the self-service GitHub App (idp:github.selfServiceAppClientId). Required when idp:github.manageOrganization is true.",
   githubDeliveryAppPrivateKey:
     "PEM private key of the delivery GitHub App (idp:github.deliveryAppClientId). Required when idp:github.manageOrganization is true.",
+  githubPackagesToken:
+    "A classic GitHub token of the idp:github.packagesReader user with the single scope read:packages: the cluster pulls the apps' GHCR images with it. Required when idp:github.packagesReader is set.",
   // --- GitOps ---
   argocdDexClientSecret:
     "Client secret of the GitHub OAuth App of idp:argocd.sso.clientId (Dex's GitHub connector). Required when idp:argocd.sso is set.",
@@ -1139,6 +1152,11 @@ const SECRET_RULES: ReadonlyArray<{
     when: (s: Settings) => s.github.manageOrganization,
   })),
   { key: "argocdDexClientSecret", because: "idp:argocd.sso is set", when: (s) => s.argocd.sso !== undefined },
+  {
+    key: "githubPackagesToken",
+    because: "idp:github.packagesReader is set",
+    when: (s) => s.github.packagesReader !== undefined,
+  },
 ];
 
 /** Which secret keys the settings require. */

@@ -195,5 +195,20 @@ export function notReadyForDeploy(config: LoadedStackConfig): string[] {
       `${key} is not set; synth used a placeholder. Before pulumi preview: pulumi config set --stack ${config.stack} --secret ${key} <value>`,
     );
   }
+  if (!hasPackagesReader(config.values["idp:github"])) {
+    lines.push(
+      `idp:github.packagesReader is not set: the cluster pulls app images without credentials, so the apps' GHCR packages must be public. For private images set it in Pulumi.${config.stack}.yaml, and pulumi config set --stack ${config.stack} --secret idp:githubPackagesToken <token with read:packages> (docs/github.md, "Private images")`,
+    );
+  }
   return lines;
+}
+
+function hasPackagesReader(github: string | undefined): boolean {
+  if (github === undefined) return false;
+  try {
+    const parsed = JSON.parse(github) as { packagesReader?: unknown } | null;
+    return typeof parsed?.packagesReader === "string";
+  } catch {
+    return false;
+  }
 }

@@ -30,7 +30,7 @@ import { PROFILES, type ProfileName } from "../stacks/profiles";
 import { crdValidator } from "./crd-schema";
 import { awsBackend, ingressRef, kubernetesBackend } from "./crossplane-fixtures";
 import { admit, getPath, render, validateKubernetes } from "./crossplane-render";
-import { loadSharedYaml } from "./harness";
+import { loadSharedYaml, synthStack } from "./harness";
 import { SERVER_PATH, walkDeletion } from "./teardown-model";
 
 type Json = Record<string, unknown>;
@@ -343,6 +343,41 @@ describe("App composition", () => {
     });
   }
 
+  it("names the namespace's registry login in the pods when the stack has one, and nothing otherwise", async () => {
+    const pods = async (imagePullSecret?: string) => {
+      const composition = appComposition({
+        name: "apps-gateway.apps",
+        domain: DOMAIN,
+        ingress: ingressRef("gateway"),
+        ...(imagePullSecret !== undefined ? { imagePullSecret } : {}),
+      });
+      const { resources } = await renderXr(composition, xrd, example());
+      return (resources["deployment"] as { spec: { template: { spec: Json } } }).spec.template.spec;
+    };
+    assert.deepEqual((await pods("registry-pull"))["imagePullSecrets"], [{ name: "registry-pull" }]);
+    assert.equal((await pods())["imagePullSecrets"], undefined);
+  });
+
+  it("is given the registry login by stacks with idp:github.packagesReader only", async () => {
+    for (const [stack, expected] of [
+      ["dev", [{ name: "registry-pull" }]],
+      ["staging", undefined],
+    ] as const) {
+      const synth = await synthStack(stack);
+      const composition = synth
+        .kind("Composition")
+        .map((r) =>
+          synth.inputs<{
+            spec: { pipeline: Array<{ input: { resources?: Array<{ name: string; base: Json }> } }> };
+          }>(r),
+        )
+        .find((c) => c.spec.pipeline[0]!.input.resources?.some((r) => r.base["kind"] === "Deployment"))!;
+      const deployment = composition.spec.pipeline[0]!.input.resources!.find((r) => r.name === "deployment")!;
+      const pod = (deployment.base as { spec: { template: { spec: Json } } }).spec.template.spec;
+      assert.deepEqual(pod["imagePullSecrets"], expected, stack);
+    }
+  });
+
   it("needs RBAC for exactly its composed kinds, per ingress layer", () => {
     const verbs = ["get", "list", "watch", "create", "update", "patch", "delete"];
     const rules = (kind: "gateway" | "nginx") =>
@@ -499,7 +534,8 @@ describe("SQLDatabase compositions", () => {
         refreshInterval: "1h",
         updatePolicy: "IfNotExists",
         deletionPolicy: "Delete",
-        secretStoreRefs: [{ kind: "ClusterSecretStore", name: "platform-secrets" }],
+        // The store of the XR's own namespace: only it may use it, and it reaches only its keys.
+        secretStoreRefs: [{ kind: "ClusterSecretStore", name: "secrets-team-payments" }],
         selector: {
           generatorRef: {
             apiVersion: "generators.external-secrets.io/v1alpha1",
@@ -517,13 +553,15 @@ describe("SQLDatabase compositions", () => {
           .key;
       assert.equal(remoteKeyOf("master-credentials"), master);
       assert.equal(remoteKeyOf("connection-secret"), app);
+      for (const name of ["master-credentials", "connection-secret"]) {
+        assert.deepEqual((resources[name] as { spec: { secretStoreRef: Json } }).spec.secretStoreRef, {
+          kind: "ClusterSecretStore",
+          name: "secrets-team-payments",
+        });
+      }
     }
     assert.throws(
-      () =>
-        passwordKeyFormat(
-          { kind: "aws-secrets-manager", store: kubernetesBackend().store, prefix: "idp/prod/" },
-          "app",
-        ),
+      () => passwordKeyFormat({ kind: "aws-secrets-manager", ready: [], prefix: "idp/prod/" }, "app"),
       /secrets prefix "idp\/prod\/" is not a valid Secrets Manager name prefix/,
     );
   });

@@ -42,11 +42,11 @@ export function store(ready: readonly pulumi.Resource[] = []): SecretStoreRef {
 }
 
 export function awsBackend(ready: readonly pulumi.Resource[] = []): DatabaseSecretsBackend {
-  return { kind: "aws-secrets-manager", store: store(ready), prefix: "idp/prod" };
+  return { kind: "aws-secrets-manager", ready, prefix: "idp/prod" };
 }
 
 export function kubernetesBackend(ready: readonly pulumi.Resource[] = []): DatabaseSecretsBackend {
-  return { kind: "kubernetes", store: store(ready) };
+  return { kind: "kubernetes", ready };
 }
 
 export const IRSA: AwsContext = {

@@ -790,7 +790,7 @@ describe("Crossplane arguments", () => {
       /Crossplane: RDS databases need a client security group or an allowed CIDR/,
     );
     refuse(
-      { databaseSecrets: { kind: "aws-secrets-manager", store: awsBackend().store, prefix: "" } },
+      { databaseSecrets: { kind: "aws-secrets-manager", ready: [], prefix: "" } },
       /Crossplane: the AWS secrets backend needs its key prefix/,
     );
     refuse(

@@ -13,6 +13,9 @@ import {
   externalSecretsPolicy,
   secretArnPattern,
   secretsManagerDeletion,
+  dockerConfigTemplate,
+  teamSecretsPolicy,
+  teamSecretsTrust,
 } from "../components/external-secrets";
 import { CHARTS } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
@@ -112,8 +115,9 @@ describe("External Secrets Operator", () => {
   });
 
   describe("AWS Secrets Manager backend", () => {
-    it("lets ESO read below the prefix and write only database secrets, nothing on *", () => {
-      assert.deepEqual(externalSecretsPolicy(prodAws, "idp/prod"), {
+    it("lets ESO read the platform's secrets, never a team's, and assume the team role; nothing on *", () => {
+      const teamRole = "arn:aws:iam::444455556666:role/fixture-prod-external-secrets-teams";
+      assert.deepEqual(externalSecretsPolicy(prodAws, "idp/prod", { teamRoleArn: teamRole }), {
         Version: "2012-10-17",
         Statement: [
           {
@@ -123,44 +127,135 @@ describe("External Secrets Operator", () => {
             Resource: ["arn:aws:secretsmanager:us-east-2:444455556666:secret:idp/prod/*"],
           },
           {
-            Sid: "PushDatabaseSecrets",
-            Effect: "Allow",
+            Sid: "NoTeamSecrets",
+            Effect: "Deny",
             Action: [
+              "secretsmanager:GetSecretValue",
               "secretsmanager:CreateSecret",
               "secretsmanager:PutSecretValue",
-              "secretsmanager:TagResource",
-              "secretsmanager:DescribeSecret",
+              "secretsmanager:DeleteSecret",
             ],
             Resource: ["arn:aws:secretsmanager:us-east-2:444455556666:secret:idp/prod/databases/*"],
+          },
+          {
+            Sid: "AssumeTeamRole",
+            Effect: "Allow",
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Resource: [teamRole],
           },
         ],
       });
       const inline = prod.one("aws:iam/rolePolicy:RolePolicy", "idp-external-secrets-identity-policy");
       assert.deepEqual(
         JSON.parse(prod.inputs(inline)["policy"] as string),
-        externalSecretsPolicy(prodAws, "idp/prod"),
+        externalSecretsPolicy(prodAws, "idp/prod", { teamRoleArn: teamRole }),
       );
-      // Where databases are deleted with their data (dev, staging), their pushed passwords may be too.
-      assert.deepEqual(
-        externalSecretsPolicy(prodAws, "idp/prod", { deleteDatabaseSecrets: true }).Statement[1]!.Action,
-        [
-          "secretsmanager:CreateSecret",
-          "secretsmanager:PutSecretValue",
-          "secretsmanager:TagResource",
-          "secretsmanager:DescribeSecret",
-          "secretsmanager:DeleteSecret",
-        ],
-      );
-      const stagingPolicy = JSON.parse(
-        staging.inputs(staging.one("aws:iam/rolePolicy:RolePolicy", "idp-external-secrets-identity-policy"))[
-          "policy"
-        ] as string,
-      ) as { Statement: Array<{ Action: string[] }> };
-      assert.ok(stagingPolicy.Statement[1]!.Action.includes("secretsmanager:DeleteSecret"));
       assert.equal(
         secretArnPattern({ ...prodAws, partition: "aws-cn", region: "cn-north-1" }, "p"),
         "arn:aws-cn:secretsmanager:cn-north-1:444455556666:secret:p/*",
       );
+    });
+
+    it("gives the team stores one role, trusted by ESO's only, that reaches the session's own namespace", () => {
+      const role = prod.inputs(prod.one("aws:iam/role:Role", "idp-external-secrets-team-role"));
+      assert.equal(role["name"], "fixture-prod-external-secrets-teams");
+      assert.deepEqual(
+        JSON.parse(role["assumeRolePolicy"] as string),
+        teamSecretsTrust("arn:aws:iam::444455556666:role/fixture-prod-external-secrets"),
+      );
+      assert.deepEqual(teamSecretsTrust("arn:x"), {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "TeamStoresOfExternalSecrets",
+            Effect: "Allow",
+            Principal: { AWS: "arn:x" },
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Condition: { StringLike: { "aws:RequestTag/idp-namespace": "team-*" } },
+          },
+        ],
+      });
+      const policy = JSON.parse(
+        prod.inputs(prod.one("aws:iam/rolePolicy:RolePolicy", "idp-external-secrets-team-role-policy"))[
+          "policy"
+        ] as string,
+      ) as unknown;
+      // Prod keeps pushed passwords (no DeleteSecret); the registry login is readable, nothing else.
+      assert.deepEqual(policy, {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "OwnDatabaseSecrets",
+            Effect: "Allow",
+            Action: [
+              "secretsmanager:GetSecretValue",
+              "secretsmanager:DescribeSecret",
+              "secretsmanager:CreateSecret",
+              "secretsmanager:PutSecretValue",
+              "secretsmanager:TagResource",
+            ],
+            Resource: [
+              "arn:aws:secretsmanager:us-east-2:444455556666:secret:idp/prod/databases/${aws:PrincipalTag/idp-namespace}/*",
+            ],
+          },
+          {
+            Sid: "RegistryPullCredentials",
+            Effect: "Allow",
+            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            Resource: ["arn:aws:secretsmanager:us-east-2:444455556666:secret:idp/prod/registry/pull-??????"],
+          },
+        ],
+      });
+      // Where databases are deleted with their data (staging), their pushed passwords may be too.
+      const stagingPolicy = JSON.parse(
+        staging.inputs(staging.one("aws:iam/rolePolicy:RolePolicy", "idp-external-secrets-team-role-policy"))[
+          "policy"
+        ] as string,
+      ) as { Statement: Array<{ Sid: string; Action: string[] }> };
+      assert.ok(stagingPolicy.Statement[0]!.Action.includes("secretsmanager:DeleteSecret"));
+      // Staging has no registry login: no statement for it.
+      assert.deepEqual(
+        stagingPolicy.Statement.map((st) => st.Sid),
+        ["OwnDatabaseSecrets"],
+      );
+      assert.deepEqual(
+        teamSecretsPolicy(prodAws, "p", {
+          kmsKeyArn: "arn:aws:kms:us-east-2:444455556666:key/k",
+        }).Statement.map((st) => st.Sid),
+        ["OwnDatabaseSecrets", "UsePlatformKey"],
+      );
+    });
+
+    it("gives every team namespace a store of its own: only that namespace, the team role with its tag", () => {
+      const stores = prod
+        .kind("ClusterSecretStore")
+        .map((r) => prod.inputs<{ metadata: { name: string }; spec: unknown }>(r));
+      assert.deepEqual(stores.map((st) => st.metadata.name).sort(), [
+        "platform-secrets",
+        "secrets-team-core",
+        "secrets-team-orders",
+        "secrets-team-search",
+      ]);
+      assert.deepEqual(stores.find((st) => st.metadata.name === "secrets-team-orders")!.spec, {
+        provider: {
+          aws: {
+            service: "SecretsManager",
+            region: "us-east-2",
+            secretsManager: { recoveryWindowInDays: 30 },
+            role: "arn:aws:iam::444455556666:role/fixture-prod-external-secrets-teams",
+            sessionTags: [{ key: "idp-namespace", value: "team-orders" }],
+          },
+        },
+        conditions: [{ namespaces: ["team-orders"] }],
+      });
+      const store = prod.one(STORE, "idp-external-secrets-store-team-orders");
+      assert.ok(
+        prod.dependsOn(
+          store,
+          prod.one("aws:iam/rolePolicy:RolePolicy", "idp-external-secrets-team-role-policy"),
+        ),
+      );
+      assert.ok(prod.dependsOn(store, prod.one(RELEASE, "idp-external-secrets-release")));
     });
 
     it("adds the customer-managed key, through Secrets Manager only, and honours prefix and window", () => {
@@ -168,16 +263,23 @@ describe("External Secrets Operator", () => {
       const policy = JSON.parse(prodWithKey.inputs(inline)["policy"] as string) as {
         Statement: Array<{ Sid: string; Resource: string[] }>;
       };
-      assert.deepEqual(policy.Statement[2], {
+      const key = {
         Sid: "UsePlatformKey",
         Effect: "Allow",
         Action: ["kms:Decrypt", "kms:GenerateDataKey"],
         Resource: ["arn:aws:kms:us-east-2:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
         Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-2.amazonaws.com" } },
-      });
+      };
+      assert.deepEqual(policy.Statement[3], key);
       assert.deepEqual(policy.Statement[1]!.Resource, [
         "arn:aws:secretsmanager:us-east-2:444455556666:secret:platform/eu/databases/*",
       ]);
+      const teams = JSON.parse(
+        prodWithKey.inputs(
+          prodWithKey.one("aws:iam/rolePolicy:RolePolicy", "idp-external-secrets-team-role-policy"),
+        )["policy"] as string,
+      ) as { Statement: unknown[] };
+      assert.deepEqual(teams.Statement.at(-1), key);
       assert.ok(prodWithKey.result.stackOutputs["nextSteps"]);
       const steps = prodWithKey.result.stackOutputs["nextSteps"] as string[];
       assert.ok(steps.some((line) => line.includes("below platform/eu/")));
@@ -211,7 +313,7 @@ describe("External Secrets Operator", () => {
       );
     });
 
-    it("points the ClusterSecretStore at Secrets Manager with ESO's own identity", () => {
+    it("points the ClusterSecretStore at Secrets Manager with ESO's own identity, for the platform's namespaces only", () => {
       assert.deepEqual(storeSpec(prod), {
         provider: {
           aws: {
@@ -221,6 +323,14 @@ describe("External Secrets Operator", () => {
             secretsManager: { recoveryWindowInDays: 30 },
           },
         },
+        // Namespaces Pulumi creates; a team's namespace (Argo CD's) carries none of these labels.
+        conditions: [
+          {
+            namespaceSelector: {
+              matchLabels: { "app.kubernetes.io/part-of": "idp", "app.kubernetes.io/managed-by": "pulumi" },
+            },
+          },
+        ],
       });
       assert.deepEqual(secretsManagerDeletion(0), { forceDeleteWithoutRecovery: true });
       assert.deepEqual(secretsManagerDeletion(7), { recoveryWindowInDays: 7 });
@@ -309,15 +419,16 @@ describe("External Secrets Operator", () => {
         matchConditions: [
           {
             name: "store-account",
+            // Every store's account: the platform's and one per team namespace.
             expression:
-              'request.userInfo.username == "system:serviceaccount:external-secrets:platform-secret-store"',
+              'request.userInfo.username in ["system:serviceaccount:external-secrets:platform-secret-store", "system:serviceaccount:external-secrets:secret-store-team-core", "system:serviceaccount:external-secrets:secret-store-team-orders", "system:serviceaccount:external-secrets:secret-store-team-search"]',
           },
         ],
         validations: [
           {
             expression:
               '(request.operation == "DELETE" ? oldObject : object).metadata.name.startsWith("databases-")',
-            message: "platform-secret-store may write and delete only databases-* Secrets",
+            message: "the secret stores may write and delete only databases-* Secrets",
           },
         ],
       });
@@ -345,9 +456,8 @@ describe("External Secrets Operator", () => {
       assert.deepEqual(policyBinding["spec"], {
         policyName: "platform-secret-store-writes-databases-only",
         validationActions: ["Deny"],
-        matchResources: {
-          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "idp-secrets" } },
-        },
+        // Every secrets namespace (the platform's and the teams'), which all carry the label.
+        matchResources: { namespaceSelector: { matchLabels: { "idp.platform/purpose": "secrets" } } },
       });
     });
 
@@ -367,6 +477,13 @@ describe("External Secrets Operator", () => {
             auth: { serviceAccount: { name: "platform-secret-store", namespace: "external-secrets" } },
           },
         },
+        conditions: [
+          {
+            namespaceSelector: {
+              matchLabels: { "app.kubernetes.io/part-of": "idp", "app.kubernetes.io/managed-by": "pulumi" },
+            },
+          },
+        ],
       });
       const store = dev.one(STORE, "idp-external-secrets-store");
       for (const prerequisite of [
@@ -380,6 +497,143 @@ describe("External Secrets Operator", () => {
       }
       const metadata = dev.inputs(store)["metadata"] as { annotations: Record<string, string> };
       assert.equal(metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
+    });
+    it("gives each team namespace its own locked-down secrets namespace, account and store", () => {
+      const spec = dev.inputs(dev.one(STORE, "idp-external-secrets-store-team-orders"))["spec"];
+      assert.deepEqual(spec, {
+        provider: {
+          kubernetes: {
+            remoteNamespace: "idp-secrets-team-orders",
+            server: {
+              caProvider: {
+                type: "ConfigMap",
+                name: "kube-root-ca.crt",
+                key: "ca.crt",
+                namespace: "idp-secrets-team-orders",
+              },
+            },
+            auth: { serviceAccount: { name: "secret-store-team-orders", namespace: "external-secrets" } },
+          },
+        },
+        conditions: [{ namespaces: ["team-orders"] }],
+      });
+      const holder = dev.inputs<{ metadata: { name: string; labels: Record<string, string> } }>(
+        dev.one("kubernetes:core/v1:Namespace", "idp-external-secrets-team-orders-secrets-namespace"),
+      );
+      assert.equal(holder.metadata.name, "idp-secrets-team-orders");
+      assert.equal(holder.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+      assert.deepEqual(
+        dev.inputs(
+          dev.one("kubernetes:core/v1:ResourceQuota", "idp-external-secrets-team-orders-secrets-no-pods"),
+        )["spec"],
+        { hard: { pods: "0" } },
+      );
+      const binding = dev.inputs(
+        dev.one(
+          "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+          "idp-external-secrets-team-orders-store-binding",
+        ),
+      );
+      assert.deepEqual(binding["metadata"], {
+        name: "secret-store-team-orders",
+        namespace: "idp-secrets-team-orders",
+        labels: { "app.kubernetes.io/part-of": "idp", "app.kubernetes.io/managed-by": "pulumi" },
+      });
+      assert.deepEqual(binding["subjects"], [
+        { kind: "ServiceAccount", name: "secret-store-team-orders", namespace: "external-secrets" },
+      ]);
+      // One account per store, none bound anywhere but its own secrets namespace.
+      const bindings = dev
+        .find(
+          (r) =>
+            r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding" &&
+            r.name.startsWith("idp-external-secrets-"),
+        )
+        .map((r) => dev.inputs<{ metadata: { namespace: string }; subjects: Array<{ name: string }> }>(r));
+      assert.deepEqual(
+        bindings.map((b) => `${b.subjects.map((x) => x.name).join()}@${b.metadata.namespace}`).sort(),
+        [
+          "platform-secret-store@idp-secrets",
+          "secret-store-team-core@idp-secrets-team-core",
+          "secret-store-team-orders@idp-secrets-team-orders",
+          "secret-store-team-search@idp-secrets-team-search",
+        ],
+      );
+    });
+  });
+
+  describe("registry login in every team namespace", () => {
+    it("reaches each team namespace through its own store as a dockerconfigjson Secret", () => {
+      for (const synth of [dev, prod]) {
+        const secrets = synth
+          .kind("ClusterExternalSecret")
+          .map((r) => synth.inputs<{ metadata: { name: string }; spec: Record<string, unknown> }>(r));
+        assert.deepEqual(secrets.map((x) => x.metadata.name).sort(), [
+          "registry-pull-team-core",
+          "registry-pull-team-orders",
+          "registry-pull-team-search",
+        ]);
+        const orders = secrets.find((x) => x.metadata.name === "registry-pull-team-orders")!;
+        const remoteKey = synth === prod ? "idp/prod/registry/pull" : "registry-pull";
+        assert.deepEqual(orders.spec, {
+          externalSecretName: "registry-pull",
+          namespaceSelectors: [{ matchLabels: { "kubernetes.io/metadata.name": "team-orders" } }],
+          refreshTime: "1h",
+          externalSecretSpec: {
+            refreshInterval: "1h",
+            secretStoreRef: { kind: "ClusterSecretStore", name: "secrets-team-orders" },
+            target: {
+              name: "registry-pull",
+              creationPolicy: "Owner",
+              template: {
+                engineVersion: "v2",
+                type: "kubernetes.io/dockerconfigjson",
+                data: {
+                  ".dockerconfigjson":
+                    '{"auths":{"ghcr.io":{"username":"{{ .username }}","password":"{{ .token }}","auth":"{{ printf "%s:%s" .username .token | b64enc }}"}}}',
+                },
+              },
+            },
+            data: [
+              { secretKey: "username", remoteRef: { key: remoteKey, property: "username" } },
+              { secretKey: "token", remoteRef: { key: remoteKey, property: "token" } },
+            ],
+          },
+        });
+      }
+      // The in-cluster backend copies the login into each team's own secrets namespace.
+      const copy = dev.inputs<{ metadata: { name: string; namespace: string } }>(
+        dev.one("kubernetes:core/v1:Secret", "idp-external-secrets-registry-team-orders"),
+      );
+      assert.deepEqual(
+        [copy.metadata.name, copy.metadata.namespace],
+        ["registry-pull", "idp-secrets-team-orders"],
+      );
+      const stored = prod.inputs<{ name: string }>(
+        prod.one("aws:secretsmanager/secret:Secret", "idp-external-secrets-registry"),
+      );
+      assert.equal(stored.name, "idp/prod/registry/pull");
+    });
+
+    it("renders a login kubelet accepts, with ESO's template functions", () => {
+      // ESO's engine v2 is Go text/template with sprig: `printf` and `b64enc` as below.
+      const rendered = dockerConfigTemplate("ghcr.io")
+        .replace(
+          /\{\{ printf "%s:%s" \.username \.token \| b64enc \}\}/,
+          Buffer.from("bot:tok").toString("base64"),
+        )
+        .replace("{{ .username }}", "bot")
+        .replace("{{ .token }}", "tok");
+      assert.deepEqual(JSON.parse(rendered), {
+        auths: {
+          "ghcr.io": { username: "bot", password: "tok", auth: Buffer.from("bot:tok").toString("base64") },
+        },
+      });
+    });
+
+    it("is absent where the stack has no registry login, and Apps then name no pull Secret", () => {
+      assert.deepEqual(staging.kind("ClusterExternalSecret"), []);
+      assert.equal(staging.find((r) => r.name.includes("registry")).length, 0);
     });
   });
 

@@ -43,6 +43,11 @@ export interface AppCompositionOptions {
   readonly domain: string;
   /** How the stack exposes HTTP: the route kind and where it attaches. */
   readonly ingress: IngressLayerRef;
+  /**
+   * Image pull Secret every App's pods name (the registry login each team namespace gets). Default none:
+   * images must be public.
+   */
+  readonly imagePullSecret?: string;
 }
 
 const LABEL = (key: string) => `metadata.labels[${key}]`;
@@ -57,7 +62,7 @@ function named(suffix = ""): Patch[] {
   ];
 }
 
-function deployment(): ComposedTemplate {
+function deployment(imagePullSecret: string | undefined): ComposedTemplate {
   const base: k8s.types.input.apps.v1.Deployment = {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -72,6 +77,7 @@ function deployment(): ComposedTemplate {
         spec: {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
+          ...(imagePullSecret !== undefined ? { imagePullSecrets: [{ name: imagePullSecret }] } : {}),
           securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
           containers: [
             {
@@ -307,7 +313,14 @@ export function appComposition(options: AppCompositionOptions): CompositionObjec
     name: options.name,
     kind: XR_KINDS.app,
     labels: { "app.kubernetes.io/part-of": "idp", "idp.platform/route": options.ingress.kind },
-    resources: [deployment(), service(), route(options), autoscaler(), disruptionBudget(), databaseUsage()],
+    resources: [
+      deployment(options.imagePullSecret),
+      service(),
+      route(options),
+      autoscaler(),
+      disruptionBudget(),
+      databaseUsage(),
+    ],
     filters: [{ name: DATABASE_USAGE, expression: "has(observed.composite.resource.spec.database)" }],
   });
 }

@@ -19,8 +19,8 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { ProfileName } from "../profile";
-import type { SecretStoreRef } from "../contracts";
-import { DATABASE_SECRETS_PREFIX } from "../conventions";
+import type { Readiness } from "../contracts";
+import { DATABASE_SECRETS_PREFIX, teamSecretStore } from "../conventions";
 import { imageReference, IMAGES } from "../versions";
 import {
   DATABASE_CONNECTION_KEYS,
@@ -61,14 +61,25 @@ const COMPOSED_LABELS = {
 } as const;
 
 /** Where generated database passwords are kept: the platform's ClusterSecretStore and its backend. */
+/**
+ * Where a database's passwords go: the ClusterSecretStore of the XR's namespace (`secrets-<namespace>`,
+ * conventions.ts `teamSecretStore`), which only that namespace may use and which reaches only that
+ * namespace's keys. `ready`: those stores (the composition waits for them).
+ */
 export type DatabaseSecretsBackend =
   | {
       readonly kind: "aws-secrets-manager";
-      readonly store: SecretStoreRef;
+      readonly ready: Readiness;
       /** The backend's key prefix (AwsSecretsManagerBackend's `prefix`, e.g. `idp/prod`). */
       readonly prefix: string;
     }
-  | { readonly kind: "kubernetes"; readonly store: SecretStoreRef };
+  | { readonly kind: "kubernetes"; readonly ready: Readiness };
+
+/** The store of the XR's namespace, patched in: a team's passwords stay in its own store. */
+const STORE_KIND = "ClusterSecretStore";
+function storeOfNamespace(toFieldPath: string): Patch {
+  return fromXr("metadata.namespace", toFieldPath, format(teamSecretStore("%s")));
+}
 
 export type PasswordKind = "master" | "app";
 
@@ -265,7 +276,6 @@ function labelled(base: {
 // Credentials: generated once, kept in the backend, read back by ExternalSecrets.
 
 function passwords(options: SqlDatabaseCompositionOptions): ComposedTemplate[] {
-  const { store } = options.secrets;
   const keep = options.profile.dataDeletionPolicy === "Orphan";
   const remoteKeyPatches = (["master", "app"] as const).map((kind, index) =>
     combineFromXr(
@@ -303,7 +313,7 @@ function passwords(options: SqlDatabaseCompositionOptions): ComposedTemplate[] {
           // A password is stored once; later generations never overwrite it.
           updatePolicy: "IfNotExists",
           deletionPolicy: keep ? "None" : "Delete",
-          secretStoreRefs: [{ kind: store.kind, name: store.name }],
+          secretStoreRefs: [{ kind: STORE_KIND, name: "" }],
           selector: {
             generatorRef: {
               apiVersion: "generators.external-secrets.io/v1alpha1",
@@ -319,6 +329,7 @@ function passwords(options: SqlDatabaseCompositionOptions): ComposedTemplate[] {
       patches: [
         ...named("-passwords"),
         fromXr("metadata.name", "spec.selector.generatorRef.name", format("%s-passwords")),
+        storeOfNamespace("spec.secretStoreRefs[0].name"),
         ...remoteKeyPatches,
       ],
       readinessChecks: READY.ready,
@@ -327,7 +338,6 @@ function passwords(options: SqlDatabaseCompositionOptions): ComposedTemplate[] {
 }
 
 function credentialSecrets(options: SqlDatabaseCompositionOptions, endpoint: Endpoint): ComposedTemplate[] {
-  const { store } = options.secrets;
   const readPassword = (kind: PasswordKind, to: string) =>
     combineFromXr(passwordKeyFormat(options.secrets, kind), ["metadata.namespace", "metadata.name"], to);
   const externalSecret = (templateData: Record<string, string>) =>
@@ -336,7 +346,7 @@ function credentialSecrets(options: SqlDatabaseCompositionOptions, endpoint: End
       kind: "ExternalSecret",
       spec: {
         refreshInterval: "1h",
-        secretStoreRef: { kind: store.kind, name: store.name },
+        secretStoreRef: { kind: STORE_KIND, name: "" },
         target: {
           name: "",
           creationPolicy: "Owner",
@@ -360,6 +370,7 @@ function credentialSecrets(options: SqlDatabaseCompositionOptions, endpoint: End
       patches: [
         ...named("-master"),
         fromXr("metadata.name", "spec.target.name", format("%s-master")),
+        storeOfNamespace("spec.secretStoreRef.name"),
         readPassword("master", "spec.data[0].remoteRef.key"),
         endpoint.host(data("endpoint")),
       ],
@@ -375,6 +386,7 @@ function credentialSecrets(options: SqlDatabaseCompositionOptions, endpoint: End
       patches: [
         ...named("-connection"),
         fromXr("metadata.name", "spec.target.name", format(databaseConnectionSecret("%s"))),
+        storeOfNamespace("spec.secretStoreRef.name"),
         readPassword("app", "spec.data[0].remoteRef.key"),
         fromXr("metadata.name", data(keys.database)),
         fromXr("metadata.name", data(keys.user)),

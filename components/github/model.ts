@@ -3,7 +3,7 @@
  * names the files, the workflows and the GitHub objects must agree on. Pure: no Pulumi resources here.
  */
 import YAML from "yaml";
-import { MANAGEMENT_BRANCH } from "../conventions";
+import { APP_IMAGE_REGISTRY, MANAGEMENT_BRANCH } from "../conventions";
 import type { EnvironmentProfile } from "../profile";
 import type { SeedFileSpec } from "./git-data";
 
@@ -86,7 +86,7 @@ export const GITHUB_ACTIONS_APP_ID = 15368;
 
 /** Where an app's image lives: GHCR under the organization (GHCR names are lowercase). */
 export function imageRepository(owner: string, app: string): string {
-  return `ghcr.io/${owner.toLowerCase()}/${app}`;
+  return `${APP_IMAGE_REGISTRY}/${owner.toLowerCase()}/${app}`;
 }
 
 /**
