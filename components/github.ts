@@ -22,6 +22,8 @@ import { managementRepositoryTree } from "./github/management-repo";
 import {
   APP_TOPIC,
   AUTOMATION,
+  appRuleset,
+  DEFAULT_BRANCH_RULESET,
   GITHUB_ACTIONS_APP_ID,
   VALIDATE_CHECK,
   type AppSpec,
@@ -30,7 +32,7 @@ import {
   type ResourceSchema,
   type TeamSpec,
 } from "./github/model";
-import { OrganizationSecretAccess, RepositorySeed, type SeedCredentials } from "./github/repository-seed";
+import { RepositorySeed, type SeedCredentials } from "./github/repository-seed";
 import { templateRepositoryTree } from "./github/template-repo";
 
 export type { AppSpec, EnvironmentSpec, ResourceSchema, TeamSpec } from "./github/model";
@@ -98,7 +100,7 @@ export const GITHUB_ORGANIZATION_DEFAULTS = {
   teamTemplatePermission: "pull",
   /** Approving reviews a pull request on the management repository needs. */
   requiredApprovals: 1,
-  rulesetName: "protect-default-branch",
+  rulesetName: DEFAULT_BRANCH_RULESET,
 } as const;
 
 /** Rules the config schema cannot see when the component is used directly. Throws one line per problem. */
@@ -144,6 +146,41 @@ export function defaultBranchRules(): github.types.input.RepositoryRulesetRules 
       requiredChecks: [{ context: VALIDATE_CHECK, integrationId: GITHUB_ACTIONS_APP_ID }],
       // Not strict: many promotion pull requests are open at once; each is validated on its own.
       strictRequiredStatusChecksPolicy: false,
+    },
+  };
+}
+
+/**
+ * Protection of an app repository's default branch, whose runs hold the delivery key: `appRuleset()`
+ * (model.ts, what create-app posts) in the provider's shape.
+ */
+export function appBranchRules(): github.types.input.RepositoryRulesetRules {
+  const rules = appRuleset(MANAGEMENT_BRANCH)["rules"] as Array<{
+    type: string;
+    parameters?: Record<string, unknown>;
+  }>;
+  const parameters = (type: string) => rules.find((rule) => rule.type === type)?.parameters ?? {};
+  const pullRequest = parameters("pull_request");
+  const checks = parameters("required_status_checks") as {
+    strict_required_status_checks_policy: boolean;
+    required_status_checks: Array<{ context: string; integration_id: number }>;
+  };
+  return {
+    deletion: rules.some((rule) => rule.type === "deletion"),
+    nonFastForward: rules.some((rule) => rule.type === "non_fast_forward"),
+    pullRequest: {
+      requiredApprovingReviewCount: pullRequest["required_approving_review_count"] as number,
+      requireCodeOwnerReview: pullRequest["require_code_owner_review"] as boolean,
+      dismissStaleReviewsOnPush: pullRequest["dismiss_stale_reviews_on_push"] as boolean,
+      requiredReviewThreadResolution: pullRequest["required_review_thread_resolution"] as boolean,
+      requireLastPushApproval: pullRequest["require_last_push_approval"] as boolean,
+    },
+    requiredStatusChecks: {
+      requiredChecks: checks.required_status_checks.map((check) => ({
+        context: check.context,
+        integrationId: check.integration_id,
+      })),
+      strictRequiredStatusChecksPolicy: checks.strict_required_status_checks_policy,
     },
   };
 }
@@ -321,6 +358,18 @@ export class GitHubOrganization extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // The delivery key too: create-app (and sync-delivery-key) install it in each app repository's own
+    // delivery environment, which no branch but the default one can read.
+    new github.ActionsEnvironmentSecret(
+      `${name}-self-service-delivery-key`,
+      {
+        repository: management.name,
+        environment: environment.environment,
+        secretName: AUTOMATION.deliveryPrivateKeySecret,
+        value: pulumi.secret(args.deliveryApp.privateKey),
+      },
+      { parent: this },
+    );
     new github.ActionsEnvironmentVariable(
       `${name}-self-service-client-id`,
       {
@@ -333,16 +382,9 @@ export class GitHubOrganization extends pulumi.ComponentResource {
     );
 
     // --- Delivery credentials of the app pipelines -----------------------------------------------
-    // The key: only repositories selected one by one (below, and by create-app for the apps it creates).
-    const deliveryKey = new github.ActionsOrganizationSecret(
-      `${name}-delivery-key`,
-      {
-        secretName: AUTOMATION.deliveryPrivateKeySecret,
-        value: pulumi.secret(args.deliveryApp.privateKey),
-        visibility: "selected",
-      },
-      { parent: this },
-    );
+    // The key is never an organization secret (any workflow of any branch of a selected repository could
+    // read one): each app repository holds it in its `delivery` environment, which only runs from the
+    // default branch may use, and a ruleset protects that branch.
     // The client ID is not secret: every private repository may read it, including self-service ones.
     new github.ActionsOrganizationVariable(
       `${name}-delivery-client-id`,
@@ -419,6 +461,7 @@ export class GitHubOrganization extends pulumi.ComponentResource {
         { parent: this, dependsOn: [templateSeed], ignoreChanges: ["template"] },
       );
       appRepositories[app.name] = repository;
+      this.deliveryEnvironment(`${name}-app-${app.name}`, repository, args);
       const owners = [app.team, ...admins.map((t) => t.slug).filter((slug) => slug !== app.team)];
       for (const team of owners) {
         new github.TeamRepository(
@@ -428,23 +471,6 @@ export class GitHubOrganization extends pulumi.ComponentResource {
         );
       }
     }
-    // Which repositories may read the delivery key: the stack's app repositories, every repository with
-    // the apps' topic (create-app's) and whatever had access before; set again after every change of the
-    // key, because updating an organization secret's value empties its repository list (seed-provider.js,
-    // syncSecretAccess).
-    new OrganizationSecretAccess(
-      `${name}-delivery-key-access`,
-      {
-        owner: args.owner,
-        secretName: deliveryKey.secretName,
-        repositories: Object.values(appRepositories).map((repository) => repository.name),
-        topic: APP_TOPIC,
-        secretVersion: deliveryKey.updatedAt,
-        credentials,
-      },
-      { parent: this },
-    );
-
     this.managementRepository = management;
     this.templateRepository = template;
     this.teams = teams;
@@ -461,5 +487,56 @@ export class GitHubOrganization extends pulumi.ComponentResource {
       templateRepositoryHtmlUrl: this.templateRepositoryHtmlUrl,
       createAppUrl: this.createAppUrl,
     });
+  }
+
+  /**
+   * An app repository's delivery environment (only its default branch may deploy to it) holding the
+   * delivery App's key, and the ruleset of its default branch. create-app does the same for the
+   * repositories it creates (workflows.ts, `deliverySetup`).
+   */
+  private deliveryEnvironment(
+    prefix: string,
+    repository: github.Repository,
+    args: GitHubOrganizationArgs,
+  ): void {
+    const environment = new github.RepositoryEnvironment(
+      `${prefix}-delivery`,
+      {
+        repository: repository.name,
+        environment: AUTOMATION.deliveryEnvironment,
+        canAdminsBypass: false,
+        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+      },
+      { parent: this },
+    );
+    new github.RepositoryEnvironmentDeploymentPolicy(
+      `${prefix}-delivery-branch`,
+      { repository: repository.name, environment: environment.environment, branchPattern: MANAGEMENT_BRANCH },
+      { parent: this },
+    );
+    new github.ActionsEnvironmentSecret(
+      `${prefix}-delivery-key`,
+      {
+        repository: repository.name,
+        environment: environment.environment,
+        secretName: AUTOMATION.deliveryPrivateKeySecret,
+        value: pulumi.secret(args.deliveryApp.privateKey),
+      },
+      { parent: this },
+    );
+    new github.RepositoryRuleset(
+      `${prefix}-ruleset`,
+      {
+        name: GITHUB_ORGANIZATION_DEFAULTS.rulesetName,
+        repository: repository.name,
+        target: "branch",
+        enforcement: "active",
+        conditions: { refName: { includes: [`refs/heads/${MANAGEMENT_BRANCH}`], excludes: [] } },
+        // Nobody bypasses it: after creation nothing of the platform's pushes to an app repository.
+        bypassActors: [],
+        rules: appBranchRules(),
+      },
+      { parent: this },
+    );
   }
 }

@@ -8,7 +8,6 @@ import * as assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import {
   createProvider,
-  createSecretAccessProvider,
   diffSeed,
   gitBlobSha,
   MAX_REQUEST_ATTEMPTS,
@@ -282,70 +281,10 @@ describe("GitHub: what a real organization answers", () => {
     assert.match(seedProviderVersion(), /^[0-9a-f]{16}$/);
   });
 
-  it("one module serves both kinds: the host's handler routes each call by the inputs' kind", async () => {
+  it("the host's handler is the seed provider", async () => {
     const provider = createProvider(() => deps(github));
-    const app = github.addRepository("acme/checkout-api", ["idp-app"]);
-    const access = await provider.create({
-      kind: "organization-secret-access",
-      owner: "acme",
-      secretName: "PLATFORM_DELIVERY_PRIVATE_KEY",
-      repositories: [],
-      topic: "idp-app",
-      secretVersion: "v1",
-      credentials: { token: "test-token" },
-    });
-    assert.deepEqual([...github.orgSecrets.get("PLATFORM_DELIVERY_PRIVATE_KEY")!], [app]);
-    assert.equal(access.id, "acme/PLATFORM_DELIVERY_PRIVATE_KEY");
     const seed = await provider.create(inputs({ "README.md": { content: "# routed\n", mode: "managed" } }));
     assert.equal(github.file(REPO, "main", "README.md"), "# routed\n");
     assert.equal((await provider.read(seed.id, seed.outs)).id, seed.id);
-  });
-});
-
-describe("GitHub: the delivery key's repository access survives a rotation", () => {
-  it("restores every repository after the provider's value update emptied the list, create-app's included", async () => {
-    const github = new FakeGitHub();
-    const checkout = github.addRepository("acme/checkout-api", ["idp-app", "team-payments"]);
-    const web = github.addRepository("acme/web-store", ["idp-app", "team-storefront"]);
-    const created = github.addRepository("acme/search-api", ["idp-app", "team-search"]);
-    github.addRepository("acme/unrelated", []);
-    const provider = createSecretAccessProvider(() => deps(github));
-    const args = {
-      kind: "organization-secret-access" as const,
-      owner: "acme",
-      secretName: "PLATFORM_DELIVERY_PRIVATE_KEY",
-      repositories: ["checkout-api", "web-store"],
-      topic: "idp-app",
-      secretVersion: "2026-01-01T00:00:00Z",
-      credentials: { token: "test-token" },
-    };
-    const first = await provider.create(args);
-    assert.deepEqual(
-      [...github.orgSecrets.get("PLATFORM_DELIVERY_PRIVATE_KEY")!].sort(),
-      [checkout, web, created].sort(),
-      "the stack's apps and the topic's",
-    );
-    // Someone gave another repository access by hand; a refresh records it.
-    const manual = github.addRepository("acme/reports", []);
-    github.orgSecrets.get("PLATFORM_DELIVERY_PRIVATE_KEY")!.add(manual);
-    const refreshed = await provider.read(first.id, first.outs);
-    // The key rotates: terraform-provider-github's update PUTs the secret without selected_repository_ids.
-    await github.fetch("https://api.github.com/orgs/acme/actions/secrets/PLATFORM_DELIVERY_PRIVATE_KEY", {
-      method: "PUT",
-      headers: { authorization: "Bearer test-token" },
-      body: JSON.stringify({ encrypted_value: "new", key_id: "k", visibility: "selected" }),
-    });
-    assert.equal(github.orgSecrets.get("PLATFORM_DELIVERY_PRIVATE_KEY")!.size, 0, "GitHub emptied the list");
-    const news = { ...args, secretVersion: "2026-02-01T00:00:00Z" };
-    assert.equal(
-      (await provider.diff(first.id, refreshed.props, news)).changes,
-      true,
-      "the new value is a change",
-    );
-    await provider.update(first.id, refreshed.props, news);
-    assert.deepEqual(
-      [...github.orgSecrets.get("PLATFORM_DELIVERY_PRIVATE_KEY")!].sort(),
-      [checkout, web, created, manual].sort(),
-    );
   });
 });

@@ -26,8 +26,9 @@ describe("GitHub organization at scale", () => {
     assert.equal(large.synth.ofType("github:index/repository:Repository").length, 2 + LARGE_ORG.apps);
     assert.equal(large.synth.ofType("pulumi-nodejs:dynamic/github:RepositorySeed").length, 2);
     assert.equal(small.chain.seconds, large.chain.seconds);
-    assert.equal(large.chain.seconds, 4);
-    // Four dependent writes, e.g. repository → seed commit → repository from the template → its access grant.
-    assert.equal(large.chain.steps.filter((step) => step.seconds === 1).length, 4);
+    assert.equal(large.chain.seconds, 5);
+    // Five dependent writes: template → seed commit → app repository from the template → its delivery
+    // environment → the environment's key (or its branch policy).
+    assert.equal(large.chain.steps.filter((step) => step.seconds === 1).length, 5);
   });
 });

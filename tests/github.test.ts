@@ -11,7 +11,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { managementRepoPaths, teamNamespace, teamProject } from "../components/conventions";
 import { appResource, sqlDatabaseResource } from "../components/crossplane/api";
-import { AUTOMATION, GITHUB_ACTIONS_APP_ID, VALIDATE_CHECK } from "../components/github/model";
+import { appRuleset, AUTOMATION, GITHUB_ACTIONS_APP_ID, VALIDATE_CHECK } from "../components/github/model";
 import { PROFILES } from "../stacks/profiles";
 import type { ResourceRecord } from "../synth/records";
 import { summarize, writeSynth } from "../synth/render";
@@ -224,7 +224,7 @@ describe("GitHub organization", () => {
     });
 
     it("lets only Pulumi's own identity bypass it: organization admins with a token, the App with app auth", async () => {
-      const byToken = dev.inputs(dev.one(T.ruleset))["bypassActors"];
+      const byToken = dev.inputs(dev.one(T.ruleset, "idp-github-management-ruleset"))["bypassActors"];
       assert.deepEqual(byToken, [{ actorType: "OrganizationAdmin", bypassMode: "always" }]);
       const asApp = await synthStack("dev", {
         config: editedConfig("dev", (c) => {
@@ -234,7 +234,7 @@ describe("GitHub organization", () => {
           setSecret(c, "githubAppPrivateKey", "app-key-marker");
         }),
       });
-      assert.deepEqual(asApp.inputs(asApp.one(T.ruleset))["bypassActors"], [
+      assert.deepEqual(asApp.inputs(asApp.one(T.ruleset, "idp-github-management-ruleset"))["bypassActors"], [
         { actorType: "Integration", actorId: 1234567, bypassMode: "always" },
       ]);
       const credentials = asApp.inputs(asApp.one(T.seed, "idp-github-management-seed"))["credentials"];
@@ -248,7 +248,7 @@ describe("GitHub organization", () => {
 
     it("is seeded in one commit after the teams can review, and protected only after the seed", () => {
       const seed = dev.one(T.seed, "idp-github-management-seed");
-      const ruleset = dev.one(T.ruleset);
+      const ruleset = dev.one(T.ruleset, "idp-github-management-ruleset");
       assert.ok(dev.dependsOn(ruleset, seed), "ruleset after the seed");
       assert.ok(dev.dependsOn(seed, repo));
       for (const team of dev.ofType(T.team)) assert.ok(dev.dependsOn(seed, team), `seed after ${team.name}`);
@@ -267,7 +267,7 @@ describe("GitHub organization", () => {
       const summary = summarize(dev.result);
       assert.match(
         summary,
-        /GitHub writes on the critical path: \d+; longest chain of dependent GitHub writes: 4\./,
+        /GitHub writes on the critical path: \d+; longest chain of dependent GitHub writes: 5\./,
       );
       const out = fs.mkdtempSync(path.join(os.tmpdir(), "idp-github-test-"));
       try {
@@ -326,8 +326,14 @@ describe("GitHub organization", () => {
       for (const marker of ["token-marker", "self-service-key-marker", "delivery-key-marker"]) {
         assert.deepEqual(synth.plaintextLeaks(marker), [], marker);
       }
-      assert.equal(synth.inputs(synth.one(T.envSecret))["value"], "self-service-key-marker");
-      assert.equal(synth.inputs(synth.one(T.orgSecret))["value"], "delivery-key-marker");
+      assert.equal(
+        synth.inputs(synth.one(T.envSecret, "idp-github-self-service-key"))["value"],
+        "self-service-key-marker",
+      );
+      for (const name of ["idp-github-self-service-delivery-key", "idp-github-app-orders-api-delivery-key"]) {
+        assert.equal(synth.inputs(synth.one(T.envSecret, name))["value"], "delivery-key-marker", name);
+      }
+      assert.deepEqual(synth.ofType(T.orgSecret), [], "no organization secret");
       assert.deepEqual(synth.inputs(synth.one(T.seed, "idp-github-management-seed"))["credentials"], {
         token: "token-marker",
       });
@@ -335,23 +341,29 @@ describe("GitHub organization", () => {
   });
 
   describe("credentials the workflows use", () => {
-    it("keeps the self-service key in an environment of the management repository that only main can use", () => {
-      const environment = dev.inputs(dev.one(T.environment));
+    it("keeps the self-service and delivery keys in an environment of the management repository that only main can use", () => {
+      const environment = dev.inputs(dev.one(T.environment, "idp-github-self-service"));
       assert.deepEqual(environment, {
         repository: "platform-management",
         environment: AUTOMATION.selfServiceEnvironment,
         canAdminsBypass: false,
         deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
       });
-      assert.deepEqual(dev.inputs(dev.one(T.environmentPolicy)), {
+      assert.deepEqual(dev.inputs(dev.one(T.environmentPolicy, "idp-github-self-service-branch")), {
         repository: "platform-management",
         environment: AUTOMATION.selfServiceEnvironment,
         branchPattern: "main",
       });
-      const secret = dev.inputs(dev.one(T.envSecret));
-      assert.equal(secret["secretName"], AUTOMATION.selfServicePrivateKeySecret);
-      assert.equal(secret["environment"], AUTOMATION.selfServiceEnvironment);
-      assert.deepEqual(dev.secretInputs(dev.one(T.envSecret)), ["value"]);
+      for (const [name, secretName] of [
+        ["idp-github-self-service-key", AUTOMATION.selfServicePrivateKeySecret],
+        // create-app and sync-delivery-key install it in the app repositories they set up.
+        ["idp-github-self-service-delivery-key", AUTOMATION.deliveryPrivateKeySecret],
+      ] as const) {
+        const secret = dev.inputs(dev.one(T.envSecret, name));
+        assert.equal(secret["secretName"], secretName);
+        assert.equal(secret["environment"], AUTOMATION.selfServiceEnvironment);
+        assert.deepEqual(dev.secretInputs(dev.one(T.envSecret, name)), ["value"]);
+      }
       assert.deepEqual(dev.inputs(dev.one(T.envVariable)), {
         repository: "platform-management",
         environment: AUTOMATION.selfServiceEnvironment,
@@ -360,29 +372,49 @@ describe("GitHub organization", () => {
       });
     });
 
-    it("shares the delivery key only with selected app repositories, its client ID with private ones", () => {
-      const secret = dev.inputs(dev.one(T.orgSecret));
-      assert.equal(secret["secretName"], AUTOMATION.deliveryPrivateKeySecret);
-      assert.equal(secret["visibility"], "selected");
-      assert.equal(secret["selectedRepositoryIds"], undefined, "selection managed per repository");
-      // One resource keeps the access list across value changes (seed-provider.js syncSecretAccess).
+    it("gives each app repository the delivery key in an environment only its protected main can use, never an organization secret", () => {
+      assert.deepEqual(dev.ofType(T.orgSecret), []);
       assert.deepEqual(dev.ofType(T.orgSecretRepo), []);
-      const access = dev.one(
-        "pulumi-nodejs:dynamic/github:OrganizationSecretAccess",
-        "idp-github-delivery-key-access",
-      );
-      const inputs = dev.inputs(access);
-      assert.equal(inputs["kind"], "organization-secret-access");
-      assert.equal(inputs["secretName"], AUTOMATION.deliveryPrivateKeySecret);
-      assert.deepEqual(inputs["repositories"], ["orders-api", "search-ui"]);
-      assert.equal(inputs["topic"], "idp-app");
-      assert.deepEqual(dev.secretInputs(access).includes("credentials"), true);
-      assert.ok(dev.dependsOn(access, dev.one(T.orgSecret)), "after the secret: its updatedAt is an input");
       for (const app of ["orders-api", "search-ui"]) {
-        assert.ok(dev.dependsOn(access, dev.one(T.repo, `idp-github-app-${app}`)));
-        assert.ok(
-          (dev.inputs(dev.one(T.repo, `idp-github-app-${app}`))["topics"] as string[]).includes("idp-app"),
+        const repository = dev.one(T.repo, `idp-github-app-${app}`);
+        assert.ok((dev.inputs(repository)["topics"] as string[]).includes("idp-app"));
+        const environment = dev.one(T.environment, `idp-github-app-${app}-delivery`);
+        assert.deepEqual(dev.inputs(environment), {
+          repository: app,
+          environment: AUTOMATION.deliveryEnvironment,
+          canAdminsBypass: false,
+          deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+        });
+        assert.deepEqual(dev.inputs(dev.one(T.environmentPolicy, `idp-github-app-${app}-delivery-branch`)), {
+          repository: app,
+          environment: AUTOMATION.deliveryEnvironment,
+          branchPattern: "main",
+        });
+        const key = dev.one(T.envSecret, `idp-github-app-${app}-delivery-key`);
+        assert.deepEqual(
+          [dev.inputs(key)["secretName"], dev.inputs(key)["environment"]],
+          [AUTOMATION.deliveryPrivateKeySecret, AUTOMATION.deliveryEnvironment],
         );
+        assert.deepEqual(dev.secretInputs(key), ["value"]);
+        assert.ok(dev.dependsOn(key, environment), "the environment exists before its secret");
+        const ruleset = dev.inputs(dev.one(T.ruleset, `idp-github-app-${app}-ruleset`));
+        assert.deepEqual(ruleset["conditions"], { refName: { includes: ["refs/heads/main"], excludes: [] } });
+        assert.deepEqual(ruleset["bypassActors"], [], "nobody bypasses an app repository's ruleset");
+        assert.deepEqual(ruleset["rules"], {
+          deletion: true,
+          nonFastForward: true,
+          pullRequest: {
+            requiredApprovingReviewCount: 1,
+            requireCodeOwnerReview: false,
+            dismissStaleReviewsOnPush: true,
+            requiredReviewThreadResolution: false,
+            requireLastPushApproval: true,
+          },
+          requiredStatusChecks: {
+            requiredChecks: [{ context: "test", integrationId: GITHUB_ACTIONS_APP_ID }],
+            strictRequiredStatusChecksPolicy: false,
+          },
+        });
       }
       assert.deepEqual(dev.inputs(dev.one(T.orgVariable)), {
         variableName: AUTOMATION.deliveryClientIdVariable,
@@ -391,12 +423,27 @@ describe("GitHub organization", () => {
       });
     });
 
+    it("the template's promote job uses the delivery key through the delivery environment only", () => {
+      const workflow = YAML.parse(
+        files(dev, "idp-github-template-seed")[".github/workflows/build.yaml"]!.content,
+      ) as {
+        jobs: Record<string, { environment?: string }>;
+      };
+      assert.equal(workflow.jobs["promote"]!.environment, AUTOMATION.deliveryEnvironment);
+      assert.deepEqual(
+        Object.entries(workflow.jobs)
+          .filter(([, job]) => job.environment !== undefined)
+          .map(([id]) => id),
+        ["promote"],
+      );
+    });
+
     it("creates every secret and variable a seeded workflow references, in the scope the job sees", () => {
       const workflows = [
         ...Object.entries(files(dev, "idp-github-management-seed")),
         ...Object.entries(files(dev, "idp-github-template-seed")),
       ].filter(([path]) => path.startsWith(".github/workflows/"));
-      assert.equal(workflows.length, 3);
+      assert.equal(workflows.length, 4);
       const orgSecrets = dev.ofType(T.orgSecret).map((r) => dev.inputs(r)["secretName"]);
       const orgVariables = dev.ofType(T.orgVariable).map((r) => dev.inputs(r)["variableName"]);
       const envSecrets = dev
@@ -423,7 +470,7 @@ describe("GitHub organization", () => {
           assert.ok(pool.includes(ref.name), `${path}: ${ref.kind}.${ref.name} is created for its job`);
         }
       }
-      assert.equal(count, 5);
+      assert.equal(count, 9);
     });
   });
 
@@ -922,6 +969,79 @@ describe("GitHub organization", () => {
         }
       } finally {
         fs.rmSync(root, { recursive: true, force: true });
+      }
+    });
+
+    it("create-app gives a new repository the delivery environment, key and ruleset, idempotently (run with bash)", () => {
+      const workflow = YAML.parse(management[".github/workflows/create-app.yaml"]!.content) as {
+        jobs: Record<string, { steps: Array<{ name?: string; run?: string; env?: Record<string, string> }> }>;
+      };
+      const step = workflow.jobs["create-app"]!.steps.find(
+        (s) => s.name === "Give the repository its delivery environment and ruleset",
+      )!;
+      assert.equal(step.env!["DELIVERY_KEY"], `\${{ secrets.${AUTOMATION.deliveryPrivateKeySecret} }}`);
+      const bin = fs.mkdtempSync(path.join(os.tmpdir(), "idp-gh-"));
+      try {
+        const log = path.join(bin, "calls");
+        const existing = path.join(bin, "existing");
+        // gh: records each call and its stdin; GET lists answer from `existing` (names, one per line).
+        fs.writeFileSync(
+          path.join(bin, "gh"),
+          [
+            "#!/bin/bash",
+            `{ echo "gh $*"; if [ ! -t 0 ]; then sed 's/^/  stdin: /'; fi; } >> "${log}"`,
+            `if [ "$1" = api ] && [[ "$*" == *"--jq"* ]]; then cat "${existing}" 2> /dev/null; fi`,
+            "",
+          ].join("\n"),
+          { mode: 0o755 },
+        );
+        const run = () => {
+          fs.rmSync(log, { force: true });
+          const result = spawnSync("bash", ["-e", "-o", "pipefail", "-c", step.run!], {
+            env: {
+              ...process.env,
+              PATH: `${bin}:${process.env["PATH"]}`,
+              OWNER: "fixture-org",
+              APP_NAME: "new-api",
+              GH_TOKEN: "t",
+              DELIVERY_KEY: "-----BEGIN KEY-----\nmarker\n-----END KEY-----",
+            },
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "pipe"],
+          });
+          assert.equal(result.status, 0, result.stderr);
+          return fs.readFileSync(log, "utf8");
+        };
+        const first = run();
+        const calls = first.split("\n").filter((line) => line.startsWith("gh "));
+        assert.deepEqual(calls, [
+          "gh api --method PUT repos/fixture-org/new-api/environments/delivery --input -",
+          "gh api repos/fixture-org/new-api/environments/delivery/deployment-branch-policies --jq .branch_policies[].name",
+          "gh api --method POST repos/fixture-org/new-api/environments/delivery/deployment-branch-policies -f name=main -f type=branch",
+          "gh secret set PLATFORM_DELIVERY_PRIVATE_KEY --env delivery --repo fixture-org/new-api",
+          "gh api repos/fixture-org/new-api/rulesets --jq .[].name",
+          "gh api --method POST repos/fixture-org/new-api/rulesets --input -",
+        ]);
+        const bodies = first
+          .split("\n")
+          .filter((line) => line.startsWith("  stdin: "))
+          .map((l) => l.slice(9));
+        assert.deepEqual(JSON.parse(bodies[0]!), {
+          can_admins_bypass: false,
+          deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+        });
+        assert.deepEqual(bodies.slice(1, 4), ["-----BEGIN KEY-----", "marker", "-----END KEY-----"]);
+        assert.deepEqual(JSON.parse(bodies[4]!), appRuleset("main"));
+        // Run again where the policy and the ruleset exist: only the environment and the key are set.
+        fs.writeFileSync(existing, "main\nprotect-default-branch\n");
+        assert.deepEqual(
+          run()
+            .split("\n")
+            .filter((line) => line.startsWith("gh ") && line.includes("POST")),
+          [],
+        );
+      } finally {
+        fs.rmSync(bin, { recursive: true, force: true });
       }
     });
 

@@ -88,8 +88,6 @@ export const {
   MAX_SYNC_ATTEMPTS,
   MAX_REQUEST_ATTEMPTS,
   retryAdvice,
-  syncSecretAccess,
-  createSecretAccessProvider,
   GitHubApiError,
   gitBlobSha,
   appJwt,

@@ -3,7 +3,7 @@
  *
  *   README.md                                  seed-once   for humans
  *   .github/CODEOWNERS                         managed     teams own their app folders, admins the rest
- *   .github/workflows/{validate,create-app}.yaml managed
+ *   .github/workflows/{validate,create-app,sync-delivery-key}.yaml managed
  *   .yamllint.yaml                             managed
  *   platform/schemas/<group>/<kind>_<v>.json   managed     schemas of the platform's kinds (kubeconform)
  *   platform/skeleton/<env>/*.yaml             managed     what create-app copies for a new app
@@ -46,6 +46,7 @@ import {
   RESOURCE_SCHEMA_DIR,
   SKELETON_DIR,
   SKELETON_FILES,
+  syncDeliveryKeyWorkflow,
   TEAM_PLACEHOLDER,
   validateWorkflow,
 } from "./workflows";
@@ -54,6 +55,7 @@ export const CODEOWNERS_PATH = ".github/CODEOWNERS";
 export const WORKFLOW_PATHS = {
   validate: ".github/workflows/validate.yaml",
   createApp: ".github/workflows/create-app.yaml",
+  syncDeliveryKey: ".github/workflows/sync-delivery-key.yaml",
 } as const;
 
 /** The files of one app in one environment: App, and with a database its SQLDatabase and Tables. */
@@ -195,6 +197,7 @@ export function managementRepositoryTree(layout: OrganizationLayout): FileTree {
     [CODEOWNERS_PATH]: managed(codeowners(layout)),
     [WORKFLOW_PATHS.validate]: managed(validateWorkflow(layout)),
     [WORKFLOW_PATHS.createApp]: managed(createAppWorkflow(layout)),
+    [WORKFLOW_PATHS.syncDeliveryKey]: managed(syncDeliveryKeyWorkflow()),
     ".yamllint.yaml": managed(yamllintConfig()),
   };
   for (const schema of layout.resourceSchemas) {

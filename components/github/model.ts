@@ -73,7 +73,55 @@ export const AUTOMATION = {
   selfServicePrivateKeySecret: "PLATFORM_SELF_SERVICE_PRIVATE_KEY",
   deliveryClientIdVariable: "PLATFORM_DELIVERY_CLIENT_ID",
   deliveryPrivateKeySecret: "PLATFORM_DELIVERY_PRIVATE_KEY",
+  /**
+   * Environment of every app repository holding the delivery key: only runs from its default branch
+   * (protected by a ruleset) may use it.
+   */
+  deliveryEnvironment: "delivery",
 } as const;
+
+/** The status check an app repository's ruleset requires: the build workflow's test job. */
+export const APP_TEST_CHECK = "test";
+
+/** Name of the rulesets that protect default branches (the management repository's and the apps'). */
+export const DEFAULT_BRANCH_RULESET = "protect-default-branch";
+
+/**
+ * The ruleset of an app repository's default branch, whose runs hold the delivery key, as GitHub's REST
+ * API takes it (`POST /repos/{owner}/{repo}/rulesets`): reviewed pull requests (approved after their
+ * last push) that pass the pipeline's tests; no force push or deletion; nobody bypasses it. Pulumi
+ * creates the same (components/github.ts, `appBranchRules`) for the repositories it creates.
+ */
+export function appRuleset(branch: string): Record<string, unknown> {
+  return {
+    name: DEFAULT_BRANCH_RULESET,
+    target: "branch",
+    enforcement: "active",
+    conditions: { ref_name: { include: [`refs/heads/${branch}`], exclude: [] } },
+    bypass_actors: [],
+    rules: [
+      { type: "deletion" },
+      { type: "non_fast_forward" },
+      {
+        type: "pull_request",
+        parameters: {
+          required_approving_review_count: 1,
+          dismiss_stale_reviews_on_push: true,
+          require_code_owner_review: false,
+          require_last_push_approval: true,
+          required_review_thread_resolution: false,
+        },
+      },
+      {
+        type: "required_status_checks",
+        parameters: {
+          strict_required_status_checks_policy: false,
+          required_status_checks: [{ context: APP_TEST_CHECK, integration_id: GITHUB_ACTIONS_APP_ID }],
+        },
+      },
+    ],
+  };
+}
 
 /** The topic every app repository carries (seeded and created through create-app): how the platform finds them. */
 export const APP_TOPIC = "idp-app";

@@ -94,7 +94,7 @@ export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> 
     token: ["repo"],
   },
   "github:index/repositoryRuleset:RepositoryRuleset": {
-    what: "the management repository's ruleset (reviews, required checks, no force pushes)",
+    what: "the rulesets of the management repository and the stack's app repositories (reviews, required checks, no force pushes)",
     when: "`idp:github.manageOrganization`",
     organizationStackOnly: true,
     endpoints: ["POST /repos/{owner}/{repo}/rulesets", "PUT /repos/{owner}/{repo}/rulesets/{ruleset_id}"],
@@ -103,7 +103,7 @@ export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> 
     prerequisite: `rulesets on ${PRIVATE_REPOSITORY_PLAN}`,
   },
   "github:index/repositoryEnvironment:RepositoryEnvironment": {
-    what: "the management repository's self-service Environment (its secrets reach only the default branch)",
+    what: "the management repository's self-service Environment and each app repository's delivery Environment (their secrets reach only the default branch)",
     when: "`idp:github.manageOrganization`",
     organizationStackOnly: true,
     endpoints: ["PUT /repos/{owner}/{repo}/environments/{environment_name}"],
@@ -112,7 +112,7 @@ export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> 
     prerequisite: `Environments on ${PRIVATE_REPOSITORY_PLAN}`,
   },
   "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy": {
-    what: "the branch that may use the self-service Environment",
+    what: "the branch that may use the self-service and delivery Environments",
     when: "`idp:github.manageOrganization`",
     organizationStackOnly: true,
     endpoints: ["POST /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies"],
@@ -120,7 +120,7 @@ export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> 
     token: ["repo"],
   },
   "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret": {
-    what: "the self-service App's private key in the self-service Environment",
+    what: "the self-service and delivery Apps' keys in the self-service Environment, the delivery key in each app repository's delivery Environment",
     when: "`idp:github.manageOrganization`",
     organizationStackOnly: true,
     endpoints: ["PUT /repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"],
@@ -134,14 +134,6 @@ export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> 
     endpoints: ["POST /repos/{owner}/{repo}/environments/{environment_name}/variables"],
     app: { environments: "write", actions_variables: "write" },
     token: ["repo"],
-  },
-  "github:index/actionsOrganizationSecret:ActionsOrganizationSecret": {
-    what: "the delivery App's key as an organization secret, visible to selected repositories",
-    when: "`idp:github.manageOrganization`",
-    organizationStackOnly: true,
-    endpoints: ["PUT /orgs/{org}/actions/secrets/{secret_name}"],
-    app: { organization_secrets: "write" },
-    token: ["admin:org"],
   },
   "github:index/actionsOrganizationVariable:ActionsOrganizationVariable": {
     what: "the delivery App's client id as an organization variable the app pipelines read",
@@ -194,18 +186,6 @@ export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> 
     // Files under .github/workflows/ are refused without the Workflows permission or workflow scope.
     app: { contents: "write", workflows: "write" },
     token: ["repo", "workflow"],
-  },
-  "pulumi-nodejs:dynamic/github:OrganizationSecretAccess": {
-    what: "which repositories see the delivery key: the stack's apps and every repository with topic `idp-app`",
-    when: "`idp:github.manageOrganization`",
-    organizationStackOnly: true,
-    endpoints: [
-      "GET /orgs/{org}/actions/secrets/{secret_name}/repositories",
-      "GET /search/repositories?q=org:{org}+topic:idp-app",
-      "PUT /orgs/{org}/actions/secrets/{secret_name}/repositories",
-    ],
-    app: { organization_secrets: "write" },
-    token: ["admin:org", "repo"],
   },
 };
 

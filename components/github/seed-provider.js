@@ -20,9 +20,6 @@
  * near); a permission GitHub says is missing (`X-Accepted-GitHub-Permissions`, or the App installation's
  * own permission list read before writing) fails at once with one line naming it.
  *
- * The same module also keeps an organization secret's repository access (`kind:
- * "organization-secret-access"`, see `syncSecretAccess`).
- *
  * This file is stored verbatim in the Pulumi state as the dynamic provider's code (`__provider`; the
  * Node.js dynamic-provider host loads it as a CommonJS module and calls `exports.handler()`). So it is
  * plain JavaScript, self-contained: it requires only `node:crypto` and talks HTTP through the global
@@ -655,157 +652,6 @@ function checkSeed(news) {
   return failures;
 }
 
-// ---------------------------------------------------------------------------------------------
-// An organization secret's repository access.
-
-/**
- * @typedef {object} SecretAccessInputs
- * @property {"organization-secret-access"} kind
- * @property {string} owner
- * @property {string} secretName
- * @property {string[]} repositories Repositories that must have access (from the stack's config).
- * @property {string} topic Repositories with this topic have access too (app repositories created later).
- * @property {string} secretVersion Changes when the secret's value does (its `updatedAt`).
- * @property {import("./git-data").SeedCredentials} credentials
- * @property {string} [apiUrl]
- * @property {string} [providerVersion]
- */
-/** @typedef {SecretAccessInputs & { selected: Array<{ id: number; name: string }> }} SecretAccessOutputs */
-
-/**
- * Gives the repositories access to an organization secret of visibility `selected`, without losing any
- * that already had it. Updating the secret's value (terraform-provider-github v6.13.0
- * resource_github_actions_organization_secret.go, Update) re-PUTs it without `selected_repository_ids`,
- * which GitHub takes as "no repository": every repository loses the secret, those create-app added too.
- * So after every value change (and on every create or update of this resource) the access list is set
- * again to: the repositories that have access now, those this resource recorded last time, the stack's
- * own, and every repository with the apps' topic (create-app tags what it creates).
- * @param {SecretAccessInputs} inputs
- * @param {Array<{ id: number; name: string }>} recorded
- * @param {SeedDeps} deps
- * @returns {Promise<SecretAccessOutputs>}
- */
-async function syncSecretAccess(inputs, recorded, deps) {
-  const client = await connect(inputs, deps);
-  const org = encodeURIComponent(inputs.owner);
-  const secret = `/orgs/${org}/actions/secrets/${encodeURIComponent(inputs.secretName)}/repositories`;
-  /** @type {Map<number, string>} */
-  const selected = new Map(recorded.map((r) => [r.id, r.name]));
-  for (const repository of await listAll(client, secret, "repositories"))
-    selected.set(repository.id, repository.name);
-  for (const name of inputs.repositories) {
-    /** @type {{ data: { id: number; name: string } }} */
-    const repo = /** @type {any} */ (await client.call("GET", `/repos/${org}/${encodeURIComponent(name)}`));
-    selected.set(repo.data.id, repo.data.name);
-  }
-  const query = encodeURIComponent(`org:${inputs.owner} topic:${inputs.topic}`);
-  for (const repository of await listAll(client, `/search/repositories?q=${query}`, "items")) {
-    selected.set(repository.id, repository.name);
-  }
-  const ids = [...selected.keys()].sort((a, b) => a - b);
-  await client.call("PUT", secret, { selected_repository_ids: ids });
-  return { ...inputs, selected: ids.map((id) => ({ id, name: /** @type {string} */ (selected.get(id)) })) };
-}
-
-/**
- * Every item of a paginated list (`per_page=100`, `page=n`) under `key`.
- * @param {Api} client
- * @param {string} path
- * @param {string} key
- * @returns {Promise<Array<{ id: number; name: string }>>}
- */
-async function listAll(client, path, key) {
-  /** @type {Array<{ id: number; name: string }>} */
-  const out = [];
-  for (let page = 1; ; page++) {
-    const separator = path.includes("?") ? "&" : "?";
-    /** @type {{ data: Record<string, Array<{ id: number; name: string }>> }} */
-    const response = /** @type {any} */ (
-      await client.call("GET", `${path}${separator}per_page=100&page=${page}`)
-    );
-    const items = response.data[key] ?? [];
-    out.push(...items.map((item) => ({ id: item.id, name: item.name })));
-    if (items.length < 100) return out;
-  }
-}
-
-/**
- * The access provider: updates when the secret's value, the wanted repositories or the code change.
- * @param {() => SeedDeps} deps
- */
-function createSecretAccessProvider(deps) {
-  return {
-    /**
-     * @param {SecretAccessInputs} _olds
-     * @param {SecretAccessInputs} news
-     */
-    check(_olds, news) {
-      /** @type {Array<{ property: string; reason: string }>} */
-      const failures = [];
-      for (const key of /** @type {const} */ (["owner", "secretName", "topic"])) {
-        if (typeof news[key] !== "string" || news[key].length === 0) {
-          failures.push({ property: key, reason: `${key} must be a non-empty string` });
-        }
-      }
-      return Promise.resolve(failures.length > 0 ? { inputs: news, failures } : { inputs: news });
-    },
-    /**
-     * @param {string} _id
-     * @param {SecretAccessOutputs} olds
-     * @param {SecretAccessInputs} news
-     */
-    diff(_id, olds, news) {
-      const changes =
-        olds.secretVersion !== news.secretVersion ||
-        JSON.stringify([...olds.repositories].sort()) !== JSON.stringify([...news.repositories].sort()) ||
-        olds.topic !== news.topic ||
-        JSON.stringify(olds.credentials) !== JSON.stringify(news.credentials) ||
-        olds.providerVersion !== news.providerVersion;
-      const replaces = olds.owner !== news.owner || olds.secretName !== news.secretName ? ["secretName"] : [];
-      return Promise.resolve({
-        changes: changes || replaces.length > 0,
-        replaces,
-        deleteBeforeReplace: false,
-      });
-    },
-    /** @param {SecretAccessInputs} inputs */
-    async create(inputs) {
-      return { id: `${inputs.owner}/${inputs.secretName}`, outs: await syncSecretAccess(inputs, [], deps()) };
-    },
-    /**
-     * @param {string} _id
-     * @param {SecretAccessOutputs} olds
-     * @param {SecretAccessInputs} news
-     */
-    async update(_id, olds, news) {
-      return { outs: await syncSecretAccess(news, olds.selected ?? [], deps()) };
-    },
-    /**
-     * Records who has access now (create-app's additions included), so the next value change keeps them.
-     * @param {string} id
-     * @param {SecretAccessOutputs} props
-     */
-    async read(id, props) {
-      const client = await connect(props, deps());
-      const path = `/orgs/${encodeURIComponent(props.owner)}/actions/secrets/${encodeURIComponent(props.secretName)}/repositories`;
-      const now = await listAll(client, path, "repositories");
-      /** @type {Map<number, string>} */
-      const selected = new Map([...(props.selected ?? []), ...now].map((r) => [r.id, r.name]));
-      return {
-        id,
-        props: {
-          ...props,
-          selected: [...selected].map(([rid, name]) => ({ id: rid, name })).sort((a, b) => a.id - b.id),
-        },
-      };
-    },
-    /** Deleting never removes access: the repositories keep the secret until someone decides otherwise. */
-    delete() {
-      return Promise.resolve();
-    },
-  };
-}
-
 /** @param {SeedInputs} inputs */
 function seedId(inputs) {
   return `${inputs.owner}/${inputs.repository}:${inputs.branch}`;
@@ -872,38 +718,17 @@ function liveDeps() {
 }
 
 /**
- * One provider for both kinds: the dynamic-provider host gives a module one `handler()`, and the two
- * resources share this file's GitHub client.
+ * The provider the dynamic-provider host asks for (`handler()`).
  * @param {() => SeedDeps} deps
  */
 function createProvider(deps) {
-  /* eslint-disable @typescript-eslint/no-unsafe-argument -- the engine hands each method an untyped property bag; the provider it is routed to checks it */
-  const seeds = createRepositorySeedProvider(deps);
-  const access = createSecretAccessProvider(deps);
-  /** @param {{ kind?: string } | undefined} inputs */
-  const pick = (inputs) => (inputs?.kind === "organization-secret-access" ? access : seeds);
-  return {
-    /** @param {any} olds @param {any} news */
-    check: (olds, news) => pick(news).check(olds, news),
-    /** @param {string} id @param {any} olds @param {any} news */
-    diff: (id, olds, news) => pick(news).diff(id, olds, news),
-    /** @param {any} inputs */
-    create: (inputs) => pick(inputs).create(inputs),
-    /** @param {string} id @param {any} props */
-    read: (id, props) => pick(props).read(id, props),
-    /** @param {string} id @param {any} olds @param {any} news */
-    update: (id, olds, news) => pick(news).update(id, olds, news),
-    delete: () => Promise.resolve(),
-  };
-  /* eslint-enable @typescript-eslint/no-unsafe-argument */
+  return createRepositorySeedProvider(deps);
 }
 
 module.exports = {
   MAX_SYNC_ATTEMPTS,
   MAX_REQUEST_ATTEMPTS,
   retryAdvice,
-  syncSecretAccess,
-  createSecretAccessProvider,
   GitHubApiError,
   gitBlobSha,
   appJwt,

@@ -13,7 +13,9 @@ import { IMMUTABLE_IMAGE_PATTERN } from "../crossplane/xrds";
 import { ACTIONS, actionReference, BASE_IMAGES, TOOLS, type ActionPin } from "../versions";
 import {
   APP_TOPIC,
+  appRuleset,
   AUTOMATION,
+  DEFAULT_BRANCH_RULESET,
   firstEnvironment,
   MANAGED_NOTICE,
   VALIDATE_CHECK,
@@ -282,7 +284,8 @@ jobs:
           permission-workflows: write
           permission-actions: write
           permission-members: read
-          permission-organization-secrets: write
+          permission-environments: write
+          permission-secrets: write
       - name: Create the repository from the template
         env:
           GH_TOKEN: \${{ steps.token.outputs.token }}
@@ -298,8 +301,13 @@ jobs:
           for team in "$TEAM" ${admins.join(" ")}; do
             gh api --method PUT "orgs/$OWNER/teams/$team/repos/$OWNER/$APP_NAME" -f permission=maintain
           done
-          repository_id="$(gh api "repos/$OWNER/$APP_NAME" --jq .id)"
-          gh api --method PUT "orgs/$OWNER/actions/secrets/${AUTOMATION.deliveryPrivateKeySecret}/repositories/$repository_id"
+      - name: Give the repository its delivery environment and ruleset
+        env:
+          GH_TOKEN: \${{ steps.token.outputs.token }}
+          DELIVERY_KEY: \${{ secrets.${AUTOMATION.deliveryPrivateKeySecret} }}
+        run: |
+${deliverySetupFunction("          ")}
+          setup_delivery "$OWNER/$APP_NAME"
       - name: Add the app to ${first}
         run: |
 ${renderAppFunction("          ")}
@@ -329,6 +337,87 @@ ${GIT_AS_BOT}
             sleep 10
           done
           echo "::warning::could not start the first build of $OWNER/$APP_NAME; run its build workflow by hand"
+`;
+}
+
+/**
+ * A shell function that gives an app repository what its pipeline's promotion needs, idempotently: the
+ * delivery environment (only the default branch may deploy to it) with the delivery key, and the ruleset
+ * of its default branch (model.ts, `appRuleset`). Needs GH_TOKEN (administration, environments and
+ * secrets write on the repository) and DELIVERY_KEY.
+ */
+function deliverySetupFunction(indent: string): string {
+  const environment = AUTOMATION.deliveryEnvironment;
+  const environmentBody = JSON.stringify({
+    can_admins_bypass: false,
+    deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+  });
+  return [
+    "setup_delivery() {",
+    '  local repo="$1"',
+    `  gh api --method PUT "repos/$repo/environments/${environment}" --input - > /dev/null <<'JSON'`,
+    environmentBody,
+    "JSON",
+    `  if ! gh api "repos/$repo/environments/${environment}/deployment-branch-policies" --jq '.branch_policies[].name' | grep -qx ${MANAGEMENT_BRANCH}; then`,
+    `    gh api --method POST "repos/$repo/environments/${environment}/deployment-branch-policies" -f name=${MANAGEMENT_BRANCH} -f type=branch > /dev/null`,
+    "  fi",
+    `  gh secret set ${AUTOMATION.deliveryPrivateKeySecret} --env ${environment} --repo "$repo" <<< "$DELIVERY_KEY"`,
+    `  if ! gh api "repos/$repo/rulesets" --jq '.[].name' | grep -qx ${DEFAULT_BRANCH_RULESET}; then`,
+    `    gh api --method POST "repos/$repo/rulesets" --input - > /dev/null <<'JSON'`,
+    JSON.stringify(appRuleset(MANAGEMENT_BRANCH)),
+    "JSON",
+    "  fi",
+    "}",
+  ]
+    .map((line) => `${indent}${line}`)
+    .join("\n");
+}
+
+/**
+ * Installs the delivery key (after a rotation, or in repositories created before) in every app
+ * repository: the repositories with the apps' topic, each through `setup_delivery`. Weekly and on demand,
+ * in the self-service environment (default branch only).
+ */
+export function syncDeliveryKeyWorkflow(): string {
+  return `${notice()}name: sync-delivery-key
+on:
+  workflow_dispatch:
+  schedule:
+    - cron: "17 4 * * 1"
+permissions:
+  contents: read
+concurrency:
+  group: sync-delivery-key
+  cancel-in-progress: false
+jobs:
+  sync:
+    name: sync
+    runs-on: ${RUNNER}
+    timeout-minutes: 30
+    environment: ${AUTOMATION.selfServiceEnvironment}
+    steps:
+      - name: Create a GitHub App token
+        id: token
+        uses: ${uses(ACTIONS.createGitHubAppToken)}
+        with:
+          client-id: \${{ vars.${AUTOMATION.selfServiceClientIdVariable} }}
+          private-key: \${{ secrets.${AUTOMATION.selfServicePrivateKeySecret} }}
+          owner: \${{ github.repository_owner }}
+          permission-administration: write
+          permission-environments: write
+          permission-secrets: write
+      - name: Install the delivery key in every app repository
+        env:
+          GH_TOKEN: \${{ steps.token.outputs.token }}
+          DELIVERY_KEY: \${{ secrets.${AUTOMATION.deliveryPrivateKeySecret} }}
+          OWNER: \${{ github.repository_owner }}
+        run: |
+${deliverySetupFunction("          ")}
+          gh repo list "$OWNER" --topic ${APP_TOPIC} --no-archived --limit 1000 --json name --jq '.[].name' > repositories
+          while IFS= read -r name; do
+            setup_delivery "$OWNER/$name"
+            echo "$OWNER/$name"
+          done < repositories
 `;
 }
 
@@ -415,6 +504,8 @@ jobs:
     needs: image
     runs-on: ${RUNNER}
     timeout-minutes: 10
+    # The delivery key is a secret of this environment, which releases it only to runs from ${MANAGEMENT_BRANCH}.
+    environment: ${AUTOMATION.deliveryEnvironment}
     env:
       ENVIRONMENT: \${{ github.event_name == 'workflow_dispatch' && inputs.environment || '${first}' }}
       IMAGE_REFERENCE: \${{ needs.image.outputs.reference }}
