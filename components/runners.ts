@@ -7,9 +7,18 @@
  *   goes into the platform's secrets backend and reaches the runners' namespace only through an
  *   ExternalSecret; Helm values name the Secret, never its content.
  * - Isolation: the controller (and the listeners it starts) in a restricted namespace; kubernetes-mode
- *   runners in their own namespace; docker-in-docker runners, an explicit opt-in, in a third namespace
- *   that is the only one allowing privileged pods. Every namespace gets a NetworkPolicy: no ingress,
- *   egress only to DNS, the API server and HTTPS on public addresses.
+ *   runners in their own namespace, their job pods in another (`arc-jobs`); docker-in-docker runners, an
+ *   explicit opt-in, in a namespace that is the only one allowing privileged pods. Every namespace gets a
+ *   NetworkPolicy: no ingress, egress only to DNS, the API server (not from job pods) and HTTPS on public
+ *   addresses.
+ * - The App key is readable by nothing that runs a job: ARC needs it in the scale set's namespace
+ *   (its secret resolver reads `githubConfigSecret` there, controllers/actions.github.com/secretresolver
+ *   at gha-runner-scale-set-0.14.2), where the chart's kubernetes-mode Role would let runner pods read
+ *   every Secret. So kubernetes-mode runners use the container hooks' volume-less mode
+ *   (`kubernetes-novolume`, runner-container-hooks v0.8.1 in the pinned runner image) with
+ *   `ACTIONS_RUNNER_KUBERNETES_NAMESPACE` pointing at the jobs namespace, where every hook call goes
+ *   (packages/k8s/src/k8s/index.ts, `namespace()`), and a service account of our own whose only Role
+ *   is in the jobs namespace.
  * - Routing: each environment's scale sets join runner groups of their own, which the stack creates,
  *   and carry no label another environment's runners could carry; workflows select them with
  *   `runs-on: { group: <group>, labels: [<scale set>] }` (the `runsOn` output), so GitHub never sends one
@@ -66,7 +75,10 @@ export interface RunnerScaleSetArgs {
    * `dind`: a privileged Docker daemon beside the runner; an explicit opt-in, logged as a warning.
    */
   readonly containerMode: RunnerContainerMode;
-  /** Size of the per-runner work volume in kubernetes mode (e.g. `10Gi`). Unused in dind mode. */
+  /**
+   * Most disk a runner's work directory may use in kubernetes mode (an emptyDir with this size limit;
+   * the job's pod has its own), e.g. `10Gi`. Unused in dind mode.
+   */
   readonly workVolumeSize: string;
 }
 
@@ -90,12 +102,12 @@ export interface RunnersArgs {
   readonly scaleSets: readonly RunnerScaleSetArgs[];
   /** CIDRs of the Kubernetes API server endpoints as pods reach them: NetworkPolicy egress on 443/6443. */
   readonly apiServerCidrs: readonly string[];
-  /** StorageClass of kubernetes-mode work volumes. Default: the cluster's default StorageClass. */
-  readonly storageClassName?: string;
   /** Namespace of the controller and the listeners. Default `arc-systems`. */
   readonly controllerNamespace?: string;
-  /** Namespace of kubernetes-mode runners and their job pods. Default `arc-runners`. */
+  /** Namespace of kubernetes-mode runners. Default `arc-runners`. */
   readonly runnersNamespace?: string;
+  /** Namespace of the job pods kubernetes-mode runners start. Default `arc-jobs`. */
+  readonly jobsNamespace?: string;
   /** Namespace of docker-in-docker runners (created only when a scale set opts in). Default `arc-runners-dind`. */
   readonly dindNamespace?: string;
   /** Resources of the controller. Default: requests 100m / 128Mi, limit 512Mi memory. */
@@ -110,6 +122,9 @@ export type RunnersSettings = Omit<RunnersArgs, "secretsBackend">;
 export const RUNNERS_DEFAULTS = {
   controllerNamespace: "arc-systems",
   runnersNamespace: "arc-runners",
+  jobsNamespace: "arc-jobs",
+  /** Service account of kubernetes-mode runner pods: its only Role is in the jobs namespace. */
+  runnerServiceAccount: "arc-runner",
   dindNamespace: "arc-runners-dind",
   controllerReleaseName: "arc",
   /** Named explicitly so scale sets can name it too (the chart would otherwise look it up in the cluster). */
@@ -218,7 +233,9 @@ const HARDENED_CONTAINER = {
  */
 export function arcNetworkPolicySpec(
   apiServerCidrs: readonly string[],
+  options: { readonly apiServer?: boolean } = {},
 ): kubernetes.types.input.networking.v1.NetworkPolicySpec {
+  const apiServer = options.apiServer ?? true;
   return {
     podSelector: {},
     policyTypes: ["Ingress", "Egress"],
@@ -236,10 +253,14 @@ export function arcNetworkPolicySpec(
           { protocol: "TCP", port: 53 },
         ],
       },
-      {
-        to: apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
-        ports: API_SERVER_PORTS.map((port) => ({ protocol: "TCP", port })),
-      },
+      ...(apiServer
+        ? [
+            {
+              to: apiServerCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+              ports: API_SERVER_PORTS.map((port) => ({ protocol: "TCP", port })),
+            },
+          ]
+        : []),
       {
         to: [
           { ipBlock: { cidr: "0.0.0.0/0", except: [...NON_PUBLIC_IPV4] } },
@@ -296,22 +317,31 @@ function runnerContainer(
 }
 
 /**
- * Runner pod template of a kubernetes-mode scale set. The chart adds the container-hook environment and
- * the work volume (an ephemeral PersistentVolumeClaim the job's pod mounts too); the pod's fsGroup makes
- * that volume writable by the runner.
+ * Permissions the container hooks check before every command, in the namespace they work in
+ * (runner-container-hooks v0.8.1, packages/k8s/src/k8s/index.ts `requiredPermissions`): the runner's
+ * Role in the jobs namespace, and nothing anywhere else.
  */
-function kubernetesModeValues(scaleSet: RunnerScaleSetArgs, storageClassName: string | undefined) {
+export const JOB_HOOK_RULES = [
+  { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "create", "delete"] },
+  { apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] },
+  { apiGroups: [""], resources: ["pods/log"], verbs: ["get", "list", "watch"] },
+  { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "create", "delete"] },
+] as const;
+
+/**
+ * Runner pod template of a kubernetes-mode scale set: the hooks' volume-less mode, which copies the job's
+ * files into the job pod through the API server instead of sharing a volume with it, so the job pod can
+ * run in the jobs namespace. The chart adds the hooks' environment (ACTIONS_RUNNER_CONTAINER_HOOKS
+ * pointing at /home/runner/k8s-novolume, the pod name, ACTIONS_RUNNER_IMAGE from this container's image)
+ * and keeps ours; with `serviceAccountName` set it creates no kubernetes-mode Role
+ * (templates/kube_mode_role.yaml at gha-runner-scale-set-0.14.2).
+ */
+function kubernetesModeValues(scaleSet: RunnerScaleSetArgs, jobsNamespace: string) {
   return {
-    containerMode: {
-      type: "kubernetes",
-      kubernetesModeWorkVolumeClaim: {
-        accessModes: ["ReadWriteOnce"],
-        ...(storageClassName !== undefined ? { storageClassName } : {}),
-        resources: { requests: { storage: scaleSet.workVolumeSize } },
-      },
-    },
+    containerMode: { type: "kubernetes-novolume" },
     template: {
       spec: {
+        serviceAccountName: RUNNERS_DEFAULTS.runnerServiceAccount,
         securityContext: {
           runAsNonRoot: true,
           runAsUser: RUNNERS_DEFAULTS.runnerUser,
@@ -319,7 +349,13 @@ function kubernetesModeValues(scaleSet: RunnerScaleSetArgs, storageClassName: st
           fsGroupChangePolicy: "OnRootMismatch",
           seccompProfile: { type: "RuntimeDefault" },
         },
-        containers: [runnerContainer(scaleSet.resources, {})],
+        containers: [
+          runnerContainer(scaleSet.resources, {
+            env: [{ name: "ACTIONS_RUNNER_KUBERNETES_NAMESPACE", value: jobsNamespace }],
+            volumeMounts: [{ name: "work", mountPath: "/home/runner/_work" }],
+          }),
+        ],
+        volumes: [{ name: "work", emptyDir: { sizeLimit: scaleSet.workVolumeSize } }],
       },
     },
   };
@@ -405,7 +441,8 @@ export function scaleSetValues(args: {
   readonly scaleSet: RunnerScaleSetArgs;
   readonly githubOwner: string;
   readonly controllerNamespace: string;
-  readonly storageClassName?: string;
+  /** Where kubernetes-mode runners start their job pods. */
+  readonly jobsNamespace: string;
   readonly listenerResources: RunnerResources;
 }): Record<string, unknown> {
   const { scaleSet } = args;
@@ -424,7 +461,7 @@ export function scaleSetValues(args: {
     listenerTemplate: listenerTemplate(args.listenerResources),
     ...(scaleSet.containerMode === "dind"
       ? dindModeValues(scaleSet)
-      : kubernetesModeValues(scaleSet, args.storageClassName)),
+      : kubernetesModeValues(scaleSet, args.jobsNamespace)),
   };
 }
 
@@ -436,6 +473,8 @@ export class Runners extends pulumi.ComponentResource {
   public readonly controllerNamespace: string;
   /** Namespaces holding runners, by container mode. */
   public readonly runnerNamespaces: Readonly<Partial<Record<RunnerContainerMode, string>>>;
+  /** Namespace of kubernetes-mode runners' job pods (when a scale set uses that mode). */
+  public readonly jobPodsNamespace?: string;
   /** Scale set names workflows can target with `runs-on`. */
   public readonly scaleSetNames: readonly string[];
   /** What a workflow writes to run on each scale set: `runs-on: { group, labels: [<name>] }`, by name. */
@@ -460,6 +499,8 @@ export class Runners extends pulumi.ComponentResource {
       dind: args.dindNamespace ?? RUNNERS_DEFAULTS.dindNamespace,
     };
     const modes = [...new Set(args.scaleSets.map((s) => s.containerMode))].sort();
+    const jobsNamespace = args.jobsNamespace ?? RUNNERS_DEFAULTS.jobsNamespace;
+    if (modes.includes("kubernetes")) this.jobPodsNamespace = jobsNamespace;
     this.controllerNamespace = controllerNs;
     this.runnerNamespaces = Object.fromEntries(modes.map((mode) => [mode, modeNamespaces[mode]]));
     this.scaleSetNames = args.scaleSets.map((s) => s.name);
@@ -592,12 +633,20 @@ export class Runners extends pulumi.ComponentResource {
         // externalSecret() waits until ESO has synced the Secret, so the scale sets install after it.
         { parent: this },
       );
+      const jobAccess =
+        mode === "kubernetes" ? this.jobsNamespace(name, jobsNamespace, nsName, args, protection) : [];
       perMode.set(mode, {
         // The scale sets' namespace input, routed through the upgrade gate (see above).
         gated: pulumi
           .all([upgradeGate.metadata.name, ns.metadata.name])
           .apply(([, namespaceName]) => namespaceName),
-        dependsOn: [controller, githubSecret, networkPolicy, ...args.secretsBackend.store.ready],
+        dependsOn: [
+          controller,
+          githubSecret,
+          networkPolicy,
+          ...jobAccess,
+          ...args.secretsBackend.store.ready,
+        ],
       });
     }
 
@@ -637,7 +686,7 @@ export class Runners extends pulumi.ComponentResource {
             scaleSet,
             githubOwner: args.githubOwner,
             controllerNamespace: controllerNs,
-            ...(args.storageClassName !== undefined ? { storageClassName: args.storageClassName } : {}),
+            jobsNamespace,
             listenerResources: args.listenerResources ?? RUNNERS_DEFAULTS.listenerResources,
           }),
         },
@@ -658,5 +707,83 @@ export class Runners extends pulumi.ComponentResource {
       scaleSetNames: this.scaleSetNames,
       runsOn: this.runsOn,
     });
+  }
+
+  /**
+   * The namespace kubernetes-mode runners start job pods in, and the runners' access to it: a service
+   * account of their own (in the runners' namespace, bound to nothing there) with the hooks' Role here.
+   * Job pods run workflow code: they get no service account token and no API server egress, and this
+   * namespace holds no Secret but those the hooks create for a job.
+   */
+  private jobsNamespace(
+    name: string,
+    jobsNamespace: string,
+    runnersNamespace: string,
+    args: RunnersArgs,
+    protection: ReturnType<typeof statefulProtection>,
+  ): pulumi.Resource[] {
+    const labels = { ...PLATFORM_LABELS };
+    const ns = namespace(
+      `${name}-${jobsNamespace}-ns`,
+      {
+        // Workflow images run here as they are (root users, no securityContext): "baseline" is enforced,
+        // "restricted" audited and warned, as in the runners' namespace.
+        name: jobsNamespace,
+        podSecurity: "baseline",
+        labels: {
+          "pod-security.kubernetes.io/audit": "restricted",
+          "pod-security.kubernetes.io/warn": "restricted",
+        },
+      },
+      { parent: this, ...protection },
+    );
+    const inJobs = { parent: this, dependsOn: [ns] };
+    const networkPolicy = new kubernetes.networking.v1.NetworkPolicy(
+      `${name}-${jobsNamespace}-netpol`,
+      {
+        metadata: { name: "arc-egress", namespace: jobsNamespace, labels },
+        // The runner reaches job pods through the API server (exec), never the network.
+        spec: arcNetworkPolicySpec(args.apiServerCidrs, { apiServer: false }),
+      },
+      inJobs,
+    );
+    new kubernetes.core.v1.ServiceAccountPatch(
+      `${name}-${jobsNamespace}-default-account`,
+      { metadata: { name: "default", namespace: jobsNamespace }, automountServiceAccountToken: false },
+      inJobs,
+    );
+    const account = new kubernetes.core.v1.ServiceAccount(
+      `${name}-runner-account`,
+      { metadata: { name: RUNNERS_DEFAULTS.runnerServiceAccount, namespace: runnersNamespace, labels } },
+      { parent: this },
+    );
+    const role = new kubernetes.rbac.v1.Role(
+      `${name}-job-hooks-role`,
+      {
+        metadata: { name: "arc-job-hooks", namespace: jobsNamespace, labels },
+        rules: JOB_HOOK_RULES.map((rule) => ({
+          apiGroups: [...rule.apiGroups],
+          resources: [...rule.resources],
+          verbs: [...rule.verbs],
+        })),
+      },
+      inJobs,
+    );
+    const binding = new kubernetes.rbac.v1.RoleBinding(
+      `${name}-job-hooks-binding`,
+      {
+        metadata: { name: "arc-job-hooks", namespace: jobsNamespace, labels },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "arc-job-hooks" },
+        subjects: [
+          {
+            kind: "ServiceAccount",
+            name: RUNNERS_DEFAULTS.runnerServiceAccount,
+            namespace: runnersNamespace,
+          },
+        ],
+      },
+      { parent: this, dependsOn: [role, account] },
+    );
+    return [networkPolicy, account, binding];
   }
 }

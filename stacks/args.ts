@@ -116,7 +116,6 @@ export function runnersSettingsFrom(config: PlatformConfig): RunnersSettings | u
     githubOwner: settings.github.owner,
     githubApp: { appId: runners.appId, installationId: runners.installationId, privateKey },
     apiServerCidrs: runners.apiServerCidrs,
-    ...(runners.storageClassName !== undefined ? { storageClassName: runners.storageClassName } : {}),
     scaleSets: runners.scaleSets.map((scaleSet) => {
       const maxRunners = scaleSet.maxRunners ?? profile.runners.maxRunners;
       return {

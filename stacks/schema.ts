@@ -449,7 +449,7 @@ const runnerScaleSetSchema = z
       }),
     workVolumeSize: kubernetesQuantity.default("10Gi").meta({
       description:
-        "Size of the per-runner work volume (ephemeral PersistentVolumeClaim) in kubernetes mode, shared with the job's pod.",
+        "Most disk a runner's work directory may use in kubernetes mode (an emptyDir with this size limit); the job's pod, in the jobs namespace, has its own.",
       examples: ["10Gi"],
     }),
   })
@@ -473,15 +473,6 @@ const runnersSchema = z
       .meta({
         description: "Installation id of that App on the organization.",
         examples: [98765432],
-      }),
-    storageClassName: z
-      .string()
-      .min(1)
-      .optional()
-      .meta({
-        description:
-          "StorageClass of the runners' work volumes in kubernetes mode. Default: the cluster's default StorageClass.",
-        examples: ["gp3"],
       }),
     apiServerCidrs: z.array(cidr.meta({ examples: ["172.18.0.0/16"] })).meta({
       description:

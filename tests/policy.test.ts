@@ -604,6 +604,7 @@ describe("policy runners-not-privileged", () => {
       scaleSet: scaleSet(mode),
       githubOwner: "acme",
       controllerNamespace: "arc-systems",
+      jobsNamespace: "arc-jobs",
       listenerResources: RUNNERS_DEFAULTS.listenerResources,
     });
   const scaleSetRelease = (v: Record<string, unknown>): PolicyInput =>

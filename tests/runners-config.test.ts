@@ -233,7 +233,6 @@ describe("idp:runners config", () => {
     assert.deepEqual([settings.githubApp.appId, settings.githubApp.installationId], [3456789, 11111111]);
     assert.equal(await pulumi.isSecret(pulumi.output(settings.githubApp.privateKey)), true);
     assert.deepEqual(settings.apiServerCidrs, ["10.40.0.0/16"]);
-    assert.equal(settings.storageClassName, "gp3");
     assert.deepEqual(settings.scaleSets, [
       {
         name: "fixture-prod-linux",

@@ -189,16 +189,21 @@ describe("Runners (Actions Runner Controller)", () => {
         });
       });
 
-      it("runs jobs in kubernetes mode on a work volume, with no privileged pod spec", () => {
+      it("runs jobs in kubernetes mode, their pods in the jobs namespace, with no privileged pod spec", () => {
         const { values } = releaseInputs(synth, `runners-${scaleSetName}`);
-        assert.deepEqual(values["containerMode"], {
-          type: "kubernetes",
-          kubernetesModeWorkVolumeClaim: {
-            accessModes: ["ReadWriteOnce"],
-            storageClassName: stack === "dev" ? "standard" : "gp3",
-            resources: { requests: { storage: "10Gi" } },
-          },
-        });
+        // The hooks' volume-less mode: the job pod shares nothing with the runner pod and can run elsewhere.
+        assert.deepEqual(values["containerMode"], { type: "kubernetes-novolume" });
+        assert.equal(values.template.spec["serviceAccountName"], "arc-runner");
+        const runnerContainer = values.template.spec.containers[0]!;
+        assert.deepEqual(runnerContainer["env"], [
+          { name: "ACTIONS_RUNNER_KUBERNETES_NAMESPACE", value: "arc-jobs" },
+        ]);
+        assert.deepEqual(runnerContainer["volumeMounts"], [
+          { name: "work", mountPath: "/home/runner/_work" },
+        ]);
+        assert.deepEqual(values.template.spec["volumes"], [
+          { name: "work", emptyDir: { sizeLimit: "10Gi" } },
+        ]);
         for (const release of synth.ofType(RELEASE)) {
           assert.deepEqual(privilegedPaths(synth.inputs(release)["values"]), [], `${release.name} values`);
         }
@@ -251,8 +256,11 @@ describe("Runners (Actions Runner Controller)", () => {
         const namespaces = synth.ofType(NAMESPACE);
         assert.deepEqual(
           namespaces.map((ns) => (synth.inputs(ns)["metadata"] as { name: string }).name).sort(),
-          ["arc-runners", "arc-systems"],
+          ["arc-jobs", "arc-runners", "arc-systems"],
         );
+        const jobsNs = labelsOf(synth, synth.one(NAMESPACE, "runners-arc-jobs-ns"));
+        assert.equal(jobsNs["pod-security.kubernetes.io/enforce"], "baseline");
+        assert.equal(jobsNs["pod-security.kubernetes.io/warn"], "restricted");
         const controllerNs = labelsOf(synth, synth.one(NAMESPACE, "runners-controller-ns"));
         for (const mode of ["enforce", "audit", "warn"]) {
           assert.equal(controllerNs[`pod-security.kubernetes.io/${mode}`], "restricted");
@@ -267,11 +275,20 @@ describe("Runners (Actions Runner Controller)", () => {
       it("puts a NetworkPolicy in every ARC namespace: no ingress, egress to DNS, API server, public HTTPS", () => {
         const policies = synth.ofType(NETWORK_POLICY);
         assert.deepEqual(policies.map((p) => p.name).sort(), [
+          "runners-arc-jobs-netpol",
           "runners-arc-runners-netpol",
           "runners-controller-netpol",
         ]);
         const apiServerCidrs = { dev: ["172.18.0.0/16"], prod: ["10.40.0.0/16"] }[stack];
-        for (const policy of policies) {
+        // Job pods run workflow code: DNS and public HTTPS only, never the API server.
+        const jobs = synth.inputs(synth.one(NETWORK_POLICY, "runners-arc-jobs-netpol"))["spec"] as {
+          egress: Array<{ ports: Array<{ port: number }> }>;
+        };
+        assert.deepEqual(
+          jobs.egress.map((rule) => rule.ports.map((p) => p.port)),
+          [[53, 53], [443]],
+        );
+        for (const policy of policies.filter((p) => p.name !== "runners-arc-jobs-netpol")) {
           const spec = synth.inputs(policy)["spec"] as {
             podSelector: object;
             policyTypes: string[];
@@ -308,6 +325,58 @@ describe("Runners (Actions Runner Controller)", () => {
           assert.deepEqual(https!.to[0], { ipBlock: { cidr: "0.0.0.0/0", except: [...NON_PUBLIC_IPV4] } });
           assert.ok(NON_PUBLIC_IPV4.includes("169.254.0.0/16"), "cloud metadata is never reachable");
         }
+      });
+
+      it("keeps the App key out of reach of everything that runs a job: runners may act only in the jobs namespace", () => {
+        const account = synth.inputs<{ metadata: { name: string; namespace: string } }>(
+          synth.one("kubernetes:core/v1:ServiceAccount", "runners-runner-account"),
+        );
+        assert.deepEqual([account.metadata.name, account.metadata.namespace], ["arc-runner", "arc-runners"]);
+        const role = synth.inputs<{ metadata: { namespace: string }; rules: unknown }>(
+          synth.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "runners-job-hooks-role"),
+        );
+        assert.equal(role.metadata.namespace, "arc-jobs");
+        // Exactly what runner-container-hooks v0.8.1 checks before every command (requiredPermissions).
+        assert.deepEqual(role.rules, [
+          { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "create", "delete"] },
+          { apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] },
+          { apiGroups: [""], resources: ["pods/log"], verbs: ["get", "list", "watch"] },
+          { apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "create", "delete"] },
+        ]);
+        const binding = synth.inputs<{ metadata: { namespace: string }; subjects: unknown }>(
+          synth.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "runners-job-hooks-binding"),
+        );
+        assert.equal(binding.metadata.namespace, "arc-jobs");
+        assert.deepEqual(binding.subjects, [
+          { kind: "ServiceAccount", name: "arc-runner", namespace: "arc-runners" },
+        ]);
+        // No Role or binding anywhere else grants runners anything: the App key's namespace has none.
+        const grants = [
+          ...synth.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"),
+          ...synth.ofType("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"),
+        ].filter((r) => JSON.stringify(synth.inputs(r)["subjects"] ?? []).includes('"arc-runner"'));
+        assert.deepEqual(
+          grants.map((r) => r.name),
+          ["runners-job-hooks-binding"],
+        );
+        // The chart creates no kubernetes-mode Role when the template names a service account.
+        const { values } = releaseInputs(synth, `runners-${scaleSetName}`);
+        assert.equal(values.template.spec["serviceAccountName"], "arc-runner");
+        // Job pods get no service account token.
+        const defaultAccount = synth.inputs(
+          synth.one("kubernetes:core/v1:ServiceAccountPatch", "runners-arc-jobs-default-account"),
+        );
+        assert.deepEqual(defaultAccount, {
+          apiVersion: "v1",
+          kind: "ServiceAccount",
+          metadata: { name: "default", namespace: "arc-jobs" },
+          automountServiceAccountToken: false,
+        });
+        // The App key's Secret is made only in the runners' namespace, never in the jobs namespace.
+        const githubSecrets = synth
+          .kind("ExternalSecret")
+          .map((r) => synth.inputs<{ metadata: { namespace: string } }>(r).metadata.namespace);
+        assert.ok(!githubSecrets.includes("arc-jobs"));
       });
 
       it("delivers the GitHub App only through the secrets backend and an ExternalSecret", () => {
