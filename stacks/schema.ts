@@ -348,6 +348,19 @@ export const cidr = z
     "must be a CIDR such as 172.18.0.0/16 or fd00:10::/64",
   );
 
+/**
+ * Widest prefix accepted for an API server CIDR: the endpoints are a few addresses (on EKS, network
+ * interfaces in the control plane's subnets), never a whole VPC.
+ */
+export const API_SERVER_CIDR_MAX_WIDTH = { ipv4: 20, ipv6: 116 } as const;
+
+/** The prefix length of a CIDR that is wider than `API_SERVER_CIDR_MAX_WIDTH` allows, else undefined. */
+export function apiServerRangeTooWide(range: string): number | undefined {
+  const prefix = Number(range.split("/")[1]);
+  const limit = range.includes(":") ? API_SERVER_CIDR_MAX_WIDTH.ipv6 : API_SERVER_CIDR_MAX_WIDTH.ipv4;
+  return prefix < limit ? prefix : undefined;
+}
+
 const resourceListSchema = z.strictObject({
   cpu: kubernetesQuantity.optional().meta({ description: "CPU in cores or millicores.", examples: ["1"] }),
   memory: kubernetesQuantity.optional().meta({ description: "Memory in bytes.", examples: ["4Gi"] }),
@@ -474,10 +487,10 @@ const runnersSchema = z
         description: "Installation id of that App on the organization.",
         examples: [98765432],
       }),
-    apiServerCidrs: z.array(cidr.meta({ examples: ["172.18.0.0/16"] })).meta({
+    apiServerCidrs: z.array(cidr.meta({ examples: ["172.18.0.2/32"] })).meta({
       description:
         "At least one CIDR where pods reach the Kubernetes API server after Service translation (`kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes`): the runners' and the controller's NetworkPolicies allow egress there on ports 443 and 6443, and otherwise only DNS and HTTPS to public addresses.",
-      examples: [["172.18.0.0/16"]],
+      examples: [["172.18.0.2/32"]],
     }),
     scaleSets: z
       .array(runnerScaleSetSchema)
@@ -493,6 +506,16 @@ const runnersSchema = z
           "is required: the NetworkPolicies let ARC reach the Kubernetes API server only at the listed CIDRs",
       });
     }
+    runners.apiServerCidrs.forEach((range, index) => {
+      const width = apiServerRangeTooWide(range);
+      if (width !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["apiServerCidrs", index],
+          message: `is a /${width}, wider than the API server's endpoints need (at most /${API_SERVER_CIDR_MAX_WIDTH.ipv4} for IPv4, /${API_SERVER_CIDR_MAX_WIDTH.ipv6} for IPv6): runner pods could reach anything in it on 443 and 6443. List the endpoints' addresses (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes) as /32s, or on EKS the CIDRs of the subnets the control plane's network interfaces are in (aws eks describe-cluster: resourcesVpcConfig.subnetIds)`,
+        });
+      }
+    });
     if (runners.scaleSets.length === 0) {
       ctx.addIssue({
         code: "custom",

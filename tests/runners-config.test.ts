@@ -161,7 +161,7 @@ describe("idp:runners config", () => {
         runners(c).apiServerCidrs = [];
       }),
       [
-        `Invalid config idp:runners.apiServerCidrs[0]: is required: the NetworkPolicies let ARC reach the Kubernetes API server only at the listed CIDRs. Fix: pulumi config set --path 'idp:runners.apiServerCidrs[0]' 172.18.0.0/16`,
+        `Invalid config idp:runners.apiServerCidrs[0]: is required: the NetworkPolicies let ARC reach the Kubernetes API server only at the listed CIDRs. Fix: pulumi config set --path 'idp:runners.apiServerCidrs[0]' 172.18.0.2/32`,
         `Invalid config idp:runners.scaleSets[0].name: is required: idp:runners must list at least one scale set (or remove idp:runners). Fix: pulumi config set --path 'idp:runners.scaleSets[0].name' idp-linux`,
       ],
     );
@@ -173,9 +173,31 @@ describe("idp:runners config", () => {
         runners(c).apiServerCidrs = ["10.20.0.0"];
       }),
       [
-        `Invalid config idp:runners.apiServerCidrs[0]: must be a CIDR such as 172.18.0.0/16 or fd00:10::/64 (got string "10.20.0.0"). Fix: pulumi config set --path 'idp:runners.apiServerCidrs[0]' 172.18.0.0/16`,
+        `Invalid config idp:runners.apiServerCidrs[0]: must be a CIDR such as 172.18.0.0/16 or fd00:10::/64 (got string "10.20.0.0"). Fix: pulumi config set --path 'idp:runners.apiServerCidrs[0]' 172.18.0.2/32`,
       ],
     );
+  });
+
+  it("refuses an API server range wider than its endpoints need (a whole VPC), saying where to find them", () => {
+    assert.deepEqual(
+      problems("prod", (c) => {
+        runners(c).apiServerCidrs = ["10.40.0.0/24", "10.40.0.0/16", "fd00:10::/64"];
+      }),
+      [16, 64].map(
+        (width, i) =>
+          `Invalid config idp:runners.apiServerCidrs[${i + 1}]: is a /${width}, wider than the API server's endpoints need (at most /20 for IPv4, /116 for IPv6): runner pods could reach anything in it on 443 and 6443. List the endpoints' addresses (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes) as /32s, or on EKS the CIDRs of the subnets the control plane's network interfaces are in (aws eks describe-cluster: resourcesVpcConfig.subnetIds). Fix: pulumi config set --path 'idp:runners.apiServerCidrs[${i + 1}]' 172.18.0.2/32`,
+      ),
+    );
+    const accepted = parseConfig(
+      editedConfig("prod", (c) => {
+        runners(c).apiServerCidrs = ["10.40.0.0/20", "10.40.16.7/32", "fd00:10::/120"];
+      }),
+    );
+    assert.deepEqual(accepted.settings.runners?.apiServerCidrs, [
+      "10.40.0.0/20",
+      "10.40.16.7/32",
+      "fd00:10::/120",
+    ]);
   });
 
   it("requires the App ids and rejects unknown keys", () => {
@@ -232,7 +254,7 @@ describe("idp:runners config", () => {
     assert.equal(settings.githubOwner, "fixture-org");
     assert.deepEqual([settings.githubApp.appId, settings.githubApp.installationId], [3456789, 11111111]);
     assert.equal(await pulumi.isSecret(pulumi.output(settings.githubApp.privateKey)), true);
-    assert.deepEqual(settings.apiServerCidrs, ["10.40.0.0/16"]);
+    assert.deepEqual(settings.apiServerCidrs, ["10.40.0.0/24", "10.40.1.0/24"]);
     assert.deepEqual(settings.scaleSets, [
       {
         name: "fixture-prod-linux",

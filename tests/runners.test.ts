@@ -279,7 +279,7 @@ describe("Runners (Actions Runner Controller)", () => {
           "runners-arc-runners-netpol",
           "runners-controller-netpol",
         ]);
-        const apiServerCidrs = { dev: ["172.18.0.0/16"], prod: ["10.40.0.0/16"] }[stack];
+        const apiServerCidrs = { dev: ["172.18.0.2/32"], prod: ["10.40.0.0/24", "10.40.1.0/24"] }[stack];
         // Job pods run workflow code: DNS and public HTTPS only, never the API server.
         const jobs = synth.inputs(synth.one(NETWORK_POLICY, "runners-arc-jobs-netpol"))["spec"] as {
           egress: Array<{ ports: Array<{ port: number }> }>;
