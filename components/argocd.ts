@@ -30,6 +30,7 @@ import {
   MANAGEMENT_BRANCH,
   managementRepoPaths,
   PLATFORM_HOST_LABELS,
+  ROUTES_LABEL,
   serviceHost,
   teamNamespace,
   teamProject,
@@ -405,7 +406,12 @@ export class ArgoCd extends pulumi.ComponentResource {
 
     const ns = namespace(
       `${name}-namespace`,
-      { name: ARGOCD_NAMES.namespace, podSecurity: "restricted" },
+      // Its server's route attaches to the shared Gateway.
+      {
+        name: ARGOCD_NAMES.namespace,
+        podSecurity: "restricted",
+        labels: { [ROUTES_LABEL.key]: ROUTES_LABEL.value },
+      },
       { parent: this, ...protection },
     );
 

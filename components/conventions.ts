@@ -93,3 +93,9 @@ export const TEAM_NAMESPACE_LABEL = "idp.platform/team";
 
 /** The registry the app pipelines push to (GHCR, under the organization). */
 export const APP_IMAGE_REGISTRY = "ghcr.io";
+
+/**
+ * The label of the namespaces whose routes the shared Gateway accepts (its listeners' `allowedRoutes`):
+ * the team namespaces, Argo CD's and the Gateway's own. Only the platform labels namespaces; a team cannot.
+ */
+export const ROUTES_LABEL = { key: "idp.platform/routes", value: "allowed" } as const;

@@ -15,6 +15,7 @@ import * as kubernetes from "@pulumi/kubernetes";
 import type { EnvironmentProfile } from "./profile";
 import type { Http01Route, TlsIssuerRef } from "./cert-manager";
 import type { IngressLayerRef, Readiness } from "./contracts";
+import { ROUTES_LABEL } from "./conventions";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection, waitFor } from "./kube";
 import { CHARTS } from "./versions";
 
@@ -108,7 +109,12 @@ export class EnvoyGatewayController extends pulumi.ComponentResource {
     this.namespace = namespace(
       `${name}-namespace`,
       // Envoy Gateway's controller and proxies run as non-root with every capability dropped.
-      { name: names.namespace, podSecurity: "restricted" },
+      {
+        name: names.namespace,
+        podSecurity: "restricted",
+        // The HTTPS redirect and ACME challenge routes live here.
+        labels: { [ROUTES_LABEL.key]: ROUTES_LABEL.value },
+      },
       { parent: this, ...protection },
     );
     this.release = helmRelease(
@@ -311,7 +317,10 @@ export class IngressLayer extends pulumi.ComponentResource {
     );
 
     const hostname = `*.${args.domain}`;
-    const allRoutes = { namespaces: { from: "All" } };
+    // Only namespaces the platform labels may attach routes (and so claim hosts): not every namespace.
+    const allRoutes = {
+      namespaces: { from: "Selector", selector: { matchLabels: { [ROUTES_LABEL.key]: ROUTES_LABEL.value } } },
+    };
     const gateway = new kubernetes.apiextensions.CustomResource(
       `${name}-gateway`,
       {

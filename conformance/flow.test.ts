@@ -16,7 +16,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { managementRepoPaths } from "../components/conventions";
 import { appResource } from "../components/crossplane/api";
-import { IMMUTABLE_IMAGES_STEP } from "../components/github/workflows";
+import { IMMUTABLE_IMAGES_STEP, UNIQUE_HOSTS_STEP } from "../components/github/workflows";
 import { fixtureStack, tools, type FixtureStack } from "./fixtures";
 
 type Json = Record<string, unknown>;
@@ -281,6 +281,35 @@ describe("the developer flow's scripts, run with bash, git and yq v4", () => {
     assert.equal(
       String(moved.stdout).trim(),
       `::error file=${file}::ghcr.io/fixture-org/orders-api:main can move: staging runs immutable images only (a digest, a sha-<commit> tag or a version tag); promote the app to set one`,
+    );
+  });
+
+  it("the validate workflow refuses two Apps claiming one host in an environment, by default name or explicitly", () => {
+    const check = step(management[".github/workflows/validate.yaml"]!, "validate", UNIQUE_HOSTS_STEP);
+    const tree = path.join(workspace.root, "hosts");
+    fs.rmSync(tree, { recursive: true, force: true });
+    git(workspace.root, "clone", "--quiet", workspace.origin, tree);
+    const ok = workspace.run(check, tree, {});
+    assert.equal(ok.status, 0, `${String(ok.stdout)}\n${String(ok.stderr)}`);
+    // Another team's App whose explicit host is orders-api's default one.
+    const folder = path.join(tree, managementRepoPaths.app("dev", "search", "hijack"));
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(
+      path.join(folder, "app.yaml"),
+      YAML.stringify(
+        appResource({
+          name: "hijack",
+          namespace: "team-search",
+          image: "ghcr.io/fixture-org/hijack:1.0.0",
+          host: `orders-api.${domains["dev"]!}`,
+        }),
+      ),
+    );
+    const claimed = workspace.run(check, tree, {});
+    assert.equal(claimed.status, 1);
+    assert.equal(
+      String(claimed.stdout).trim(),
+      `::error::dev: more than one App claims orders-api.${domains["dev"]!}; give each App a host of its own`,
     );
   });
 });

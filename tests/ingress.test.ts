@@ -3,6 +3,7 @@
  * the shared Gateway and its certificate) or ingress-nginx 4.15.1, and `expose()` for both layers.
  */
 import * as assert from "node:assert/strict";
+import YAML from "yaml";
 import * as kubernetes from "@pulumi/kubernetes";
 import type { IngressLayerRef } from "../components/contracts";
 import {
@@ -153,7 +154,10 @@ describe("ingress layer", () => {
 
     it("shares one Gateway: HTTP (redirect, ACME) and HTTPS with the cert-manager certificate", () => {
       const gateway = objectOf(dev, `kubernetes:${GATEWAY_API}:Gateway`, "idp-ingress-gateway");
-      const allRoutes = { namespaces: { from: "All" } };
+      // Only namespaces the platform labels: the Gateway's own, Argo CD's and the teams'.
+      const allRoutes = {
+        namespaces: { from: "Selector", selector: { matchLabels: { "idp.platform/routes": "allowed" } } },
+      };
       assert.deepEqual(gateway.spec, {
         gatewayClassName: "envoy-gateway",
         listeners: [
@@ -183,6 +187,30 @@ describe("ingress layer", () => {
           { filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] },
         ],
       });
+    });
+
+    it("labels exactly the namespaces whose routes it accepts, and every route the platform makes lives in one", () => {
+      const labelled = dev
+        .ofType("kubernetes:core/v1:Namespace")
+        .map((r) => dev.inputs<{ metadata: { name: string; labels?: Record<string, string> } }>(r).metadata)
+        .filter((m) => m.labels?.["idp.platform/routes"] === "allowed")
+        .map((m) => m.name)
+        .sort();
+      assert.deepEqual(labelled, ["argocd", "envoy-gateway-system"]);
+      // Team namespaces come from the management repository (Argo CD creates them), labelled too.
+      const seed = dev.inputs<{ files: Record<string, { content: string }> }>(
+        dev.one("pulumi-nodejs:dynamic/github:RepositorySeed", "idp-github-management-seed"),
+      ).files;
+      const teams = YAML.parseAllDocuments(
+        seed["environments/dev/infrastructure/namespaces.yaml"]!.content,
+      ).map((d) => d.toJS() as { metadata: { name: string; labels: Record<string, string> } });
+      assert.ok(teams.length > 0);
+      for (const team of teams)
+        assert.equal(team.metadata.labels["idp.platform/routes"], "allowed", team.metadata.name);
+      for (const route of dev.kind("HTTPRoute")) {
+        const namespace = dev.inputs<{ metadata: { namespace: string } }>(route).metadata.namespace;
+        assert.ok(labelled.includes(namespace), `${route.name} in ${namespace}`);
+      }
     });
 
     it("asks for a wildcard when the issuer can sign one, else for the hosts known at deploy time", () => {

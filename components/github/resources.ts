@@ -12,6 +12,7 @@ import {
   teamNamespace,
   teamProject,
   TEAM_NAMESPACE_LABEL,
+  ROUTES_LABEL,
 } from "../conventions";
 import { podSecurityLabels } from "../kube";
 import { type AppSpec, type EnvironmentSpec, type OrganizationLayout } from "./model";
@@ -192,6 +193,8 @@ export function teamNamespaceObject(team: string): Record<string, unknown> {
         ...podSecurityLabels("restricted"),
         "pod-security.kubernetes.io/enforce": "baseline",
         [TEAM_NAMESPACE_LABEL]: team,
+        // Its Apps' routes may attach to the shared Gateway.
+        [ROUTES_LABEL.key]: ROUTES_LABEL.value,
       },
       annotations: { "argocd.argoproj.io/sync-options": "Prune=false,Delete=false" },
     },

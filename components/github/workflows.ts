@@ -137,6 +137,33 @@ function immutableImagesStep(layout: OrganizationLayout): string {
 `;
 }
 
+export const UNIQUE_HOSTS_STEP = "Every host has one App";
+
+/**
+ * A step that refuses two Apps claiming one host in an environment (explicitly, or by the default
+ * `<name>.<domain>`): the shared Gateway would route the host to both, and the older route would win.
+ * Every App of an environment is in its folder, so this sees all of them; the XRD cannot.
+ */
+function uniqueHostsStep(layout: OrganizationLayout): string {
+  const pairs = layout.environments.map((env) => `${env.name}=${env.domain}`).join(" ");
+  return `      - name: ${UNIQUE_HOSTS_STEP}
+        run: |
+          shopt -s nullglob globstar
+          status=0
+          for pair in ${pairs}; do
+            environment="\${pair%%=*}" domain="\${pair#*=}"
+            hosts="$(for file in environments/"$environment"/apps/**/*.yaml environments/"$environment"/apps/**/*.yml; do
+              DOMAIN="$domain" yq --no-doc 'select(.kind == "${XR_KINDS.app}") | (.spec.host // (.metadata.name + "." + strenv(DOMAIN)))' "$file"
+            done | sort)"
+            for host in $(uniq -d <<< "$hosts"); do
+              echo "::error::$environment: more than one App claims $host; give each App a host of its own"
+              status=1
+            done
+          done
+          exit "$status"
+`;
+}
+
 /** Pull requests (and main): YAML lint, then every resource under environments/ against its schema. */
 export function validateWorkflow(layout: OrganizationLayout): string {
   const { kubeconform, yamllint, argoCdCrds, schemaHeroCrds } = TOOLS;
@@ -182,7 +209,7 @@ jobs:
           echo "$RUNNER_TEMP/bin" >> "$GITHUB_PATH"
       - name: Lint YAML
         run: yamllint --strict .
-${immutableImagesStep(layout)}      - name: Fetch the schemas of upstream custom resources
+${immutableImagesStep(layout)}${uniqueHostsStep(layout)}      - name: Fetch the schemas of upstream custom resources
         run: |
           convert="$RUNNER_TEMP/openapi2jsonschema.py"
           curl --fail --silent --show-error --location --output "$convert" \\
