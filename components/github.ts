@@ -24,6 +24,8 @@ import {
   AUTOMATION,
   appRuleset,
   DEFAULT_BRANCH_RULESET,
+  type GitHubAuth,
+  type SeedingIdentity,
   GITHUB_ACTIONS_APP_ID,
   VALIDATE_CHECK,
   type AppSpec,
@@ -32,20 +34,12 @@ import {
   type ResourceSchema,
   type TeamSpec,
 } from "./github/model";
-import { RepositorySeed, type SeedCredentials } from "./github/repository-seed";
+import { RepositorySeed, seedCredentials } from "./github/repository-seed";
 import { templateRepositoryTree } from "./github/template-repo";
 
 export type { AppSpec, EnvironmentSpec, ResourceSchema, TeamSpec } from "./github/model";
 
-/** How Pulumi authenticates to GitHub: the same identity for the provider and the seeding commits. */
-export type GitHubAuth =
-  | { readonly kind: "token"; readonly token: pulumi.Input<string> }
-  | {
-      readonly kind: "app";
-      readonly appId: number;
-      readonly installationId: number;
-      readonly privateKey: pulumi.Input<string>;
-    };
+export type { GitHubAuth } from "./github/model";
 
 /** A GitHub App the seeded workflows mint installation tokens with. */
 export interface AutomationApp {
@@ -62,9 +56,15 @@ export interface GitHubOrganizationArgs {
   readonly stack: string;
   /**
    * How Pulumi authenticates (as the `github` provider does). The seeding commits use it too, and it is
-   * the ruleset's only bypass actor: the App itself with app auth, organization admins with a token.
+   * a bypass actor of the management repository's ruleset: the App itself with app auth, organization
+   * admins with a token.
    */
   readonly auth: GitHubAuth;
+  /**
+   * The identities the other environments' stacks write their own folders of the management repository
+   * with: the ruleset's other bypass actors. Default none.
+   */
+  readonly otherSeedingIdentities?: readonly SeedingIdentity[];
   /** Name of the management repository. */
   readonly managementRepository: string;
   /** Name of the application template repository. */
@@ -122,10 +122,22 @@ export function validateOrganizationArgs(args: GitHubOrganizationArgs): void {
 }
 
 /** The ruleset's bypass: only the identity Pulumi seeds with, so its later commits still land. */
-export function bypassActors(auth: GitHubAuth): github.types.input.RepositoryRulesetBypassActor[] {
-  return auth.kind === "app"
-    ? [{ actorType: "Integration", actorId: auth.appId, bypassMode: "always" }]
-    : [{ actorType: "OrganizationAdmin", bypassMode: "always" }];
+export function bypassActors(
+  identities: readonly SeedingIdentity[],
+): github.types.input.RepositoryRulesetBypassActor[] {
+  const actors = new Map<string, github.types.input.RepositoryRulesetBypassActor>();
+  for (const identity of identities) {
+    if (identity.kind === "app") {
+      actors.set(`app:${identity.appId}`, {
+        actorType: "Integration",
+        actorId: identity.appId,
+        bypassMode: "always",
+      });
+    } else {
+      actors.set("token", { actorType: "OrganizationAdmin", bypassMode: "always" });
+    }
+  }
+  return [...actors.values()];
 }
 
 /** Protection of the default branch: reviewed pull requests that pass validate; no force push or deletion. */
@@ -183,16 +195,6 @@ export function appBranchRules(): github.types.input.RepositoryRulesetRules {
       strictRequiredStatusChecksPolicy: checks.strict_required_status_checks_policy,
     },
   };
-}
-
-function seedCredentials(auth: GitHubAuth): pulumi.Output<SeedCredentials> {
-  return auth.kind === "token"
-    ? pulumi.output(auth.token).apply((token): SeedCredentials => ({ token }))
-    : pulumi.output(auth.privateKey).apply((privateKey): SeedCredentials => ({
-        appId: auth.appId,
-        installationId: auth.installationId,
-        privateKey,
-      }));
 }
 
 export class GitHubOrganization extends pulumi.ComponentResource {
@@ -326,7 +328,8 @@ export class GitHubOrganization extends pulumi.ComponentResource {
         enforcement: "active",
         // The branch Argo CD tracks, by name: protected even before it becomes the default.
         conditions: { refName: { includes: [`refs/heads/${MANAGEMENT_BRANCH}`], excludes: [] } },
-        bypassActors: bypassActors(args.auth),
+        // Only the identities that seed: this stack's, and each other environment's stack for its folder.
+        bypassActors: bypassActors([args.auth, ...(args.otherSeedingIdentities ?? [])]),
         rules: defaultBranchRules(),
       },
       { parent: this, dependsOn: [managementSeed] },

@@ -31,6 +31,7 @@ import {
 import { Runners, type RunnersSettings } from "./runners";
 import { Crossplane, type CrossplaneSettings } from "./crossplane";
 import { GitHubOrganization, type GitHubOrganizationArgs } from "./github";
+import { EnvironmentFolder, type EnvironmentFolderArgs } from "./github/environment-folder";
 import { ArgoCd, ARGOCD_NAMES, type ArgoCdApp, type ArgoCdArgs, type ArgoCdTeam } from "./argocd";
 import { SchemaHero, type SchemaHeroArgs } from "./schemahero";
 
@@ -79,6 +80,8 @@ export interface PlatformArgs {
     readonly templateRepository: string;
     /** Set only on the stack with idp:github.manageOrganization: it creates the organization's objects. */
     readonly organization?: GitHubOrganizationArgs;
+    /** This environment's folder of the management repository, which every stack writes itself. */
+    readonly environmentFolder: EnvironmentFolderArgs;
   };
 
   // --- GitOps ---
@@ -211,6 +214,12 @@ export class Platform extends pulumi.ComponentResource {
         : new GitHubOrganization(`${name}-github`, gh.organization, { parent: this });
     const web = `https://github.com/${args.githubOwner}`;
     this.githubOrganization = organization;
+    // This environment's folder: written by this stack only, after the repository is seeded.
+    const environmentFolder = new EnvironmentFolder(
+      `${name}-environment-folder`,
+      { ...gh.environmentFolder, ...(organization !== undefined ? { after: organization.ready } : {}) },
+      { parent: this },
+    );
     this.managementRepositoryUrl =
       organization?.managementRepositoryUrl ??
       pulumi.output(managementRepoUrl(args.githubOwner, gh.managementRepository));
@@ -238,9 +247,9 @@ export class Platform extends pulumi.ComponentResource {
         managementRepository: {
           owner: args.githubOwner,
           name: gh.managementRepository,
-          ...(organization !== undefined
-            ? { created: [organization.managementRepository], seeded: organization.ready }
-            : {}),
+          ...(organization !== undefined ? { created: [organization.managementRepository] } : {}),
+          // The root Application syncs this environment's folder: it exists once this commit is in.
+          seeded: [environmentFolder.seed],
         },
         teams: gitOps.teams,
         apps: gitOps.apps,

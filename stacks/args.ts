@@ -8,6 +8,8 @@ import type { CrossplaneSettings, DatabaseSettings } from "../components/crosspl
 import type { ExternalSecretsBackendArgs } from "../components/external-secrets";
 import { platformJsonSchemas } from "../components/crossplane/xrds";
 import type { GitHubAuth, GitHubOrganizationArgs } from "../components/github";
+import type { EnvironmentFolderArgs } from "../components/github/environment-folder";
+import type { SeedingIdentity } from "../components/github/model";
 import type { GitOpsSettings, PlatformArgs } from "../components/platform";
 import type { RunnersSettings } from "../components/runners";
 import type { PlatformConfig } from "./config";
@@ -173,7 +175,6 @@ export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformA
     managementRepository: gh.managementRepository,
     templateRepository: gh.templateRepository,
   };
-  if (!gh.manageOrganization) return repositories;
   const auth: GitHubAuth =
     gh.auth === "app"
       ? {
@@ -183,6 +184,20 @@ export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformA
           privateKey: secrets.githubAppPrivateKey!,
         }
       : { kind: "token", token: secrets.githubToken! };
+  // Every stack writes its own environment's folder, with its own identity.
+  const environmentFolder: EnvironmentFolderArgs = {
+    stack,
+    auth,
+    layout: {
+      owner: gh.owner,
+      managementRepository: gh.managementRepository,
+      environment: { name: stack, domain: settings.domain, profile },
+      firstEnvironment: gh.environments[0]!,
+      teams: settings.teams.map((team) => ({ slug: team.slug, name: team.name ?? team.slug })),
+      apps: settings.apps.map((app) => ({ name: app.name, team: app.team, database: app.database })),
+    },
+  };
+  if (!gh.manageOrganization) return { ...repositories, environmentFolder };
   // Validation guarantees a domain (and a profile) for every environment but this stack's own.
   const environments = gh.environments.map((env) => {
     if (env === stack) return { name: env, domain: settings.domain, profile };
@@ -193,6 +208,13 @@ export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformA
     owner: gh.owner,
     stack,
     auth,
+    // The other environments' stacks write their own folders: each one's identity may bypass the ruleset.
+    otherSeedingIdentities: gh.environments
+      .filter((env) => env !== stack)
+      .map((env): SeedingIdentity => {
+        const appId = gh.environmentSettings[env]?.appId;
+        return appId !== undefined ? { kind: "app", appId } : { kind: "token" };
+      }),
     ...repositories,
     repositoryVisibility: gh.repositoryVisibility,
     teams: settings.teams.map((team) => ({
@@ -219,7 +241,7 @@ export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformA
     },
     deliveryApp: { clientId: gh.deliveryAppClientId!, privateKey: secrets.githubDeliveryAppPrivateKey! },
   };
-  return { ...repositories, organization };
+  return { ...repositories, organization, environmentFolder };
 }
 
 // --- GitOps ------------------------------------------------------------------------------

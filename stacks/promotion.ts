@@ -395,7 +395,11 @@ export function checkConfigs(configs: StackConfigs): CheckResult {
     const result = stack === from ? source : stack === to ? target : tryParse(raw);
     if (!Array.isArray(result)) everyStack[stack] = result as PlatformConfig;
   }
-  reasons.push(...appInstallationProblems(everyStack), ...runnerRoutingProblems(everyStack));
+  reasons.push(
+    ...appInstallationProblems(everyStack),
+    ...runnerRoutingProblems(everyStack),
+    ...seedingIdentityProblems(everyStack),
+  );
   return reasons.length === 0
     ? passed("config", `both configs are valid and differ only in environment keys`)
     : refused("config", summary, reasons);
@@ -431,6 +435,32 @@ export function appInstallationProblems(stacks: Readonly<Record<string, Platform
         );
       }
     }
+  }
+  return problems;
+}
+
+/**
+ * Each stack writes its own folder of the management repository with its own GitHub identity, and the
+ * ruleset the organization stack creates lets exactly the identities it was told about bypass it
+ * (`idp:github.environmentSettings.<env>.appId`). A stack whose identity is not among them is refused
+ * by the ruleset at its first `pulumi up`.
+ */
+export function seedingIdentityProblems(stacks: Readonly<Record<string, PlatformConfig>>): string[] {
+  const owning = Object.entries(stacks).find(([, config]) => config.settings.github.manageOrganization);
+  if (owning === undefined) return [];
+  const [owner, ownerConfig] = owning;
+  const problems: string[] = [];
+  for (const [stack, config] of Object.entries(stacks).sort(([a], [b]) => a.localeCompare(b))) {
+    if (stack === owner) continue;
+    const declared = ownerConfig.settings.github.environmentSettings[stack]?.appId;
+    const actual = config.settings.github.auth === "app" ? config.settings.github.appId : undefined;
+    if (declared === actual) continue;
+    const key = `${PROJECT}:github.environmentSettings.${stack}.appId`;
+    problems.push(
+      actual !== undefined
+        ? `${key} in Pulumi.${owner}.yaml is ${declared ?? "unset"}, but the ${stack} stack writes its folder of the management repository as the GitHub App ${actual} (Pulumi.${stack}.yaml), which the ruleset would then refuse. Fix: set ${key} to ${actual} in Pulumi.${owner}.yaml`
+        : `${key} in Pulumi.${owner}.yaml is ${declared}, but the ${stack} stack authenticates with a token (Pulumi.${stack}.yaml), so it writes its folder as an organization admin. Fix: remove ${key} from Pulumi.${owner}.yaml, or switch the ${stack} stack to that App`,
+    );
   }
   return problems;
 }

@@ -148,6 +148,16 @@ const environmentSettingsSchema = z
           "Profile of that environment (its idp:profile): Argo CD sync policy of its folder. Default: the profile named like the environment.",
         examples: ["staging"],
       }),
+    appId: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .meta({
+        description:
+          "The GitHub App that environment's stack authenticates with (its idp:github.appId), when its idp:github.auth is app: that stack writes its own folder of the management repository, so the repository's ruleset lets that App bypass it. Unset: that stack uses a token, and organization admins may bypass.",
+        examples: [1234567],
+      }),
   })
   .meta({ description: "One environment of the management repository, as its own stack configures it." });
 
@@ -168,7 +178,7 @@ const githubSeedingShape = {
   }),
   environmentSettings: z.record(dnsLabel, environmentSettingsSchema).default({}).meta({
     description:
-      "Domain and profile of every environment in environments other than this stack's own, keyed by environment: the seeding stack (manageOrganization) renders their folders of the management repository with them. Each entry: domain (that stack's idp:domain) and optional profile (its idp:profile; default the profile named like the environment).",
+      "Domain, profile and GitHub App of every environment in environments other than this stack's own, keyed by environment: the seeding stack (manageOrganization) renders their skeletons with them and lets their stacks' identities write their own folders of the management repository. Each entry: domain (that stack's idp:domain), optional profile (its idp:profile; default the profile named like the environment) and appId (its idp:github.appId when it uses app auth).",
   }),
 } as const;
 

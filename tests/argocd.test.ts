@@ -21,6 +21,7 @@ import type { ResourceRecord } from "../synth/records";
 import { crdValidator } from "./crd-schema";
 import {
   editedConfig,
+  managementTree,
   promotedAppFiles,
   setSecret,
   synthStack,
@@ -502,9 +503,11 @@ describe("Argo CD", () => {
 
     it("permits every Application the management repository holds, and every kind their folders hold", () => {
       const dev = synths.dev;
-      const seeded = dev.inputs<{ files: Record<string, { content: string }> }>(
-        dev.one(SEED, "idp-github-management-seed"),
-      ).files;
+      const seeded: Record<string, { content: string }> = managementTree(
+        synths.dev,
+        synths.staging,
+        synths.prod,
+      );
       // With what first promotions add where nothing is seeded.
       const tree: Record<string, { content: string }> = { ...seeded };
       for (const env of STACKS) {
@@ -654,7 +657,15 @@ describe("Argo CD", () => {
           ),
         );
       }
-      // On the stack that seeds the management repository, the environment's folder exists first.
+      // On every stack, the environment's folder (which the stack writes itself) exists first; on the one
+      // that seeds the management repository, the repository's shared files too.
+      for (const stack of STACKS) {
+        const synth = synths[stack];
+        assert.ok(
+          synth.dependsOn(synth.one(APPLICATION), synth.one(SEED, "idp-environment-folder-seed")),
+          stack,
+        );
+      }
       const dev = synths.dev;
       assert.ok(dev.dependsOn(dev.one(APPLICATION), dev.one(SEED, "idp-github-management-seed")));
     });
@@ -662,10 +673,7 @@ describe("Argo CD", () => {
     it("cascades a delete to the teams' resources, never to the namespaces", () => {
       // Pulumi deletes the root app before everything it waits for (Argo CD, Crossplane, SchemaHero); its
       // finalizer deletes the environment's Applications, whose finalizers delete the teams' resources.
-      const dev = synths.dev;
-      const tree = dev.inputs<{ files: Record<string, { content: string }> }>(
-        dev.one(SEED, "idp-github-management-seed"),
-      ).files;
+      const tree = managementTree(synths.dev, synths.staging, synths.prod);
       for (const env of STACKS) {
         for (const [path, file] of Object.entries(tree)) {
           if (!path.startsWith(`environments/${env}/argocd/`)) continue;
@@ -733,9 +741,7 @@ describe("Argo CD", () => {
   describe("ownership", () => {
     it("creates nothing the management repository also holds (Argo CD owns Git, Pulumi owns Argo CD)", () => {
       const dev = synths.dev;
-      const tree = dev.inputs<{ files: Record<string, { content: string }> }>(
-        dev.one(SEED, "idp-github-management-seed"),
-      ).files;
+      const tree = managementTree(dev);
       const key = (object: Json) => {
         const metadata = object["metadata"] as { name: string; namespace?: string };
         return `${String(object["apiVersion"])}/${String(object["kind"])}/${metadata.namespace ?? ARGOCD_NAMES.namespace}/${metadata.name}`;

@@ -5,7 +5,7 @@
  */
 import * as assert from "node:assert/strict";
 import { parseConfig, type PlatformConfig } from "../stacks/config";
-import { appInstallationProblems, runnerRoutingProblems } from "../stacks/promotion";
+import { appInstallationProblems, runnerRoutingProblems, seedingIdentityProblems } from "../stacks/promotion";
 import { listStacks, loadStackConfig } from "../synth/stack-files";
 import { fixtureConfig } from "./harness";
 
@@ -66,5 +66,37 @@ describe("stacks that must agree", () => {
     );
     assert.deepEqual(appInstallationProblems(stacks), []);
     assert.deepEqual(runnerRoutingProblems(stacks), []);
+  });
+});
+describe("each stack's identity may write its own folder of the management repository", () => {
+  it("holds for the fixtures: dev lists the App staging and prod write their folders with", () => {
+    assert.deepEqual(seedingIdentityProblems(fixtures()), []);
+  });
+
+  it("names the key to set when the organization stack lists another App, or none", () => {
+    const stacks = fixtures();
+    const dev = stacks["dev"]!;
+    const settings = dev.settings.github.environmentSettings;
+    const edited = {
+      ...stacks,
+      dev: {
+        ...dev,
+        settings: {
+          ...dev.settings,
+          github: {
+            ...dev.settings.github,
+            environmentSettings: {
+              ...settings,
+              staging: { ...settings["staging"]!, appId: 1111111 },
+              prod: { domain: settings["prod"]!.domain },
+            },
+          },
+        },
+      },
+    };
+    assert.deepEqual(seedingIdentityProblems(edited), [
+      "idp:github.environmentSettings.prod.appId in Pulumi.dev.yaml is unset, but the prod stack writes its folder of the management repository as the GitHub App 7654321 (Pulumi.prod.yaml), which the ruleset would then refuse. Fix: set idp:github.environmentSettings.prod.appId to 7654321 in Pulumi.dev.yaml",
+      "idp:github.environmentSettings.staging.appId in Pulumi.dev.yaml is 1111111, but the staging stack writes its folder of the management repository as the GitHub App 7654321 (Pulumi.staging.yaml), which the ruleset would then refuse. Fix: set idp:github.environmentSettings.staging.appId to 7654321 in Pulumi.dev.yaml",
+    ]);
   });
 });

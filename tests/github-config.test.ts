@@ -60,10 +60,43 @@ describe("GitHub organization config", () => {
     const config = parseConfig(editedConfig("prod", () => undefined));
     assert.equal(config.settings.github.manageOrganization, false);
     assert.equal(config.settings.github.selfServiceAppClientId, undefined);
-    assert.deepEqual(githubArgsFrom(config, "prod"), {
-      managementRepository: "platform-management",
-      templateRepository: "app-template",
-    });
+    const args = githubArgsFrom(config, "prod");
+    // The repositories by name, and its own environment's folder, which every stack writes itself.
+    assert.deepEqual(Object.keys(args).sort(), [
+      "environmentFolder",
+      "managementRepository",
+      "templateRepository",
+    ]);
+    assert.deepEqual(
+      [args.managementRepository, args.templateRepository],
+      ["platform-management", "app-template"],
+    );
+    assert.equal(args.organization, undefined);
+    assert.deepEqual(
+      {
+        ...args.environmentFolder.layout,
+        environment: {
+          ...args.environmentFolder.layout.environment,
+          profile: args.environmentFolder.layout.environment.profile.name,
+        },
+      },
+      {
+        owner: "fixture-org",
+        managementRepository: "platform-management",
+        environment: { name: "prod", domain: "fixture.example.test", profile: "prod" },
+        firstEnvironment: "dev",
+        teams: [
+          { slug: "core", name: "Core" },
+          { slug: "orders", name: "Orders" },
+          { slug: "search", name: "Search" },
+        ],
+        apps: [
+          { name: "orders-api", team: "orders", database: true },
+          { name: "search-ui", team: "search", database: false },
+        ],
+      },
+    );
+    assert.equal(args.environmentFolder.auth.kind, "app");
   });
 
   it("requires the domain of every other environment on the seeding stack", () => {

@@ -16,7 +16,7 @@ import { PROFILES } from "../stacks/profiles";
 import type { ResourceRecord } from "../synth/records";
 import { summarize, writeSynth } from "../synth/render";
 import { crdValidator } from "./crd-schema";
-import { editedConfig, setSecret, synthStack, type Synth } from "./harness";
+import { editedConfig, managementTree, setSecret, synthStack, type Synth } from "./harness";
 
 type Files = Record<string, { content: string; mode: "managed" | "seed-once" }>;
 
@@ -71,8 +71,12 @@ function references(
 
 describe("GitHub organization", () => {
   let dev: Synth;
+  let staging: Synth;
+  let prod: Synth;
   before(async () => {
     dev = await synthStack("dev");
+    staging = await synthStack("staging");
+    prod = await synthStack("prod");
   });
 
   describe("ownership across stacks", () => {
@@ -90,11 +94,25 @@ describe("GitHub organization", () => {
         assert.deepEqual(
           synth
             .find(
-              (r) => r.custom && (r.type.startsWith("github:") || r.type === T.seed) && !perStack.has(r.type),
+              (r) =>
+                r.custom &&
+                (r.type.startsWith("github:") || r.type === T.seed) &&
+                !perStack.has(r.type) &&
+                // Its own environment's folder of the management repository, which it writes itself.
+                r.name !== "idp-environment-folder-seed",
             )
             .map((r) => r.type),
           [],
           `${stack} creates no org-wide GitHub object`,
+        );
+        const folder = synth.inputs<{ repository: string; files: Record<string, unknown> }>(
+          synth.one(T.seed, "idp-environment-folder-seed"),
+        );
+        assert.equal(folder.repository, "platform-management");
+        assert.deepEqual(
+          Object.keys(folder.files).filter((path) => !path.startsWith(`environments/${stack}/`)),
+          [],
+          `${stack} writes only environments/${stack}/`,
         );
         for (const record of synth.find(
           (r) => perStack.has(r.type) && r.type !== "github:index/actionsRunnerGroup:ActionsRunnerGroup",
@@ -223,9 +241,14 @@ describe("GitHub organization", () => {
       });
     });
 
-    it("lets only Pulumi's own identity bypass it: organization admins with a token, the App with app auth", async () => {
+    it("lets only the identities that seed bypass it: this stack's, and the App each other environment's stack writes its folder with", async () => {
+      // dev seeds with a token (organization admins); staging and prod write their folders as the App
+      // idp:github.environmentSettings names for them.
       const byToken = dev.inputs(dev.one(T.ruleset, "idp-github-management-ruleset"))["bypassActors"];
-      assert.deepEqual(byToken, [{ actorType: "OrganizationAdmin", bypassMode: "always" }]);
+      assert.deepEqual(byToken, [
+        { actorType: "OrganizationAdmin", bypassMode: "always" },
+        { actorType: "Integration", actorId: 7654321, bypassMode: "always" },
+      ]);
       const asApp = await synthStack("dev", {
         config: editedConfig("dev", (c) => {
           const gh = c.values["idp:github"] as Record<string, unknown>;
@@ -236,7 +259,21 @@ describe("GitHub organization", () => {
       });
       assert.deepEqual(asApp.inputs(asApp.one(T.ruleset, "idp-github-management-ruleset"))["bypassActors"], [
         { actorType: "Integration", actorId: 1234567, bypassMode: "always" },
+        { actorType: "Integration", actorId: 7654321, bypassMode: "always" },
       ]);
+      // With every stack on one App, that App alone; organization admins never, unless a stack uses a token.
+      const oneApp = await synthStack("dev", {
+        config: editedConfig("dev", (c) => {
+          const gh = c.values["idp:github"] as Record<string, unknown>;
+          Object.assign(gh, { auth: "app", appId: 7654321, installationId: 22222222 });
+          delete c.values["idp:githubToken"];
+          setSecret(c, "githubAppPrivateKey", "app-key-marker");
+        }),
+      });
+      assert.deepEqual(
+        oneApp.inputs(oneApp.one(T.ruleset, "idp-github-management-ruleset"))["bypassActors"],
+        [{ actorType: "Integration", actorId: 7654321, bypassMode: "always" }],
+      );
       const credentials = asApp.inputs(asApp.one(T.seed, "idp-github-management-seed"))["credentials"];
       assert.deepEqual(credentials, {
         appId: 1234567,
@@ -255,7 +292,10 @@ describe("GitHub organization", () => {
       for (const access of dev.ofType(T.teamRepo).filter((r) => r.name.includes("-management-access-"))) {
         assert.ok(dev.dependsOn(seed, access));
       }
-      assert.equal(dev.ofType(T.seed).length, 2, "one commit resource per repository");
+      // One commit resource per repository, and one per environment folder (each stack writes its own).
+      assert.equal(dev.ofType(T.seed).length, 3);
+      const folder = dev.one(T.seed, "idp-environment-folder-seed");
+      assert.ok(dev.dependsOn(folder, seed), "the environment's folder after the repository's seed");
       const defaultBranch = dev.one("github:index/branchDefault:BranchDefault");
       assert.deepEqual(dev.inputs(defaultBranch), { repository: "platform-management", branch: "main" });
       assert.ok(dev.dependsOn(defaultBranch, seed), "the seed creates the branch");
@@ -288,7 +328,12 @@ describe("GitHub organization", () => {
         assert.equal(
           rules.length,
           Object.keys(files(dev, "idp-github-management-seed")).length +
+            Object.keys(files(dev, "idp-environment-folder-seed")).length +
             Object.keys(files(dev, "idp-github-template-seed")).length,
+        );
+        assert.equal(
+          rule("platform-management", "environments/dev/infrastructure/namespaces.yaml"),
+          "managed",
         );
         assert.equal(
           fs.readFileSync(
@@ -510,7 +555,8 @@ describe("GitHub organization", () => {
   describe("seeded management repository", () => {
     let tree: Files;
     before(() => {
-      tree = files(dev, "idp-github-management-seed");
+      // As the stacks together seed it: dev's shared files and every environment's own folder.
+      tree = managementTree(dev, staging, prod);
     });
 
     it("marks what people own after bootstrap seed-once and what the platform generates managed", () => {
@@ -836,7 +882,7 @@ describe("GitHub organization", () => {
     let management: Files;
     let template: Files;
     before(() => {
-      management = files(dev, "idp-github-management-seed");
+      management = managementTree(dev);
       template = files(dev, "idp-github-template-seed");
     });
 

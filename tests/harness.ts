@@ -274,3 +274,28 @@ export function promotedAppFiles(
     [`${folder}/tables.yaml`]: render(SKELETON_FILES.tables),
   };
 }
+
+/** A seeded file as the seeding resources take it. */
+export interface SeededFile {
+  readonly content: string;
+  readonly mode: "managed" | "seed-once";
+}
+
+/**
+ * The management repository as the stacks together seed it: the organization stack's shared files and
+ * each stack's own environment folder.
+ */
+export function managementTree(...synths: readonly Synth[]): Record<string, SeededFile> {
+  const tree: Record<string, SeededFile> = {};
+  for (const synth of synths) {
+    for (const name of ["idp-github-management-seed", "idp-environment-folder-seed"]) {
+      const found = synth.find(
+        (r) => r.type === "pulumi-nodejs:dynamic/github:RepositorySeed" && r.name === name,
+      );
+      for (const record of found) {
+        Object.assign(tree, synth.inputs<{ files: Record<string, SeededFile> }>(record).files);
+      }
+    }
+  }
+  return tree;
+}

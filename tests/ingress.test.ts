@@ -17,7 +17,14 @@ import {
 import { PROFILES } from "../stacks/profiles";
 import { CHARTS } from "../components/versions";
 import { crdValidator } from "./crd-schema";
-import { editedConfig, synthProgram, synthStack, type StackConfigObject, type Synth } from "./harness";
+import {
+  editedConfig,
+  managementTree,
+  synthProgram,
+  synthStack,
+  type StackConfigObject,
+  type Synth,
+} from "./harness";
 import { modelErrors } from "./kubernetes-models";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -198,9 +205,7 @@ describe("ingress layer", () => {
         .sort();
       assert.deepEqual(labelled, ["argocd", "envoy-gateway-system"]);
       // Team namespaces come from the management repository (Argo CD creates them), labelled too.
-      const seed = dev.inputs<{ files: Record<string, { content: string }> }>(
-        dev.one("pulumi-nodejs:dynamic/github:RepositorySeed", "idp-github-management-seed"),
-      ).files;
+      const seed = managementTree(dev);
       const teams = YAML.parseAllDocuments(
         seed["environments/dev/infrastructure/namespaces.yaml"]!.content,
       ).map((d) => d.toJS() as { metadata: { name: string; labels: Record<string, string> } });

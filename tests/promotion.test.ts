@@ -329,7 +329,11 @@ describe("promotion", () => {
         dev: (c) => {
           const settings = (c.values["idp:github"] as { environmentSettings: Record<string, unknown> })
             .environmentSettings;
-          settings["staging"] = { domain: "old-staging.idp.acme.example", profile: "prod" };
+          settings["staging"] = {
+            ...(settings["staging"] as object),
+            domain: "old-staging.idp.acme.example",
+            profile: "prod",
+          };
         },
       });
       assert.deepEqual(checkConfigs({ all, from: "dev", to: "staging" }).reasons, [

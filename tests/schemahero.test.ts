@@ -10,7 +10,7 @@ import { tableProblems } from "../components/github/resources";
 import { CHARTS, IMAGES, TOOLS } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
 import { crdValidator } from "./crd-schema";
-import { editedConfig, promotedAppFiles, synthStack, type Synth } from "./harness";
+import { editedConfig, managementTree, promotedAppFiles, synthStack, type Synth } from "./harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
@@ -421,9 +421,7 @@ describe("SchemaHero", () => {
   it("seeds Tables that validate against ../shared/crds and point at their app's Database", () => {
     const validator = crdValidator();
     const dev = synths.dev;
-    const tree = dev.inputs<{ files: Record<string, { content: string }> }>(
-      dev.one("pulumi-nodejs:dynamic/github:RepositorySeed", "idp-github-management-seed"),
-    ).files;
+    const tree: Record<string, { content: string }> = managementTree(synths.dev, synths.staging, synths.prod);
     const promoted = ["dev", "staging", "prod"].flatMap((env) =>
       Object.entries(
         promotedAppFiles(tree, env, {

@@ -25,6 +25,26 @@ const STACK_IDENTITY_USES: ReadonlyArray<{ readonly text: (stack: string) => str
       why: "the environment's folder of the management repository",
     },
     {
+      text: (stack) => `Seed environments/${stack} from the platform (Pulumi stack ${stack})`,
+      why: "the message of the commit that writes the environment's folder (each stack writes its own)",
+    },
+    {
+      text: (stack) => `idp.platform/environment: ${stack}\n`,
+      why: "the environment label of the Argo CD Applications in the environment's folder",
+    },
+    {
+      text: (stack) => ` in ${stack}\n\nOne folder per app.`,
+      why: "the README of each team's folder of the environment",
+    },
+    {
+      text: (stack) => `(its \`build\` workflow run for ${stack})`,
+      why: "the README of each team's folder of an environment apps reach by promotion",
+    },
+    {
+      text: (stack) => `# Infrastructure of ${stack}\n`,
+      why: "the README of the environment's infrastructure folder",
+    },
+    {
       text: (stack) => `idp/${stack}/`,
       why: "the default name prefix of the environment's secrets in AWS Secrets Manager (idp:secrets.prefix)",
     },
@@ -51,7 +71,10 @@ function normalize(value: unknown, stack: string): unknown {
   }
   if (Array.isArray(value)) return value.map((item) => normalize(item, stack));
   if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, normalize(item, stack)]));
+  // Keys too: the environment's folder is keyed by its paths.
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [normalize(key, stack) as string, normalize(item, stack)]),
+  );
 }
 
 /** Everything the diff compares, with the stack's identity replaced by a placeholder. */
@@ -75,8 +98,11 @@ describe("stack differences come from profile and config only", () => {
     assert.deepEqual(seeding, ["dev"]);
   });
 
+  // The first environment in promotion order is an identity too: configured apps start in its folder,
+  // so a stack is renamed only to another environment that is not the first.
+  const first = parseConfig(loadStackConfig(seeding[0]!)).settings.github.environments[0];
   for (const stack of stacks.filter((s) => !seeding.includes(s))) {
-    for (const name of stacks.filter((s) => s !== stack)) {
+    for (const name of stacks.filter((s) => s !== stack && s !== first)) {
       for (const preview of [false, true]) {
         it(`${stack}'s config synthesized as stack ${name}${preview ? " (preview)" : ""} differs only in the stack's identity`, async () => {
           const config = loadStackConfig(stack);

@@ -2,6 +2,7 @@
  * The data every seeded file is generated from (teams, apps, environments of the organization) and the
  * names the files, the workflows and the GitHub objects must agree on. Pure: no Pulumi resources here.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { APP_IMAGE_REGISTRY, MANAGEMENT_BRANCH } from "../conventions";
 import type { EnvironmentProfile } from "../profile";
@@ -36,6 +37,34 @@ export interface EnvironmentSpec {
   readonly domain: string;
   /** That environment's profile: the Argo CD sync policy of its folder. */
   readonly profile: EnvironmentProfile;
+}
+
+/** How Pulumi authenticates to GitHub: the same identity for the provider and the seeding commits. */
+export type GitHubAuth =
+  | { readonly kind: "token"; readonly token: pulumi.Input<string> }
+  | {
+      readonly kind: "app";
+      readonly appId: number;
+      readonly installationId: number;
+      readonly privateKey: pulumi.Input<string>;
+    };
+
+/** Who writes to the management repository's default branch: a bypass actor of its ruleset. */
+export type SeedingIdentity = { readonly kind: "token" } | { readonly kind: "app"; readonly appId: number };
+
+/**
+ * What one environment's folder of the management repository is generated from: every stack renders its
+ * own (components/github/environment-folder.ts).
+ */
+export interface EnvironmentFolderLayout {
+  readonly owner: string;
+  readonly managementRepository: string;
+  /** The environment whose folder this is. */
+  readonly environment: EnvironmentSpec;
+  /** Name of the first environment in promotion order: configured apps start there. */
+  readonly firstEnvironment: string;
+  readonly teams: readonly Pick<TeamSpec, "slug" | "name">[];
+  readonly apps: readonly AppSpec[];
 }
 
 /** Everything the seeded trees are generated from. */

@@ -172,9 +172,9 @@ export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> 
     token: ["admin:org"],
   },
   "pulumi-nodejs:dynamic/github:RepositorySeed": {
-    what: "the seeded files of the management repository and the template, one commit each",
-    when: "`idp:github.manageOrganization`",
-    organizationStackOnly: true,
+    what: "the seeded files, one commit each: every stack its own environment's folder of the management repository; the organization stack also the shared files and the template",
+    when: "every stack (its environment's folder); `idp:github.manageOrganization` (the rest)",
+    organizationStackOnly: false,
     endpoints: [
       "GET /repos/{owner}/{repo}/git/trees/{sha}",
       "POST /repos/{owner}/{repo}/git/blobs",

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { SeedCredentials, SeedFileSpec } from "./git-data";
+import type { GitHubAuth } from "./model";
 
 export type { SeedCredentials, SeedFileSpec, SeedMode } from "./git-data";
 
@@ -89,4 +90,15 @@ export class RepositorySeed extends pulumi.CustomResource {
       { ...opts, additionalSecretOutputs: ["credentials"] },
     );
   }
+}
+
+/** The seeding provider's credentials for an identity (the one the `github` provider uses). */
+export function seedCredentials(auth: GitHubAuth): pulumi.Output<SeedCredentials> {
+  return auth.kind === "token"
+    ? pulumi.output(auth.token).apply((token): SeedCredentials => ({ token }))
+    : pulumi.output(auth.privateKey).apply((privateKey): SeedCredentials => ({
+        appId: auth.appId,
+        installationId: auth.installationId,
+        privateKey,
+      }));
 }

@@ -118,7 +118,7 @@ function syncPolicy(env: EnvironmentSpec): Record<string, unknown> {
  * which applies it into Argo CD's namespace.
  */
 export function teamApplication(
-  layout: OrganizationLayout,
+  layout: Pick<OrganizationLayout, "owner" | "managementRepository">,
   env: EnvironmentSpec,
   team: string,
 ): Record<string, unknown> {
@@ -148,7 +148,7 @@ export function teamApplication(
 
 /** The Application of an environment's shared infrastructure folder (team namespaces and the like). */
 export function infrastructureApplication(
-  layout: OrganizationLayout,
+  layout: Pick<OrganizationLayout, "owner" | "managementRepository">,
   env: EnvironmentSpec,
 ): Record<string, unknown> {
   return {
