@@ -183,12 +183,37 @@ describe("App composition", () => {
           requests: { cpu: "250m", memory: "256Mi" },
           limits: { memory: "256Mi" },
         });
+        // PORT from spec.port (a float64 in the function, printed as an integer), then the App's own env.
         assert.deepEqual(container["env"], [
+          { name: "PORT", value: "8080" },
           { name: "APP_NAME", value: "checkout-api" },
           { name: "LOG_LEVEL", value: "info" },
         ]);
         assert.equal(container["envFrom"], undefined);
+        assert.deepEqual(container["readinessProbe"], {
+          httpGet: { path: "/healthz", port: "http" },
+          periodSeconds: 5,
+          failureThreshold: 3,
+        });
+        assert.deepEqual(container["livenessProbe"], {
+          httpGet: { path: "/healthz", port: "http" },
+          initialDelaySeconds: 10,
+          periodSeconds: 10,
+        });
         await assertValid(resources);
+      });
+
+      it("gives the container the port and health path the App asks for", async () => {
+        const app = example();
+        const spec = { ...(app["spec"] as Json), port: 9090, healthPath: "/ready" };
+        const { resources } = await renderXr(composition, xrd, { ...app, spec });
+        const container = (
+          resources["deployment"] as { spec: { template: { spec: { containers: Json[] } } } }
+        ).spec.template.spec.containers[0]!;
+        assert.deepEqual(container["ports"], [{ name: "http", containerPort: 9090, protocol: "TCP" }]);
+        assert.deepEqual((container["env"] as Json[])[0], { name: "PORT", value: "9090" });
+        assert.equal((container["readinessProbe"] as { httpGet: Json }).httpGet["path"], "/ready");
+        assert.equal((container["livenessProbe"] as { httpGet: Json }).httpGet["path"], "/ready");
       });
 
       it("renders Deployment, Service, autoscaler and disruption budget for the App", async () => {

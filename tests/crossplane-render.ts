@@ -434,7 +434,21 @@ function applyPatch(
     case "FromCompositeFieldPath": {
       const value = lookup(xr, patch.fromFieldPath);
       if (value === NOT_FOUND) return NOT_FOUND;
-      setPath(composed, patch.toFieldPath, resolveTransforms(value, patch.transforms));
+      let resolved = resolveTransforms(value, patch.transforms);
+      // crossplane-runtime v2.1.0 pkg/fieldpath/merge.go: with AppendSlice, an array is appended to the
+      // one already there, less the items already in it; with nothing there, it replaces.
+      if (patch.policy?.toFieldPath === "ForceMergeObjectsAppendArrays") {
+        const existing = lookup(composed, patch.toFieldPath);
+        if (Array.isArray(existing) && Array.isArray(resolved)) {
+          const before = existing as unknown[];
+          const seen = before.map((item) => JSON.stringify(item));
+          resolved = [
+            ...before,
+            ...(resolved as unknown[]).filter((item) => !seen.includes(JSON.stringify(item))),
+          ];
+        }
+      }
+      setPath(composed, patch.toFieldPath, resolved);
       return undefined;
     }
     case "CombineFromComposite": {

@@ -102,6 +102,7 @@ describe("App XRD", () => {
       assert.deepEqual(object["spec"], {
         image: "ghcr.io/acme/a:1.0.0",
         port: 8080,
+        healthPath: "/healthz",
         replicas: { ...PROFILES[profile].appReplicas, targetCPUUtilization: 70 },
         resources: { cpu: "100m", memory: "128Mi" },
       });
@@ -161,6 +162,23 @@ describe("App XRD", () => {
         );
       }
     }
+  });
+
+  it("keeps PORT for the platform, and takes only absolute health paths", async () => {
+    await assertRejected(
+      app(),
+      { image: "ghcr.io/acme/app:1.0.0", env: [{ name: "PORT", value: "1" }] },
+      /env must not set PORT: it comes from spec.port/,
+    );
+    await assertRejected(
+      app(),
+      { image: "ghcr.io/acme/app:1.0.0", healthPath: "healthz" },
+      /\/spec\/healthPath must match pattern/,
+    );
+    assert.deepEqual(
+      await errorsOf(app(), { spec: { image: "ghcr.io/acme/app:1.0.0", healthPath: "/api/health" } }),
+      [],
+    );
   });
 
   it("bounds port, replicas and resources", async () => {

@@ -12,6 +12,7 @@ import { databaseConnectionSecret, XR_API_VERSION, XR_KINDS } from "./api";
 import {
   asBase,
   combineFromXr,
+  appendFromXr,
   combineToXr,
   composition,
   type ComposedTemplate,
@@ -83,9 +84,19 @@ function deployment(imagePullSecret: string | undefined): ComposedTemplate {
             {
               name: "app",
               ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
+              // The port the App says it listens on; the App's own env is appended after it.
+              env: [{ name: "PORT", value: "" }],
               resources: { requests: {}, limits: {} },
-              readinessProbe: { tcpSocket: { port: "http" }, periodSeconds: 5, failureThreshold: 3 },
-              livenessProbe: { tcpSocket: { port: "http" }, initialDelaySeconds: 10, periodSeconds: 10 },
+              readinessProbe: {
+                httpGet: { path: "", port: "http" },
+                periodSeconds: 5,
+                failureThreshold: 3,
+              },
+              livenessProbe: {
+                httpGet: { path: "", port: "http" },
+                initialDelaySeconds: 10,
+                periodSeconds: 10,
+              },
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
@@ -109,10 +120,15 @@ function deployment(imagePullSecret: string | undefined): ComposedTemplate {
       fromXr("metadata.name", `spec.template.metadata.labels[${APP_NAME_LABEL}]`),
       requiredFromXr("spec.image", `${container}.image`),
       fromXr("spec.port", `${container}.ports[0].containerPort`),
+      // A float64 here (every number is one in a function, see pt.ts): `convert` prints it as an integer.
+      fromXr("spec.port", `${container}.env[0].value`, { type: "convert", convert: { toType: "string" } }),
+      fromXr("spec.healthPath", `${container}.readinessProbe.httpGet.path`),
+      fromXr("spec.healthPath", `${container}.livenessProbe.httpGet.path`),
       fromXr("spec.resources.cpu", `${container}.resources.requests.cpu`),
       fromXr("spec.resources.memory", `${container}.resources.requests.memory`),
       fromXr("spec.resources.memory", `${container}.resources.limits.memory`),
-      fromXr("spec.env", `${container}.env`),
+      // Appended to PORT, not replacing it (the XRD refuses a PORT of the App's own).
+      appendFromXr("spec.env", `${container}.env`),
       // With a database, every key of its connection Secret becomes an environment variable.
       fromXr(
         "spec.database.name",

@@ -7,8 +7,16 @@
  */
 import { XR_API_VERSION } from "./api";
 
-/** Where a `FromCompositeFieldPath` patch may be skipped (Optional, the default) or must resolve. */
-export type PatchPolicy = { readonly fromFieldPath: "Optional" | "Required" };
+/**
+ * Where a `FromCompositeFieldPath` patch may be skipped (Optional, the default) or must resolve, and how
+ * it writes (function-patch-and-transform v0.10.9 patches.go `toMergeOption`): `Replace` (the default),
+ * or `ForceMergeObjectsAppendArrays`, which appends an array to the one already there (dropping items
+ * that are already in it; crossplane-runtime v2.1.0 pkg/fieldpath/merge.go).
+ */
+export type PatchPolicy = {
+  readonly fromFieldPath?: "Optional" | "Required";
+  readonly toFieldPath?: "Replace" | "ForceMergeObjectsAppendArrays";
+};
 
 export type StringTransform =
   | { readonly type: "Format"; readonly fmt: string }
@@ -214,6 +222,11 @@ export function fromXr(from: string, to: string, ...transforms: Transform[]): Pa
     toFieldPath: to,
     ...(transforms.length > 0 ? { transforms } : {}),
   };
+}
+
+/** Like `fromXr`, but appends the XR's array to the one the base (or an earlier patch) put there. */
+export function appendFromXr(from: string, to: string): Patch {
+  return { ...fromXr(from, to), policy: { toFieldPath: "ForceMergeObjectsAppendArrays" } } as Patch;
 }
 
 /** Like `fromXr`, but the composition fails (the XR reports it) when the XR field is unset. */

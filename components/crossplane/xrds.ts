@@ -107,6 +107,7 @@ export interface AppXrdOptions {
 
 export const APP_DEFAULTS = {
   port: 8080,
+  healthPath: "/healthz",
   cpu: "100m",
   memory: "128Mi",
   targetCPUUtilization: 70,
@@ -139,10 +140,17 @@ export function appSpecSchema(options: AppXrdOptions): StructuralSchema {
         ],
       }),
       port: integer({
-        description: "Port the container listens on (HTTP).",
+        description:
+          "Port the container listens on (HTTP). The container gets it as PORT, and the probes and the Service use it.",
         default: APP_DEFAULTS.port,
         minimum: 1,
         maximum: 65535,
+      }),
+      healthPath: string({
+        description: `Path the platform probes with HTTP GET on the App's port (readiness and liveness); the template's service serves it. Default ${APP_DEFAULTS.healthPath}.`,
+        default: APP_DEFAULTS.healthPath,
+        pattern: "^/[A-Za-z0-9._~/-]*$",
+        maxLength: 256,
       }),
       host: string({
         description: `Public host name: <label>.${options.domain}. Default: <name>.${options.domain}.`,
@@ -239,9 +247,15 @@ export function appSpecSchema(options: AppXrdOptions): StructuralSchema {
           },
         ),
         {
-          description: "Environment of the container.",
+          description: "Environment of the container (PORT is the platform's: spec.port).",
           maxItems: 64,
           mapKeys: ["name"],
+          rules: [
+            {
+              rule: "self.all(e, e.name != 'PORT')",
+              message: "env must not set PORT: it comes from spec.port",
+            },
+          ],
         },
       ),
       database: object(
