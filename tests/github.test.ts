@@ -515,7 +515,7 @@ describe("GitHub organization", () => {
           assert.ok(pool.includes(ref.name), `${path}: ${ref.kind}.${ref.name} is created for its job`);
         }
       }
-      assert.equal(count, 9);
+      assert.equal(count, 13);
     });
   });
 
@@ -953,6 +953,56 @@ describe("GitHub organization", () => {
           assert.ok(management[`platform/skeleton/${env}/${file}`], `skeleton ${env}/${file} is seeded`);
         }
       }
+    });
+
+    it("create-app mints a token per purpose: only creating the repository is organization-wide", () => {
+      const workflow = YAML.parse(management[".github/workflows/create-app.yaml"]!.content) as {
+        jobs: Record<
+          string,
+          {
+            steps: Array<{
+              id?: string;
+              with?: Record<string, string>;
+              env?: Record<string, string>;
+              name?: string;
+            }>;
+          }
+        >;
+      };
+      const steps = workflow.jobs["create-app"]!.steps;
+      const token = (id: string) => {
+        const step = steps.find((s) => s.id === id)!;
+        const { ["client-id"]: _client, ["private-key"]: _key, owner: _owner, ...rest } = step.with!;
+        return rest;
+      };
+      assert.deepEqual(token("create-token"), { "permission-administration": "write" });
+      assert.deepEqual(token("repository-token"), {
+        repositories: "${{ inputs.name }}",
+        "permission-administration": "write",
+        "permission-environments": "write",
+        "permission-secrets": "write",
+        "permission-actions": "write",
+        "permission-members": "read",
+      });
+      assert.deepEqual(token("management-token"), {
+        repositories: "platform-management",
+        "permission-contents": "write",
+        "permission-pull-requests": "write",
+      });
+      // Each step uses the narrowest token that does its work.
+      const uses: Record<string, string> = Object.fromEntries(
+        steps
+          .filter((s) => s.env?.["GH_TOKEN"] !== undefined)
+          .map((s): [string, string] => [s.name ?? "", s.env!["GH_TOKEN"]!]),
+      );
+      assert.deepEqual(uses, {
+        "Create the repository from the template": "${{ steps.create-token.outputs.token }}",
+        "Give the repository its topics and teams": "${{ steps.repository-token.outputs.token }}",
+        "Give the repository its delivery environment and ruleset":
+          "${{ steps.repository-token.outputs.token }}",
+        "Open the pull request": "${{ steps.management-token.outputs.token }}",
+        "Start the app's first build": "${{ steps.repository-token.outputs.token }}",
+      });
     });
 
     it("create-app refuses a name that is not a DNS label or is a platform service's host, running its own check", () => {

@@ -298,24 +298,19 @@ jobs:
             echo "::error::an app named $APP_NAME already exists in environments/"
             exit 1
           fi
-      - name: Create a GitHub App token
-        id: token
+      # Three tokens, each for what its steps do: creating a repository is the only organization-wide
+      # act; everything else is limited to the new repository or to this one.
+      - name: Create a GitHub App token to create the repository
+        id: create-token
         uses: ${uses(ACTIONS.createGitHubAppToken)}
         with:
           client-id: \${{ vars.${AUTOMATION.selfServiceClientIdVariable} }}
           private-key: \${{ secrets.${AUTOMATION.selfServicePrivateKeySecret} }}
           owner: \${{ github.repository_owner }}
           permission-administration: write
-          permission-contents: write
-          permission-pull-requests: write
-          permission-workflows: write
-          permission-actions: write
-          permission-members: read
-          permission-environments: write
-          permission-secrets: write
       - name: Create the repository from the template
         env:
-          GH_TOKEN: \${{ steps.token.outputs.token }}
+          GH_TOKEN: \${{ steps.create-token.outputs.token }}
         run: |
           if gh api "repos/$OWNER/$APP_NAME" --silent 2> /dev/null; then
             echo "::error::the repository $OWNER/$APP_NAME already exists"
@@ -323,14 +318,31 @@ jobs:
           fi
           gh repo create "$OWNER/$APP_NAME" --template "$OWNER/$TEMPLATE" --${layout.repositoryVisibility} \\
             --description "$APP_NAME, owned by team $TEAM (created by create-app)"
-          # The apps' topic: the platform finds every app repository by it (the delivery key's access).
+      - name: Create a GitHub App token for the new repository
+        id: repository-token
+        uses: ${uses(ACTIONS.createGitHubAppToken)}
+        with:
+          client-id: \${{ vars.${AUTOMATION.selfServiceClientIdVariable} }}
+          private-key: \${{ secrets.${AUTOMATION.selfServicePrivateKeySecret} }}
+          owner: \${{ github.repository_owner }}
+          repositories: \${{ inputs.name }}
+          permission-administration: write
+          permission-environments: write
+          permission-secrets: write
+          permission-actions: write
+          permission-members: read
+      - name: Give the repository its topics and teams
+        env:
+          GH_TOKEN: \${{ steps.repository-token.outputs.token }}
+        run: |
+          # The apps' topic: the platform finds every app repository by it (sync-delivery-key).
           gh repo edit "$OWNER/$APP_NAME" --add-topic ${APP_TOPIC} --add-topic "team-$TEAM"
           for team in "$TEAM" ${admins.join(" ")}; do
             gh api --method PUT "orgs/$OWNER/teams/$team/repos/$OWNER/$APP_NAME" -f permission=maintain
           done
       - name: Give the repository its delivery environment and ruleset
         env:
-          GH_TOKEN: \${{ steps.token.outputs.token }}
+          GH_TOKEN: \${{ steps.repository-token.outputs.token }}
           DELIVERY_KEY: \${{ secrets.${AUTOMATION.deliveryPrivateKeySecret} }}
         run: |
 ${deliverySetupFunction("          ")}
@@ -340,10 +352,20 @@ ${deliverySetupFunction("          ")}
 ${renderAppFunction("          ")}
           # The other environments get the app with its first promotion there.
           render_app ${first} "$TEAM" "$APP_NAME" "${INITIAL_IMAGE_SHELL}" "$DATABASE"
+      - name: Create a GitHub App token for this repository
+        id: management-token
+        uses: ${uses(ACTIONS.createGitHubAppToken)}
+        with:
+          client-id: \${{ vars.${AUTOMATION.selfServiceClientIdVariable} }}
+          private-key: \${{ secrets.${AUTOMATION.selfServicePrivateKeySecret} }}
+          owner: \${{ github.repository_owner }}
+          repositories: ${layout.managementRepository}
+          permission-contents: write
+          permission-pull-requests: write
       - name: Open the pull request
         env:
-          GH_TOKEN: \${{ steps.token.outputs.token }}
-          BOT: \${{ steps.token.outputs.app-slug }}
+          GH_TOKEN: \${{ steps.management-token.outputs.token }}
+          BOT: \${{ steps.management-token.outputs.app-slug }}
         run: |
           branch="create-app/$APP_NAME"
           gh auth setup-git
@@ -356,7 +378,7 @@ ${GIT_AS_BOT}
             --body "Created by create-app for @$GITHUB_ACTOR: repository $OWNER/$APP_NAME from $TEMPLATE. Merge to run it in ${first} on the image its first build pushes (${INITIAL_IMAGE_SHELL}); every later build of its ${MANAGEMENT_BRANCH} opens a pull request that pins its image, and its build workflow run for another environment brings it there."
       - name: Start the app's first build
         env:
-          GH_TOKEN: \${{ steps.token.outputs.token }}
+          GH_TOKEN: \${{ steps.repository-token.outputs.token }}
         run: |
           # GitHub copies the template asynchronously: retry until the workflow exists.
           for _ in 1 2 3 4 5 6; do
