@@ -84,6 +84,57 @@ export interface ArgoCdApp {
   readonly team: string;
 }
 
+/**
+ * The health of a composite resource of the platform (App, SQLDatabase), as Argo CD's own check for
+ * Crossplane's kinds judges it (argo-cd v3.4.4 resource_customizations/_.crossplane.io/_/health.lua),
+ * which covers only groups ending in crossplane.io: Synced False is Degraded, Ready True is Healthy, and
+ * anything else (no status yet, Ready False) is Progressing with the condition's reason and message.
+ * Lua 5.1, as Argo CD runs it (gopher-lua).
+ */
+export const XR_HEALTH_LUA = `health_status = { status = "Progressing", message = "Provisioning ..." }
+if obj.status == nil or obj.status.conditions == nil then
+  return health_status
+end
+for i, condition in ipairs(obj.status.conditions) do
+  if condition.type == "Synced" and condition.status == "False" then
+    health_status.status = "Degraded"
+    health_status.message = condition.message
+    return health_status
+  end
+end
+for i, condition in ipairs(obj.status.conditions) do
+  if condition.type == "Ready" then
+    if condition.status == "True" then
+      health_status.status = "Healthy"
+      health_status.message = "Resource is up-to-date."
+    else
+      health_status.message = (condition.reason or "NotReady") .. ": " .. (condition.message or "composed resources are not ready yet")
+    end
+  end
+end
+return health_status
+`;
+
+/**
+ * A SchemaHero Table: its only status is the spec it last planned (schemahero v0.25.0 Table status
+ * `lastPlannedTableSpecSHA`); applying the plan is a Migration's business (approved by hand in prod).
+ * So: Progressing until SchemaHero has planned it, then Healthy.
+ */
+export const TABLE_HEALTH_LUA = `health_status = { status = "Progressing", message = "SchemaHero has not planned this table yet" }
+if obj.status ~= nil and obj.status.lastPlannedTableSpecSHA ~= nil and obj.status.lastPlannedTableSpecSHA ~= "" then
+  health_status.status = "Healthy"
+  health_status.message = "Planned; its Migration applies it"
+end
+return health_status
+`;
+
+/** Argo CD health checks by `<group>_<kind>` (argocd-cm `resource.customizations.health.<group>_<kind>`). */
+export const HEALTH_CHECKS: Readonly<Record<string, string>> = {
+  [`${XR_GROUP}_${XR_KINDS.app}`]: XR_HEALTH_LUA,
+  [`${XR_GROUP}_${XR_KINDS.sqlDatabase}`]: XR_HEALTH_LUA,
+  "schemas.schemahero.io_Table": TABLE_HEALTH_LUA,
+};
+
 export interface ArgoCdArgs {
   /** Environment profile: replicas, protection, the root Application's sync policy. */
   readonly profile: EnvironmentProfile;
@@ -240,6 +291,14 @@ export function argoCdValues(input: ArgoCdValuesInput): Record<string, unknown> 
         "admin.enabled": sso ? "false" : "true",
         "users.anonymous.enabled": "false",
         "exec.enabled": "false",
+        // Without these Argo CD skips the platform's kinds when it computes health, so a broken App
+        // would show Healthy (argo-cd v3.4.4, controller/health.go: no health check, no status).
+        ...Object.fromEntries(
+          Object.entries(HEALTH_CHECKS).map(([kind, script]) => [
+            `resource.customizations.health.${kind}`,
+            script,
+          ]),
+        ),
         ...(input.ssoClientId !== undefined
           ? { "dex.config": dexConfig(input.owner, input.teams, input.ssoClientId) }
           : {}),

@@ -13,6 +13,8 @@ import {
   dexConfig,
   IN_CLUSTER,
   RESOURCES_FINALIZER,
+  TABLE_HEALTH_LUA,
+  XR_HEALTH_LUA,
   type ArgoCdTeam,
 } from "../components/argocd";
 import { CHARTS } from "../components/versions";
@@ -270,6 +272,110 @@ describe("Argo CD", () => {
         const release = synths[stack].one(RELEASE, "idp-argocd-release");
         assert.deepEqual(synths[stack].secretInputs(release), [], stack);
       }
+    });
+  });
+
+  describe("health of the platform's kinds", () => {
+    type Health = { status: string; message: string };
+    // Lua 5.4 in WebAssembly (wasmoon); the scripts use only what Lua 5.1, Argo CD's gopher-lua, has.
+    async function health(script: string, obj: Json): Promise<Health> {
+      const { LuaFactory } = await import("wasmoon");
+      const lua = await new LuaFactory().createEngine();
+      try {
+        lua.global.set("obj", obj);
+        return (await lua.doString(script)) as Health;
+      } finally {
+        lua.global.close();
+      }
+    }
+    const xr = (conditions?: Json[]) => ({
+      apiVersion: "platform.idp.internal/v1alpha1",
+      kind: "App",
+      metadata: { name: "orders-api" },
+      spec: {},
+      ...(conditions !== undefined ? { status: { conditions } } : {}),
+    });
+
+    it("gives Argo CD a health check for App, SQLDatabase and SchemaHero's Table in every stack", () => {
+      for (const stack of STACKS) {
+        const cm = (values(synths[stack])["configs"] as { cm: Record<string, string> }).cm;
+        assert.deepEqual(
+          Object.keys(cm)
+            .filter((key) => key.startsWith("resource.customizations.health."))
+            .sort(),
+          [
+            "resource.customizations.health.platform.idp.internal_App",
+            "resource.customizations.health.platform.idp.internal_SQLDatabase",
+            "resource.customizations.health.schemas.schemahero.io_Table",
+          ],
+          stack,
+        );
+        assert.equal(cm["resource.customizations.health.platform.idp.internal_App"], XR_HEALTH_LUA);
+      }
+    });
+
+    it("judges an XR by its Synced and Ready conditions, as Argo CD's check for Crossplane's kinds does", async () => {
+      assert.deepEqual(await health(XR_HEALTH_LUA, xr()), {
+        status: "Progressing",
+        message: "Provisioning ...",
+      });
+      assert.deepEqual(await health(XR_HEALTH_LUA, { ...xr(), status: {} }), {
+        status: "Progressing",
+        message: "Provisioning ...",
+      });
+      assert.deepEqual(
+        await health(
+          XR_HEALTH_LUA,
+          xr([
+            { type: "Synced", status: "True" },
+            { type: "Ready", status: "True" },
+          ]),
+        ),
+        { status: "Healthy", message: "Resource is up-to-date." },
+      );
+      assert.deepEqual(
+        await health(
+          XR_HEALTH_LUA,
+          xr([
+            { type: "Synced", status: "True" },
+            { type: "Ready", status: "False", reason: "Creating", message: "Unready resources: deployment" },
+          ]),
+        ),
+        { status: "Progressing", message: "Creating: Unready resources: deployment" },
+      );
+      // A broken composition (e.g. a bad image reference the XRD let through) is Degraded, whatever Ready says.
+      assert.deepEqual(
+        await health(
+          XR_HEALTH_LUA,
+          xr([
+            { type: "Ready", status: "True" },
+            {
+              type: "Synced",
+              status: "False",
+              reason: "ReconcileError",
+              message: "cannot compose resources",
+            },
+          ]),
+        ),
+        { status: "Degraded", message: "cannot compose resources" },
+      );
+    });
+
+    it("calls a Table Healthy once SchemaHero has planned it", async () => {
+      const table = (status?: Json) => ({
+        apiVersion: "schemas.schemahero.io/v1alpha4",
+        kind: "Table",
+        ...(status ? { status } : {}),
+      });
+      assert.equal((await health(TABLE_HEALTH_LUA, table())).status, "Progressing");
+      assert.equal(
+        (await health(TABLE_HEALTH_LUA, table({ lastPlannedTableSpecSHA: "" }))).status,
+        "Progressing",
+      );
+      assert.deepEqual(await health(TABLE_HEALTH_LUA, table({ lastPlannedTableSpecSHA: "abc123" })), {
+        status: "Healthy",
+        message: "Planned; its Migration applies it",
+      });
     });
   });
 
