@@ -4,13 +4,17 @@
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import YAML from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import {
   GitHubOrganization,
   validateOrganizationArgs,
   type GitHubOrganizationArgs,
 } from "../components/github";
-import { TEMPLATE_SEED_DIR } from "../components/github/template-repo";
+import { dockerfile, TEMPLATE_SEED_DIR } from "../components/github/template-repo";
 import { PROFILES } from "../stacks/profiles";
 import { synthProgram } from "./harness";
 
@@ -116,5 +120,46 @@ describe("GitHubOrganization component", () => {
     const run = spawnSync(process.execPath, ["--test"], { cwd: TEMPLATE_SEED_DIR, encoding: "utf8" });
     assert.equal(run.status, 0, run.stdout + run.stderr);
     assert.match(run.stdout, /# pass 4/);
+  });
+
+  it("ships a template that installs from its lockfile: npm ci && npm test pass in a copy, as its pipeline runs them", async () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "idp-template-"));
+    try {
+      fs.cpSync(TEMPLATE_SEED_DIR, copy, { recursive: true });
+      const npm = (...args: string[]) =>
+        spawnSync("npm", args, {
+          cwd: copy,
+          encoding: "utf8",
+          env: { ...process.env, npm_config_offline: "true" },
+        });
+      const ci = npm("ci", "--ignore-scripts", "--no-audit", "--no-fund");
+      assert.equal(ci.status, 0, ci.stdout + ci.stderr);
+      const test = npm("test");
+      assert.equal(test.status, 0, test.stdout + test.stderr);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+    // The image installs from the same lockfile, in a stage of its own.
+    const docker = dockerfile();
+    assert.match(docker, /COPY package\.json package-lock\.json \.\/\nRUN npm ci --omit=dev/);
+    assert.equal((docker.match(/^FROM /gm) ?? []).length, 2);
+    const synth = await synthProgram(() => new GitHubOrganization("org", ARGS));
+    const template = synth.inputs<{ files: Files }>(
+      synth.one("pulumi-nodejs:dynamic/github:RepositorySeed", "org-template-seed"),
+    ).files;
+    assert.equal(template["Dockerfile"]!.content, docker);
+    assert.ok(template["package-lock.json"], "the lockfile is seeded");
+    const build = YAML.parse(template[".github/workflows/build.yaml"]!.content) as {
+      jobs: { test: { steps: Array<{ run?: string }> } };
+    };
+    assert.deepEqual(
+      build.jobs.test.steps.filter((step) => step.run !== undefined).map((step) => step.run),
+      ["npm ci --ignore-scripts --no-audit --no-fund", "npm test"],
+    );
+    // Renovate pins the base image's digest on its first run.
+    const renovate = JSON.parse(fs.readFileSync(path.join(TEMPLATE_SEED_DIR, "renovate.json"), "utf8")) as {
+      pinDigests: boolean;
+    };
+    assert.equal(renovate.pinDigests, true);
   });
 });

@@ -12,6 +12,7 @@ import YAML from "yaml";
 import { managementRepoPaths, teamNamespace, teamProject } from "../components/conventions";
 import { appResource, sqlDatabaseResource } from "../components/crossplane/api";
 import { appRuleset, AUTOMATION, GITHUB_ACTIONS_APP_ID, VALIDATE_CHECK } from "../components/github/model";
+import { BASE_IMAGES } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
 import type { ResourceRecord } from "../synth/records";
 import { summarize, writeSynth } from "../synth/render";
@@ -1232,14 +1233,20 @@ describe("GitHub organization", () => {
         "Dockerfile",
         "README.md",
         "openapi.yaml",
+        "package-lock.json",
         "package.json",
+        "renovate.json",
         "schema/tables.yaml",
         "src/server.js",
         "test/server.test.js",
       ]);
       assert.match(tree["src/server.js"]!.content, /\/healthz/);
       const dockerfile = tree["Dockerfile"]!.content;
-      assert.match(dockerfile, /^FROM docker\.io\/library\/node:24\.19\.0-alpine$/m);
+      const base = `${BASE_IMAGES.node.image}:${BASE_IMAGES.node.version}-${BASE_IMAGES.node.variant}`;
+      assert.deepEqual(
+        dockerfile.split("\n").filter((line) => line.startsWith("FROM ")),
+        [`FROM ${base} AS dependencies`, `FROM ${base}`],
+      );
       assert.match(dockerfile, /^USER 1000:1000$/m);
       assert.equal(tree["Dockerfile"]!.mode, "managed");
       assert.equal(tree[".github/workflows/build.yaml"]!.mode, "managed");

@@ -36,11 +36,23 @@ function staticFiles(dir: string, prefix = ""): string[] {
     .sort();
 }
 
+/**
+ * Two stages: dependencies installed from the lockfile (`npm ci`, production only) in the first, so
+ * the first dependency an app adds works; only the app and its installed dependencies in the runtime.
+ * The seeded renovate.json pins the base image's digest (`pinDigests`) on Renovate's first run.
+ */
 export function dockerfile(): string {
+  const base = baseImageReference(BASE_IMAGES.node);
   return `# ${MANAGED_NOTICE}
-FROM ${baseImageReference(BASE_IMAGES.node)}
+FROM ${base} AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM ${base}
 ENV NODE_ENV=production PORT=${APP_PORT}
 WORKDIR /app
+COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY src ./src
 # The image's unprivileged node user: pods run with runAsNonRoot.

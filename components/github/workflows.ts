@@ -510,6 +510,8 @@ jobs:
       - uses: ${uses(ACTIONS.setupNode)}
         with:
           node-version: ${BASE_IMAGES.node.version}
+      # From the lockfile, so the test job runs what the image ships.
+      - run: npm ci --ignore-scripts --no-audit --no-fund
       - run: npm test
   image:
     name: image
