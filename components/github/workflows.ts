@@ -87,6 +87,36 @@ function uses(pin: ActionPin): string {
   return `${actionReference(pin)}  # ${pin.ref}`;
 }
 
+/**
+ * A step that mints an installation token of one of the automation Apps (actions/create-github-app-token),
+ * limited to `repositories` when given and to exactly `permissions`. Ends with a newline.
+ */
+function appTokenStep(step: {
+  readonly name: string;
+  readonly id: string;
+  readonly app: "selfService" | "delivery";
+  readonly repositories?: string;
+  readonly permissions: Readonly<Record<string, "read" | "write">>;
+}): string {
+  const [clientId, privateKey] =
+    step.app === "selfService"
+      ? [AUTOMATION.selfServiceClientIdVariable, AUTOMATION.selfServicePrivateKeySecret]
+      : [AUTOMATION.deliveryClientIdVariable, AUTOMATION.deliveryPrivateKeySecret];
+  return [
+    `      - name: ${step.name}`,
+    `        id: ${step.id}`,
+    `        uses: ${uses(ACTIONS.createGitHubAppToken)}`,
+    "        with:",
+    `          client-id: \${{ vars.${clientId} }}`,
+    `          private-key: \${{ secrets.${privateKey} }}`,
+    "          owner: ${{ github.repository_owner }}",
+    ...(step.repositories !== undefined ? [`          repositories: ${step.repositories}`] : []),
+    ...Object.entries(step.permissions).map(([name, level]) => `          permission-${name}: ${level}`),
+  ]
+    .map((line) => `${line}\n`)
+    .join("");
+}
+
 function notice(): string {
   return `# ${MANAGED_NOTICE}\n`;
 }
@@ -300,15 +330,7 @@ jobs:
           fi
       # Three tokens, each for what its steps do: creating a repository is the only organization-wide
       # act; everything else is limited to the new repository or to this one.
-      - name: Create a GitHub App token to create the repository
-        id: create-token
-        uses: ${uses(ACTIONS.createGitHubAppToken)}
-        with:
-          client-id: \${{ vars.${AUTOMATION.selfServiceClientIdVariable} }}
-          private-key: \${{ secrets.${AUTOMATION.selfServicePrivateKeySecret} }}
-          owner: \${{ github.repository_owner }}
-          permission-administration: write
-      - name: Create the repository from the template
+${appTokenStep({ name: "Create a GitHub App token to create the repository", id: "create-token", app: "selfService", permissions: { administration: "write" } })}      - name: Create the repository from the template
         env:
           GH_TOKEN: \${{ steps.create-token.outputs.token }}
         run: |
@@ -318,20 +340,7 @@ jobs:
           fi
           gh repo create "$OWNER/$APP_NAME" --template "$OWNER/$TEMPLATE" --${layout.repositoryVisibility} \\
             --description "$APP_NAME, owned by team $TEAM (created by create-app)"
-      - name: Create a GitHub App token for the new repository
-        id: repository-token
-        uses: ${uses(ACTIONS.createGitHubAppToken)}
-        with:
-          client-id: \${{ vars.${AUTOMATION.selfServiceClientIdVariable} }}
-          private-key: \${{ secrets.${AUTOMATION.selfServicePrivateKeySecret} }}
-          owner: \${{ github.repository_owner }}
-          repositories: \${{ inputs.name }}
-          permission-administration: write
-          permission-environments: write
-          permission-secrets: write
-          permission-actions: write
-          permission-members: read
-      - name: Give the repository its topics and teams
+${appTokenStep({ name: "Create a GitHub App token for the new repository", id: "repository-token", app: "selfService", repositories: "${{ inputs.name }}", permissions: { administration: "write", environments: "write", secrets: "write", actions: "write", members: "read" } })}      - name: Give the repository its topics and teams
         env:
           GH_TOKEN: \${{ steps.repository-token.outputs.token }}
         run: |
@@ -352,17 +361,7 @@ ${deliverySetupFunction("          ")}
 ${renderAppFunction("          ")}
           # The other environments get the app with its first promotion there.
           render_app ${first} "$TEAM" "$APP_NAME" "${INITIAL_IMAGE_SHELL}" "$DATABASE"
-      - name: Create a GitHub App token for this repository
-        id: management-token
-        uses: ${uses(ACTIONS.createGitHubAppToken)}
-        with:
-          client-id: \${{ vars.${AUTOMATION.selfServiceClientIdVariable} }}
-          private-key: \${{ secrets.${AUTOMATION.selfServicePrivateKeySecret} }}
-          owner: \${{ github.repository_owner }}
-          repositories: ${layout.managementRepository}
-          permission-contents: write
-          permission-pull-requests: write
-      - name: Open the pull request
+${appTokenStep({ name: "Create a GitHub App token for this repository", id: "management-token", app: "selfService", repositories: layout.managementRepository, permissions: { contents: "write", "pull-requests": "write" } })}      - name: Open the pull request
         env:
           GH_TOKEN: \${{ steps.management-token.outputs.token }}
           BOT: \${{ steps.management-token.outputs.app-slug }}
@@ -445,17 +444,7 @@ jobs:
     timeout-minutes: 30
     environment: ${AUTOMATION.selfServiceEnvironment}
     steps:
-      - name: Create a GitHub App token
-        id: token
-        uses: ${uses(ACTIONS.createGitHubAppToken)}
-        with:
-          client-id: \${{ vars.${AUTOMATION.selfServiceClientIdVariable} }}
-          private-key: \${{ secrets.${AUTOMATION.selfServicePrivateKeySecret} }}
-          owner: \${{ github.repository_owner }}
-          permission-administration: write
-          permission-environments: write
-          permission-secrets: write
-      - name: Install the delivery key in every app repository
+${appTokenStep({ name: "Create a GitHub App token", id: "token", app: "selfService", permissions: { administration: "write", environments: "write", secrets: "write" } })}      - name: Install the delivery key in every app repository
         env:
           GH_TOKEN: \${{ steps.token.outputs.token }}
           DELIVERY_KEY: \${{ secrets.${AUTOMATION.deliveryPrivateKeySecret} }}
@@ -564,17 +553,7 @@ jobs:
       - uses: ${uses(ACTIONS.checkout)}
         with:
           persist-credentials: false
-      - name: Create a GitHub App token for the management repository
-        id: token
-        uses: ${uses(ACTIONS.createGitHubAppToken)}
-        with:
-          client-id: \${{ vars.${AUTOMATION.deliveryClientIdVariable} }}
-          private-key: \${{ secrets.${AUTOMATION.deliveryPrivateKeySecret} }}
-          owner: \${{ github.repository_owner }}
-          repositories: ${layout.managementRepository}
-          permission-contents: write
-          permission-pull-requests: write
-      - uses: ${uses(ACTIONS.checkout)}
+${appTokenStep({ name: "Create a GitHub App token for the management repository", id: "token", app: "delivery", repositories: layout.managementRepository, permissions: { contents: "write", "pull-requests": "write" } })}      - uses: ${uses(ACTIONS.checkout)}
         with:
           repository: \${{ github.repository_owner }}/${layout.managementRepository}
           token: \${{ steps.token.outputs.token }}
