@@ -31,6 +31,7 @@ import {
   type Synth,
 } from "./harness";
 
+const FOLDER_SEED = "pulumi-nodejs:dynamic/github:EnvironmentFolderSeed";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const APP_PROJECT = "kubernetes:argoproj.io/v1alpha1:AppProject";
@@ -768,7 +769,7 @@ describe("Argo CD", () => {
       for (const stack of STACKS) {
         const synth = synths[stack];
         assert.ok(
-          synth.dependsOn(synth.one(APPLICATION), synth.one(SEED, "idp-environment-folder-seed")),
+          synth.dependsOn(synth.one(APPLICATION), synth.one(FOLDER_SEED, "idp-environment-folder-seed")),
           stack,
         );
       }

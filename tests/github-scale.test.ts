@@ -24,8 +24,9 @@ describe("GitHub organization at scale", () => {
     const small = await chain(SMALL_ORG);
     const large = await chain(LARGE_ORG);
     assert.equal(large.synth.ofType("github:index/repository:Repository").length, 2 + LARGE_ORG.apps);
-    // The management repository's shared files, the template, and this environment's own folder.
-    assert.equal(large.synth.ofType("pulumi-nodejs:dynamic/github:RepositorySeed").length, 3);
+    // The management repository's shared files and the template; and this environment's own folder.
+    assert.equal(large.synth.ofType("pulumi-nodejs:dynamic/github:RepositorySeed").length, 2);
+    assert.equal(large.synth.ofType("pulumi-nodejs:dynamic/github:EnvironmentFolderSeed").length, 1);
     assert.equal(small.chain.seconds, large.chain.seconds);
     assert.equal(large.chain.seconds, 5);
     // Five dependent writes: template → seed commit → app repository from the template → its delivery

@@ -29,6 +29,7 @@ const T = {
   teamRepo: "github:index/teamRepository:TeamRepository",
   ruleset: "github:index/repositoryRuleset:RepositoryRuleset",
   seed: "pulumi-nodejs:dynamic/github:RepositorySeed",
+  folderSeed: "pulumi-nodejs:dynamic/github:EnvironmentFolderSeed",
   orgSecret: "github:index/actionsOrganizationSecret:ActionsOrganizationSecret",
   orgSecretRepo: "github:index/actionsOrganizationSecretRepository:ActionsOrganizationSecretRepository",
   orgVariable: "github:index/actionsOrganizationVariable:ActionsOrganizationVariable",
@@ -97,7 +98,7 @@ describe("GitHub organization", () => {
             .find(
               (r) =>
                 r.custom &&
-                (r.type.startsWith("github:") || r.type === T.seed) &&
+                (r.type.startsWith("github:") || r.type === T.seed || r.type === T.folderSeed) &&
                 !perStack.has(r.type) &&
                 // Its own environment's folder of the management repository, which it writes itself.
                 r.name !== "idp-environment-folder-seed",
@@ -107,7 +108,7 @@ describe("GitHub organization", () => {
           `${stack} creates no org-wide GitHub object`,
         );
         const folder = synth.inputs<{ repository: string; files: Record<string, unknown> }>(
-          synth.one(T.seed, "idp-environment-folder-seed"),
+          synth.one(T.folderSeed, "idp-environment-folder-seed"),
         );
         assert.equal(folder.repository, "platform-management");
         assert.deepEqual(
@@ -293,9 +294,10 @@ describe("GitHub organization", () => {
       for (const access of dev.ofType(T.teamRepo).filter((r) => r.name.includes("-management-access-"))) {
         assert.ok(dev.dependsOn(seed, access));
       }
-      // One commit resource per repository, and one per environment folder (each stack writes its own).
-      assert.equal(dev.ofType(T.seed).length, 3);
-      const folder = dev.one(T.seed, "idp-environment-folder-seed");
+      // One commit resource per repository, and one for this environment's folder (each stack writes its own).
+      assert.equal(dev.ofType(T.seed).length, 2);
+      assert.equal(dev.ofType(T.folderSeed).length, 1);
+      const folder = dev.one(T.folderSeed, "idp-environment-folder-seed");
       assert.ok(dev.dependsOn(folder, seed), "the environment's folder after the repository's seed");
       const defaultBranch = dev.one("github:index/branchDefault:BranchDefault");
       assert.deepEqual(dev.inputs(defaultBranch), { repository: "platform-management", branch: "main" });
@@ -329,7 +331,9 @@ describe("GitHub organization", () => {
         assert.equal(
           rules.length,
           Object.keys(files(dev, "idp-github-management-seed")).length +
-            Object.keys(files(dev, "idp-environment-folder-seed")).length +
+            Object.keys(
+              dev.inputs<{ files: Files }>(dev.one(T.folderSeed, "idp-environment-folder-seed")).files,
+            ).length +
             Object.keys(files(dev, "idp-github-template-seed")).length,
         );
         assert.equal(

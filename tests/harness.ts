@@ -289,9 +289,7 @@ export function managementTree(...synths: readonly Synth[]): Record<string, Seed
   const tree: Record<string, SeededFile> = {};
   for (const synth of synths) {
     for (const name of ["idp-github-management-seed", "idp-environment-folder-seed"]) {
-      const found = synth.find(
-        (r) => r.type === "pulumi-nodejs:dynamic/github:RepositorySeed" && r.name === name,
-      );
+      const found = synth.find((r) => r.type.startsWith("pulumi-nodejs:dynamic/github:") && r.name === name);
       for (const record of found) {
         Object.assign(tree, synth.inputs<{ files: Record<string, SeededFile> }>(record).files);
       }

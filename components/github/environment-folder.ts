@@ -46,6 +46,7 @@ export class EnvironmentFolder extends pulumi.ComponentResource {
         credentials: seedCredentials(args.auth),
       },
       { parent: this, dependsOn: [...(args.after ?? [])] },
+      RepositorySeed.ENVIRONMENT_FOLDER_TYPE,
     );
     this.registerOutputs({});
   }

@@ -171,10 +171,24 @@ export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> 
     app: { organization_self_hosted_runners: "write" },
     token: ["admin:org"],
   },
-  "pulumi-nodejs:dynamic/github:RepositorySeed": {
-    what: "the seeded files, one commit each: every stack its own environment's folder of the management repository; the organization stack also the shared files and the template",
-    when: "every stack (its environment's folder); `idp:github.manageOrganization` (the rest)",
+  "pulumi-nodejs:dynamic/github:EnvironmentFolderSeed": {
+    what: "the stack's own environment's folder of the management repository, one commit (no workflow files)",
+    when: "every stack",
     organizationStackOnly: false,
+    endpoints: [
+      "GET /repos/{owner}/{repo}/git/trees/{sha}",
+      "POST /repos/{owner}/{repo}/git/blobs",
+      "POST /repos/{owner}/{repo}/git/trees",
+      "POST /repos/{owner}/{repo}/git/commits",
+      "PATCH /repos/{owner}/{repo}/git/refs/heads/{branch}",
+    ],
+    app: { contents: "write" },
+    token: ["repo"],
+  },
+  "pulumi-nodejs:dynamic/github:RepositorySeed": {
+    what: "the seeded shared files of the management repository and the template, one commit each",
+    when: "`idp:github.manageOrganization`",
+    organizationStackOnly: true,
     endpoints: [
       "GET /repos/{owner}/{repo}/git/trees/{sha}",
       "POST /repos/{owner}/{repo}/git/blobs",

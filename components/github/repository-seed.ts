@@ -71,9 +71,17 @@ export class RepositorySeed extends pulumi.CustomResource {
   /** Git blob SHA in the repository of every seeded path. */
   declare public readonly blobShas: pulumi.Output<Record<string, string>>;
 
-  constructor(name: string, args: RepositorySeedArgs, opts?: pulumi.CustomResourceOptions) {
+  /** The seed of one environment's folder (its own type: it needs fewer permissions, see permissions.ts). */
+  static readonly ENVIRONMENT_FOLDER_TYPE = "pulumi-nodejs:dynamic/github:EnvironmentFolderSeed";
+
+  constructor(
+    name: string,
+    args: RepositorySeedArgs,
+    opts?: pulumi.CustomResourceOptions,
+    type: string = "pulumi-nodejs:dynamic/github:RepositorySeed",
+  ) {
     super(
-      "pulumi-nodejs:dynamic/github:RepositorySeed",
+      type,
       name,
       {
         __provider: seedProviderSource(),
