@@ -16,7 +16,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { managementRepoPaths } from "../components/conventions";
 import { appResource } from "../components/crossplane/api";
-import { IMMUTABLE_IMAGES_STEP, UNIQUE_HOSTS_STEP } from "../components/github/workflows";
+import { CATALOG_STEP, IMMUTABLE_IMAGES_STEP, UNIQUE_HOSTS_STEP } from "../components/github/workflows";
 import { fixtureStack, tools, type FixtureStack } from "./fixtures";
 
 type Json = Record<string, unknown>;
@@ -311,5 +311,34 @@ describe("the developer flow's scripts, run with bash, git and yq v4", () => {
       String(claimed.stdout).trim(),
       `::error::dev: more than one App claims orders-api.${domains["dev"]!}; give each App a host of its own`,
     );
+  });
+
+  it("create-app adds a new app's Backstage and Port entries, exactly what a configured app gets", () => {
+    const catalog = step(management[".github/workflows/create-app.yaml"]!, "create-app", CATALOG_STEP);
+    const tree = path.join(workspace.root, "catalog");
+    fs.rmSync(tree, { recursive: true, force: true });
+    git(workspace.root, "clone", "--quiet", workspace.origin, tree);
+    // orders-api (team orders, with a database) is also a configured app: its entries are in teams/orders.yaml.
+    const run = workspace.run(catalog, tree, { APP_NAME: "orders-api", TEAM: "orders", DATABASE: "true" });
+    assert.equal(run.status, 0, `${String(run.stdout)}\n${String(run.stderr)}`);
+    const written = parseAll(
+      fs.readFileSync(path.join(tree, "catalog/backstage/apps/orders-api.yaml"), "utf8"),
+    );
+    const team = parseAll(management["catalog/backstage/teams/orders.yaml"]!).filter(
+      (entity) => entity["kind"] !== "System",
+    );
+    assert.deepEqual(written, team);
+    const port = JSON.parse(
+      fs.readFileSync(path.join(tree, "catalog/port/apps/orders-api.json"), "utf8"),
+    ) as Json[];
+    const configured = (JSON.parse(management["catalog/port/entities.json"]!) as Json[]).filter((entity) =>
+      ["orders-api", "orders-api-api", "orders-api-database"].includes(String(entity["identifier"])),
+    );
+    assert.deepEqual(port, configured);
+    // The created-apps Location lists it; the catalog's root Location includes that one.
+    const location = parseAll(fs.readFileSync(path.join(tree, "catalog/backstage/apps.yaml"), "utf8"))[0]!;
+    assert.deepEqual((location["spec"] as { targets: string[] }).targets, ["./apps/orders-api.yaml"]);
+    const root = parseAll(management["catalog/backstage/all.yaml"]!)[0]!;
+    assert.ok((root["spec"] as { targets: string[] }).targets.includes("./apps.yaml"));
   });
 });

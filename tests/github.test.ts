@@ -578,7 +578,9 @@ describe("GitHub organization", () => {
       assert.deepEqual(modes(/^\.github\//), ["managed"]);
       assert.deepEqual(modes(/^environments\/[^/]+\/argocd\//), ["managed"]);
       assert.deepEqual(modes(/^environments\/[^/]+\/infrastructure\/namespaces\.yaml$/), ["managed"]);
-      assert.deepEqual(modes(/^catalog\//), ["managed"]);
+      // Generated, except the created-apps Location create-app adds targets to.
+      assert.deepEqual(modes(/^catalog\//), ["managed", "seed-once"]);
+      assert.equal(tree["catalog/backstage/apps.yaml"]!.mode, "seed-once");
       assert.deepEqual(modes(/^platform\//), ["managed"]);
       assert.deepEqual(modes(/^\.yamllint\.yaml$/), ["managed"]);
     });
@@ -757,10 +759,12 @@ describe("GitHub organization", () => {
         entities.map((e) => `${String(e["kind"]).toLowerCase()}:${(e["metadata"] as { name: string }).name}`),
       );
       const resolve = (ref: string, kind: string) => (ref.includes(":") ? ref : `${kind}:${ref}`);
-      const location = entities.find((e) => e["kind"] === "Location")!;
+      const location = parseAll(tree[`${dir}/all.yaml`]!.content)[0]!;
       for (const target of (location["spec"] as { targets: string[] }).targets) {
         assert.ok(tree[`${dir}/${target.replace(/^\.\//, "")}`], `Location target ${target} is seeded`);
       }
+      // The created-apps Location starts empty: create-app adds a target per app (conformance/flow.test.ts).
+      assert.deepEqual(parseAll(tree[`${dir}/apps.yaml`]!.content)[0]!["spec"], { targets: [] });
       const kinds = new Map<string, number>();
       for (const entity of entities) {
         kinds.set(String(entity["kind"]), (kinds.get(String(entity["kind"])) ?? 0) + 1);
@@ -780,7 +784,7 @@ describe("GitHub organization", () => {
         }
       }
       assert.deepEqual(Object.fromEntries(kinds), {
-        Location: 1,
+        Location: 2,
         Domain: 1,
         Group: 3,
         System: 3,

@@ -11,6 +11,7 @@ import { databaseConnectionSecret } from "../crossplane/api";
 import {
   managed,
   MANAGED_NOTICE,
+  seedOnce,
   yamlDocuments,
   type AppSpec,
   type FileTree,
@@ -222,10 +223,19 @@ export function portEntities(layout: OrganizationLayout): Array<Record<string, u
       relations: { domain },
     })),
   ];
-  for (const app of layout.apps) {
-    const names = catalogNames(app.name);
-    const source = repositoryUrl(layout.owner, app.name);
-    entities.push({
+  for (const app of layout.apps) entities.push(...portAppEntities(layout, app));
+  return entities;
+}
+
+/** Port entities of one app: its API, its database (if any), then the component (targets first). */
+export function portAppEntities(
+  layout: Pick<OrganizationLayout, "owner">,
+  app: AppSpec,
+): Array<Record<string, unknown>> {
+  const names = catalogNames(app.name);
+  const source = repositoryUrl(layout.owner, app.name);
+  const entities: Array<Record<string, unknown>> = [
+    {
       identifier: names.api,
       title: `${app.name} API`,
       blueprint: "api",
@@ -235,29 +245,51 @@ export function portEntities(layout: OrganizationLayout): Array<Record<string, u
         lifecycle: "production",
       },
       relations: { system: app.team },
-    });
-    if (app.database) {
-      entities.push({
-        identifier: names.resource,
-        title: `${app.name} database`,
-        blueprint: "resource",
-        properties: { type: "database", connectionSecret: databaseConnectionSecret(app.name) },
-        relations: { system: app.team },
-      });
-    }
+    },
+  ];
+  if (app.database) {
     entities.push({
-      identifier: names.component,
-      title: app.name,
-      blueprint: "component",
-      properties: { type: "service", lifecycle: "production", repository: source, team: app.team },
-      relations: {
-        system: app.team,
-        providesApis: [names.api],
-        dependsOn: app.database ? [names.resource] : [],
-      },
+      identifier: names.resource,
+      title: `${app.name} database`,
+      blueprint: "resource",
+      properties: { type: "database", connectionSecret: databaseConnectionSecret(app.name) },
+      relations: { system: app.team },
     });
   }
+  entities.push({
+    identifier: names.component,
+    title: app.name,
+    blueprint: "component",
+    properties: { type: "service", lifecycle: "production", repository: source, team: app.team },
+    relations: {
+      system: app.team,
+      providesApis: [names.api],
+      dependsOn: app.database ? [names.resource] : [],
+    },
+  });
   return entities;
+}
+
+/** Where create-app puts a created app's catalog entries (configured apps are in the team files). */
+export const CREATED_APPS_CATALOG = {
+  /** A Location create-app adds each created app's file to (seed-once: create-app owns its targets). */
+  backstageLocation: "backstage/apps.yaml",
+  backstageDir: "backstage/apps",
+  portDir: "port/apps",
+} as const;
+
+/**
+ * The catalog entries of one app, Backstage and Port, for create-app's skeleton: rendered by the same
+ * builders as the configured apps'. Path under catalog/ → content.
+ */
+export function appCatalogFiles(
+  layout: OrganizationLayout,
+  app: AppSpec,
+): { backstage: string; port: string } {
+  return {
+    backstage: yamlDocuments(appEntities(layout, app)),
+    port: JSON.stringify(portAppEntities(layout, app), null, 2) + "\n",
+  };
 }
 
 /** Catalog files of the management repository (all managed: regenerated from config). */
@@ -265,7 +297,12 @@ export function catalogTree(layout: OrganizationLayout): FileTree {
   const dir = managementRepoPaths.catalog();
   const { organization, teams } = backstageEntities(layout);
   const tree: FileTree = {};
-  const targets = ["./organization.yaml", ...[...teams.keys()].map((team) => `./teams/${team}.yaml`)];
+  const targets = [
+    "./organization.yaml",
+    ...[...teams.keys()].map((team) => `./teams/${team}.yaml`),
+    // The apps create-app made, each added there by its pull request.
+    `./${CREATED_APPS_CATALOG.backstageLocation.replace(/^backstage\//, "")}`,
+  ];
   tree[`${dir}/backstage/all.yaml`] = managed(
     yamlDocuments(
       [
@@ -286,6 +323,22 @@ export function catalogTree(layout: OrganizationLayout): FileTree {
   for (const [team, entities] of teams) {
     tree[`${dir}/backstage/teams/${team}.yaml`] = managed(yamlDocuments(entities, MANAGED_NOTICE));
   }
+  tree[`${dir}/${CREATED_APPS_CATALOG.backstageLocation}`] = seedOnce(
+    yamlDocuments(
+      [
+        {
+          apiVersion: BACKSTAGE_API_VERSION,
+          kind: "Location",
+          metadata: {
+            name: `${domainName(layout)}-created-apps`,
+            description: "The apps create-app made: each of its pull requests adds one target.",
+          },
+          spec: { targets: [] },
+        },
+      ],
+      "create-app adds a target per app it creates; configured apps (idp:apps) are in teams/.",
+    ),
+  );
   tree[`${dir}/port/blueprints.json`] = managed(JSON.stringify(portBlueprints(), null, 2) + "\n");
   tree[`${dir}/port/entities.json`] = managed(JSON.stringify(portEntities(layout), null, 2) + "\n");
   return tree;

@@ -17,7 +17,7 @@
  *   catalog/                                   managed     Backstage descriptors, Port blueprints
  */
 import { managementRepoPaths, MANAGEMENT_BRANCH, teamNamespace, teamProject } from "../conventions";
-import { catalogTree } from "./catalog";
+import { appCatalogFiles, catalogTree } from "./catalog";
 import {
   firstEnvironment,
   initialImage,
@@ -43,6 +43,8 @@ import {
 } from "./resources";
 import {
   APP_PLACEHOLDER,
+  CATALOG_SKELETON_DIR,
+  CATALOG_SKELETON_FILES,
   createAppWorkflow,
   IMAGE_PLACEHOLDER,
   RESOURCE_SCHEMA_DIR,
@@ -220,6 +222,16 @@ export function managementRepositoryTree(layout: OrganizationLayout): FileTree {
       managed(JSON.stringify(schema.schema, null, 2) + "\n");
   }
   for (const env of layout.environments) skeletonTree(env, tree);
+  // What create-app writes into the catalog for a new app, by the same builders as the configured apps'.
+  const placeholders = { name: APP_PLACEHOLDER, team: TEAM_PLACEHOLDER };
+  const plain = appCatalogFiles(layout, { ...placeholders, database: false });
+  const withDatabase = appCatalogFiles(layout, { ...placeholders, database: true });
+  tree[`${CATALOG_SKELETON_DIR}/${CATALOG_SKELETON_FILES.backstage}`] = managed(plain.backstage);
+  tree[`${CATALOG_SKELETON_DIR}/${CATALOG_SKELETON_FILES.backstageWithDatabase}`] = managed(
+    withDatabase.backstage,
+  );
+  tree[`${CATALOG_SKELETON_DIR}/${CATALOG_SKELETON_FILES.port}`] = managed(plain.port);
+  tree[`${CATALOG_SKELETON_DIR}/${CATALOG_SKELETON_FILES.portWithDatabase}`] = managed(withDatabase.port);
   Object.assign(tree, catalogTree(layout));
   return tree;
 }

@@ -7,7 +7,8 @@
  * Written as text so that every pinned action carries its release tag as a comment; tests parse them.
  * Inputs reach shell steps only through `env:`, never through `${{ }}` inside a script (no injection).
  */
-import { MANAGEMENT_BRANCH, PLATFORM_HOST_LABELS } from "../conventions";
+import { MANAGEMENT_BRANCH, managementRepoPaths, PLATFORM_HOST_LABELS } from "../conventions";
+import { CREATED_APPS_CATALOG } from "./catalog";
 import { XR_API_VERSION, XR_GROUP, XR_KINDS, XR_VERSION } from "../crossplane/api";
 import { IMMUTABLE_IMAGE_PATTERN } from "../crossplane/xrds";
 import { ACTIONS, actionReference, BASE_IMAGES, TOOLS, type ActionPin } from "../versions";
@@ -38,11 +39,22 @@ const GIT_AS_BOT = [
   .join("\n");
 
 export const RESOURCE_SCHEMA_DIR = "platform/schemas";
+/** The step of create-app that adds a new app's Backstage and Port entries. */
+export const CATALOG_STEP = "Add the app to the catalog";
+const CATALOG_DIR = managementRepoPaths.catalog();
 /** Where create-app finds the files of a new app, per environment, with `__APP__` and `__TEAM__` in them. */
 export const SKELETON_DIR = "platform/skeleton";
 export const APP_PLACEHOLDER = "__APP__";
 export const TEAM_PLACEHOLDER = "__TEAM__";
 export const IMAGE_PLACEHOLDER = "__IMAGE__";
+/** Where the catalog entries of a new app are skeletoned (not an environment name: `_` is no DNS label). */
+export const CATALOG_SKELETON_DIR = `${SKELETON_DIR}/_catalog`;
+export const CATALOG_SKELETON_FILES = {
+  backstage: "backstage.yaml",
+  backstageWithDatabase: "backstage-with-database.yaml",
+  port: "port.json",
+  portWithDatabase: "port-with-database.json",
+} as const;
 /** The skeleton's files per environment: the App without and with a database, and the database's. */
 export const SKELETON_FILES = {
   app: "app.yaml",
@@ -361,6 +373,16 @@ ${deliverySetupFunction("          ")}
 ${renderAppFunction("          ")}
           # The other environments get the app with its first promotion there.
           render_app ${first} "$TEAM" "$APP_NAME" "${INITIAL_IMAGE_SHELL}" "$DATABASE"
+      - name: ${CATALOG_STEP}
+        run: |
+          suffix=""
+          if [ "$DATABASE" = "true" ]; then suffix="-with-database"; fi
+          mkdir -p ${CATALOG_DIR}/${CREATED_APPS_CATALOG.backstageDir} ${CATALOG_DIR}/${CREATED_APPS_CATALOG.portDir}
+          sed -e "s|${APP_PLACEHOLDER}|$APP_NAME|g" -e "s|${TEAM_PLACEHOLDER}|$TEAM|g" "${CATALOG_SKELETON_DIR}/backstage$suffix.yaml" \\
+            > "${CATALOG_DIR}/${CREATED_APPS_CATALOG.backstageDir}/$APP_NAME.yaml"
+          sed -e "s|${APP_PLACEHOLDER}|$APP_NAME|g" -e "s|${TEAM_PLACEHOLDER}|$TEAM|g" "${CATALOG_SKELETON_DIR}/port$suffix.json" \\
+            > "${CATALOG_DIR}/${CREATED_APPS_CATALOG.portDir}/$APP_NAME.json"
+          yq --inplace '.spec.targets += ["./apps/" + strenv(APP_NAME) + ".yaml"]' ${CATALOG_DIR}/${CREATED_APPS_CATALOG.backstageLocation}
 ${appTokenStep({ name: "Create a GitHub App token for this repository", id: "management-token", app: "selfService", repositories: layout.managementRepository, permissions: { contents: "write", "pull-requests": "write" } })}      - name: Open the pull request
         env:
           GH_TOKEN: \${{ steps.management-token.outputs.token }}
@@ -370,7 +392,7 @@ ${appTokenStep({ name: "Create a GitHub App token for this repository", id: "man
           gh auth setup-git
 ${GIT_AS_BOT}
           git switch --create "$branch"
-          git add environments
+          git add environments ${CATALOG_DIR}
           git commit --message "Add app $APP_NAME for team $TEAM"
           git push origin "$branch"
           gh pr create --base ${MANAGEMENT_BRANCH} --head "$branch" --title "Add app $APP_NAME for team $TEAM" \\
