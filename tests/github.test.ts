@@ -750,6 +750,76 @@ describe("GitHub organization", () => {
       }
     });
 
+    it("gives Port an action and Backstage a Template that run create-app with exactly its inputs", () => {
+      const workflow = YAML.parse(tree[".github/workflows/create-app.yaml"]!.content) as {
+        on: {
+          workflow_dispatch: {
+            inputs: Record<string, { type: string; options?: string[]; default?: unknown }>;
+          };
+        };
+      };
+      const inputs = workflow.on.workflow_dispatch.inputs;
+      const [action] = JSON.parse(tree["catalog/port/actions.json"]!.content) as Array<{
+        trigger: {
+          blueprintIdentifier: string;
+          userInputs: { properties: Record<string, Record<string, unknown>>; required: string[] };
+        };
+        invocationMethod: Record<string, unknown>;
+      }>;
+      const template = parseAll(tree["catalog/backstage/templates/create-app.yaml"]!.content)[0]! as {
+        kind: string;
+        spec: {
+          parameters: Array<{ properties: Record<string, Record<string, unknown>>; required: string[] }>;
+          steps: Array<{ action: string; input: Record<string, unknown> }>;
+        };
+      };
+      assert.equal(template.kind, "Template");
+      for (const asked of [action!.trigger.userInputs, template.spec.parameters[0]!]) {
+        assert.deepEqual(Object.keys(asked.properties), Object.keys(inputs));
+        assert.deepEqual(
+          asked.required,
+          Object.keys(inputs).filter((k) => (inputs[k] as { required?: boolean }).required),
+        );
+        assert.equal(asked.properties["name"]!["type"], "string");
+        assert.deepEqual(asked.properties["team"]!["enum"], inputs["team"]!.options);
+        assert.equal(asked.properties["database"]!["type"], inputs["database"]!.type);
+        assert.equal(asked.properties["database"]!["default"], inputs["database"]!.default);
+      }
+      assert.equal(action!.trigger.blueprintIdentifier, "component");
+      assert.deepEqual(action!.invocationMethod, {
+        type: "GITHUB",
+        org: "fixture-org",
+        repo: "platform-management",
+        workflow: "create-app.yaml",
+        workflowInputs: {
+          name: "{{ .inputs.name }}",
+          team: "{{ .inputs.team }}",
+          database: "{{ .inputs.database }}",
+        },
+        reportWorkflowStatus: true,
+      });
+      assert.deepEqual(template.spec.steps, [
+        {
+          id: "create-app",
+          name: "Run create-app",
+          action: "github:actions:dispatch",
+          input: {
+            repoUrl: "github.com?owner=fixture-org&repo=platform-management",
+            workflowId: "create-app.yaml",
+            branchOrTagName: "main",
+            workflowInputs: {
+              name: "${{ parameters.name }}",
+              team: "${{ parameters.team }}",
+              database: "${{ parameters.database }}",
+            },
+          },
+        },
+      ]);
+      // The name pattern is create-app's own check, so the portal refuses what the workflow would.
+      const pattern = new RegExp(String(action!.trigger.userInputs.properties["name"]!["pattern"]));
+      assert.ok(pattern.test("orders-api") && !pattern.test("Orders_API") && !pattern.test("-x"));
+    });
+
     it("has a Backstage catalog whose every reference resolves, listed by its Location", () => {
       const dir = "catalog/backstage";
       const entities = Object.entries(tree)
@@ -785,6 +855,7 @@ describe("GitHub organization", () => {
       }
       assert.deepEqual(Object.fromEntries(kinds), {
         Location: 2,
+        Template: 1,
         Domain: 1,
         Group: 3,
         System: 3,

@@ -292,6 +292,110 @@ export function appCatalogFiles(
   };
 }
 
+/** The create-app workflow's file name: portals dispatch it. */
+export const CREATE_APP_WORKFLOW = "create-app.yaml";
+
+/** A new app's name: a DNS label (create-app checks it again). */
+export const APP_NAME_PATTERN = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";
+
+/**
+ * create-app's inputs, as a JSON schema both portals ask them with: the same names, the configured teams
+ * as the only choices, and whether the app gets a database.
+ */
+export function createAppInputSchema(layout: OrganizationLayout): {
+  properties: Record<string, Record<string, unknown>>;
+  required: string[];
+} {
+  return {
+    properties: {
+      name: {
+        type: "string",
+        title: "Name",
+        description: "Names its repository, host and resources.",
+        pattern: APP_NAME_PATTERN,
+      },
+      team: { type: "string", title: "Team", enum: [...layout.teams].map((t) => t.slug).sort() },
+      database: {
+        type: "boolean",
+        title: "Database",
+        description: "A Postgres SQLDatabase and SchemaHero tables.",
+        default: false,
+      },
+    },
+    required: ["name", "team"],
+  };
+}
+
+/** Port's self-service action that runs create-app (a GitHub workflow invocation with its inputs). */
+export function portCreateAppAction(layout: OrganizationLayout): Record<string, unknown> {
+  const inputs = createAppInputSchema(layout);
+  return {
+    identifier: "create_app",
+    title: "Create an app",
+    description: `Runs create-app in ${layout.owner}/${layout.managementRepository}: a repository from ${layout.templateRepository} and a pull request that adds the app.`,
+    trigger: {
+      type: "self-service",
+      operation: "CREATE",
+      blueprintIdentifier: "component",
+      userInputs: { ...inputs, order: Object.keys(inputs.properties) },
+    },
+    invocationMethod: {
+      type: "GITHUB",
+      org: layout.owner,
+      repo: layout.managementRepository,
+      workflow: CREATE_APP_WORKFLOW,
+      workflowInputs: Object.fromEntries(
+        Object.keys(inputs.properties).map((k) => [k, `{{ .inputs.${k} }}`]),
+      ),
+      reportWorkflowStatus: true,
+    },
+    requiredApproval: false,
+  };
+}
+
+/** Backstage's scaffolder Template that runs create-app (the `github:actions:dispatch` action). */
+export function backstageCreateAppTemplate(layout: OrganizationLayout): Record<string, unknown> {
+  const inputs = createAppInputSchema(layout);
+  const admins = layout.teams.filter((t) => t.platformAdmin).map((t) => t.slug);
+  return {
+    apiVersion: "scaffolder.backstage.io/v1beta3",
+    kind: "Template",
+    metadata: {
+      name: "create-app",
+      title: "Create an app",
+      description: `A repository from ${layout.templateRepository}, and a pull request that adds the app to the platform.`,
+    },
+    spec: {
+      owner: `group:${admins[0] ?? layout.teams[0]?.slug ?? "platform"}`,
+      type: "service",
+      parameters: [{ title: "The app", ...inputs }],
+      steps: [
+        {
+          id: "create-app",
+          name: "Run create-app",
+          action: "github:actions:dispatch",
+          input: {
+            repoUrl: `github.com?owner=${layout.owner}&repo=${layout.managementRepository}`,
+            workflowId: CREATE_APP_WORKFLOW,
+            branchOrTagName: "main",
+            workflowInputs: Object.fromEntries(
+              Object.keys(inputs.properties).map((k) => [k, `\${{ parameters.${k} }}`]),
+            ),
+          },
+        },
+      ],
+      output: {
+        links: [
+          {
+            title: "create-app runs",
+            url: `${repositoryUrl(layout.owner, layout.managementRepository)}/actions/workflows/${CREATE_APP_WORKFLOW}`,
+          },
+        ],
+      },
+    },
+  };
+}
+
 /** Catalog files of the management repository (all managed: regenerated from config). */
 export function catalogTree(layout: OrganizationLayout): FileTree {
   const dir = managementRepoPaths.catalog();
@@ -302,6 +406,7 @@ export function catalogTree(layout: OrganizationLayout): FileTree {
     ...[...teams.keys()].map((team) => `./teams/${team}.yaml`),
     // The apps create-app made, each added there by its pull request.
     `./${CREATED_APPS_CATALOG.backstageLocation.replace(/^backstage\//, "")}`,
+    "./templates/create-app.yaml",
   ];
   tree[`${dir}/backstage/all.yaml`] = managed(
     yamlDocuments(
@@ -339,6 +444,10 @@ export function catalogTree(layout: OrganizationLayout): FileTree {
       "create-app adds a target per app it creates; configured apps (idp:apps) are in teams/.",
     ),
   );
+  tree[`${dir}/backstage/templates/create-app.yaml`] = managed(
+    yamlDocuments([backstageCreateAppTemplate(layout)], MANAGED_NOTICE),
+  );
+  tree[`${dir}/port/actions.json`] = managed(JSON.stringify([portCreateAppAction(layout)], null, 2) + "\n");
   tree[`${dir}/port/blueprints.json`] = managed(JSON.stringify(portBlueprints(), null, 2) + "\n");
   tree[`${dir}/port/entities.json`] = managed(JSON.stringify(portEntities(layout), null, 2) + "\n");
   return tree;
