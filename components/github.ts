@@ -24,6 +24,7 @@ import {
   AUTOMATION,
   appRuleset,
   DEFAULT_BRANCH_RULESET,
+  REQUIRED_APPROVALS,
   type GitHubAuth,
   type SeedingIdentity,
   GITHUB_ACTIONS_APP_ID,
@@ -99,7 +100,7 @@ export const GITHUB_ORGANIZATION_DEFAULTS = {
   /** Product teams read the template (they create apps through create-app). */
   teamTemplatePermission: "pull",
   /** Approving reviews a pull request on the management repository needs. */
-  requiredApprovals: 1,
+  requiredApprovals: REQUIRED_APPROVALS,
   rulesetName: DEFAULT_BRANCH_RULESET,
 } as const;
 

@@ -91,6 +91,14 @@ class Workspace {
     fs.chmodSync(path.join(this.bin, "yq"), 0o755);
   }
 
+  /** A fresh clone of the management repository (of `branch`, default main) in its own folder. */
+  clone(folder: string, branch = "main"): string {
+    const tree = path.join(this.root, folder);
+    fs.rmSync(tree, { recursive: true, force: true });
+    git(this.root, "clone", "--quiet", "--branch", branch, this.origin, tree);
+    return tree;
+  }
+
   /** A fresh checkout of the management repository, as actions/checkout leaves it. */
   checkout(): void {
     fs.rmSync(path.join(this.app, "management"), { recursive: true, force: true });
@@ -264,9 +272,7 @@ describe("the developer flow's scripts, run with bash, git and yq v4", () => {
 
   it("the validate workflow refuses a movable image in staging and prod, and takes promoted ones", () => {
     const check = step(management[".github/workflows/validate.yaml"]!, "validate", IMMUTABLE_IMAGES_STEP);
-    const tree = path.join(workspace.root, "validate");
-    fs.rmSync(tree, { recursive: true, force: true });
-    git(workspace.root, "clone", "--quiet", "--branch", "promote/orders-api/staging", workspace.origin, tree);
+    const tree = workspace.clone("validate", "promote/orders-api/staging");
     // main's dev app on its moving tag, and the promoted staging app on sha-<commit>: accepted.
     const ok = workspace.run(check, tree, {});
     assert.equal(ok.status, 0, `${String(ok.stdout)}\n${String(ok.stderr)}`);
@@ -286,9 +292,7 @@ describe("the developer flow's scripts, run with bash, git and yq v4", () => {
 
   it("the validate workflow refuses two Apps claiming one host in an environment, by default name or explicitly", () => {
     const check = step(management[".github/workflows/validate.yaml"]!, "validate", UNIQUE_HOSTS_STEP);
-    const tree = path.join(workspace.root, "hosts");
-    fs.rmSync(tree, { recursive: true, force: true });
-    git(workspace.root, "clone", "--quiet", workspace.origin, tree);
+    const tree = workspace.clone("hosts");
     const ok = workspace.run(check, tree, {});
     assert.equal(ok.status, 0, `${String(ok.stdout)}\n${String(ok.stderr)}`);
     // Another team's App whose explicit host is orders-api's default one.
@@ -315,9 +319,7 @@ describe("the developer flow's scripts, run with bash, git and yq v4", () => {
 
   it("create-app adds a new app's Backstage and Port entries, exactly what a configured app gets", () => {
     const catalog = step(management[".github/workflows/create-app.yaml"]!, "create-app", CATALOG_STEP);
-    const tree = path.join(workspace.root, "catalog");
-    fs.rmSync(tree, { recursive: true, force: true });
-    git(workspace.root, "clone", "--quiet", workspace.origin, tree);
+    const tree = workspace.clone("catalog");
     // orders-api (team orders, with a database) is also a configured app: its entries are in teams/orders.yaml.
     const run = workspace.run(catalog, tree, { APP_NAME: "orders-api", TEAM: "orders", DATABASE: "true" });
     assert.equal(run.status, 0, `${String(run.stdout)}\n${String(run.stderr)}`);

@@ -112,6 +112,9 @@ export const AUTOMATION = {
 /** The status check an app repository's ruleset requires: the build workflow's test job. */
 export const APP_TEST_CHECK = "test";
 
+/** Approving reviews a pull request needs on a protected default branch (management and app repositories). */
+export const REQUIRED_APPROVALS = 1;
+
 /** Name of the rulesets that protect default branches (the management repository's and the apps'). */
 export const DEFAULT_BRANCH_RULESET = "protect-default-branch";
 
@@ -134,7 +137,7 @@ export function appRuleset(branch: string): Record<string, unknown> {
       {
         type: "pull_request",
         parameters: {
-          required_approving_review_count: 1,
+          required_approving_review_count: REQUIRED_APPROVALS,
           dismiss_stale_reviews_on_push: true,
           require_code_owner_review: false,
           require_last_push_approval: true,

@@ -47,6 +47,15 @@ export function isGitHubResourceType(type: string): boolean {
 const PRIVATE_REPOSITORY_PLAN =
   "private or internal repositories: GitHub Team, Pro or Enterprise Cloud (GitHub Free has it for public repositories only)";
 
+/** What one seeding commit calls (seed-provider.js: read the tree, write blobs, tree, commit, move the ref). */
+const GIT_DATA_ENDPOINTS = [
+  "GET /repos/{owner}/{repo}/git/trees/{sha}",
+  "POST /repos/{owner}/{repo}/git/blobs",
+  "POST /repos/{owner}/{repo}/git/trees",
+  "POST /repos/{owner}/{repo}/git/commits",
+  "PATCH /repos/{owner}/{repo}/git/refs/heads/{branch}",
+] as const;
+
 /** The table, keyed by Pulumi resource type. */
 export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> = {
   "github:index/team:Team": {
@@ -175,13 +184,7 @@ export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> 
     what: "the stack's own environment's folder of the management repository, one commit (no workflow files)",
     when: "every stack",
     organizationStackOnly: false,
-    endpoints: [
-      "GET /repos/{owner}/{repo}/git/trees/{sha}",
-      "POST /repos/{owner}/{repo}/git/blobs",
-      "POST /repos/{owner}/{repo}/git/trees",
-      "POST /repos/{owner}/{repo}/git/commits",
-      "PATCH /repos/{owner}/{repo}/git/refs/heads/{branch}",
-    ],
+    endpoints: [...GIT_DATA_ENDPOINTS],
     app: { contents: "write" },
     token: ["repo"],
   },
@@ -190,11 +193,7 @@ export const GITHUB_PERMISSIONS: Readonly<Record<string, GitHubPermissionNeed>> 
     when: "`idp:github.manageOrganization`",
     organizationStackOnly: true,
     endpoints: [
-      "GET /repos/{owner}/{repo}/git/trees/{sha}",
-      "POST /repos/{owner}/{repo}/git/blobs",
-      "POST /repos/{owner}/{repo}/git/trees",
-      "POST /repos/{owner}/{repo}/git/commits",
-      "PATCH /repos/{owner}/{repo}/git/refs/heads/{branch}",
+      ...GIT_DATA_ENDPOINTS,
       "PUT /repos/{owner}/{repo}/contents/{path} (an empty repository's first file)",
     ],
     // Files under .github/workflows/ are refused without the Workflows permission or workflow scope.
