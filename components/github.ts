@@ -87,6 +87,15 @@ export interface GitHubOrganizationArgs {
    * Default none: kubeconform then skips those kinds (and the workflow says so).
    */
   readonly resourceSchemas?: readonly ResourceSchema[];
+  /**
+   * Port's API and credentials: the catalog workflow loads `catalog/port/` into Port with them, from the
+   * management repository's `port` environment (default branch only). Default none: the workflow skips.
+   */
+  readonly port?: {
+    readonly apiUrl: string;
+    readonly clientId: pulumi.Input<string>;
+    readonly clientSecret: pulumi.Input<string>;
+  };
 }
 
 export const GITHUB_ORGANIZATION_DEFAULTS = {
@@ -337,20 +346,10 @@ export class GitHubOrganization extends pulumi.ComponentResource {
     );
 
     // --- The self-service environment: its secrets reach only runs from the default branch ----------
-    const environment = new github.RepositoryEnvironment(
+    const environment = this.defaultBranchEnvironment(
       `${name}-self-service`,
-      {
-        repository: management.name,
-        environment: AUTOMATION.selfServiceEnvironment,
-        canAdminsBypass: false,
-        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
-      },
-      { parent: this },
-    );
-    new github.RepositoryEnvironmentDeploymentPolicy(
-      `${name}-self-service-branch`,
-      { repository: management.name, environment: environment.environment, branchPattern: MANAGEMENT_BRANCH },
-      { parent: this },
+      management.name,
+      AUTOMATION.selfServiceEnvironment,
     );
     new github.ActionsEnvironmentSecret(
       `${name}-self-service-key`,
@@ -384,6 +383,8 @@ export class GitHubOrganization extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+
+    if (args.port !== undefined) this.portEnvironment(name, management.name, args.port);
 
     // --- Delivery credentials of the app pipelines -----------------------------------------------
     // The key is never an organization secret (any workflow of any branch of a selected repository could
@@ -503,20 +504,10 @@ export class GitHubOrganization extends pulumi.ComponentResource {
     repository: github.Repository,
     args: GitHubOrganizationArgs,
   ): void {
-    const environment = new github.RepositoryEnvironment(
+    const environment = this.defaultBranchEnvironment(
       `${prefix}-delivery`,
-      {
-        repository: repository.name,
-        environment: AUTOMATION.deliveryEnvironment,
-        canAdminsBypass: false,
-        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
-      },
-      { parent: this },
-    );
-    new github.RepositoryEnvironmentDeploymentPolicy(
-      `${prefix}-delivery-branch`,
-      { repository: repository.name, environment: environment.environment, branchPattern: MANAGEMENT_BRANCH },
-      { parent: this },
+      repository.name,
+      AUTOMATION.deliveryEnvironment,
     );
     new github.ActionsEnvironmentSecret(
       `${prefix}-delivery-key`,
@@ -539,6 +530,59 @@ export class GitHubOrganization extends pulumi.ComponentResource {
         // Nobody bypasses it: after creation nothing of the platform's pushes to an app repository.
         bypassActors: [],
         rules: appBranchRules(),
+      },
+      { parent: this },
+    );
+  }
+  /** A repository environment only runs from the default branch may use (admins cannot bypass it). */
+  private defaultBranchEnvironment(
+    resourceName: string,
+    repository: pulumi.Input<string>,
+    environmentName: string,
+  ): github.RepositoryEnvironment {
+    const environment = new github.RepositoryEnvironment(
+      resourceName,
+      {
+        repository,
+        environment: environmentName,
+        canAdminsBypass: false,
+        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+      },
+      { parent: this },
+    );
+    new github.RepositoryEnvironmentDeploymentPolicy(
+      `${resourceName}-branch`,
+      { repository, environment: environment.environment, branchPattern: MANAGEMENT_BRANCH },
+      { parent: this },
+    );
+    return environment;
+  }
+
+  /** The management repository's `port` environment: the catalog workflow's Port API and credentials. */
+  private portEnvironment(
+    name: string,
+    repository: pulumi.Input<string>,
+    port: NonNullable<GitHubOrganizationArgs["port"]>,
+  ): void {
+    const environment = this.defaultBranchEnvironment(`${name}-port`, repository, AUTOMATION.portEnvironment);
+    const variables = [
+      [AUTOMATION.portApiUrlVariable, "api-url", port.apiUrl],
+      [AUTOMATION.portClientIdVariable, "client-id", port.clientId],
+    ] as const;
+    for (const [variableName, suffix, value] of variables) {
+      new github.ActionsEnvironmentVariable(
+        `${name}-port-${suffix}`,
+        { repository, environment: environment.environment, variableName, value },
+        { parent: this },
+      );
+    }
+    new github.ActionsEnvironmentSecret(
+      `${name}-port-client-secret`,
+      {
+        repository,
+        environment: environment.environment,
+        secretName: AUTOMATION.portClientSecret,
+        value: pulumi.secret(port.clientSecret),
       },
       { parent: this },
     );

@@ -34,6 +34,7 @@ import { GitHubOrganization, type GitHubOrganizationArgs } from "./github";
 import { EnvironmentFolder, type EnvironmentFolderArgs } from "./github/environment-folder";
 import { ArgoCd, ARGOCD_NAMES, type ArgoCdApp, type ArgoCdArgs, type ArgoCdTeam } from "./argocd";
 import { SchemaHero, type SchemaHeroArgs } from "./schemahero";
+import { PortExporter, type PortRegion } from "./port";
 
 export interface PlatformArgs {
   /** Stack name; used only in tags and descriptions, never to branch behaviour (that is the profile's job). */
@@ -87,6 +88,15 @@ export interface PlatformArgs {
   // --- GitOps ---
   /** Argo CD (sign-in, RBAC and projects from the teams) and SchemaHero. */
   readonly gitOps: GitOpsSettings;
+
+  // --- Portals ---
+  /** Port: the account's region and credentials, and whether this cluster runs its exporter. Default none. */
+  readonly port?: {
+    readonly region: PortRegion;
+    readonly clientId: string;
+    readonly clientSecret: pulumi.Input<string>;
+    readonly exporter: boolean;
+  };
 }
 
 /** What Argo CD and SchemaHero need from config; `Platform` adds the ingress layer, secrets and ordering. */
@@ -264,6 +274,23 @@ export class Platform extends pulumi.ComponentResource {
     );
     this.argocdUrl = argocd.url;
     this.argocdLogin = argocdLogin(argocd, args);
+
+    // --- Portals: Port's exporter reads the kinds Crossplane, SchemaHero and Argo CD serve.
+    const port = args.port;
+    if (port?.exporter === true) {
+      new PortExporter(
+        `${name}-port-exporter`,
+        {
+          environment: args.stack,
+          clusterName: args.clusterName,
+          region: port.region,
+          credentials: { clientId: port.clientId, clientSecret: port.clientSecret },
+          secrets: externalSecrets.backend,
+          after: [...crossplane.api, argocd.release],
+        },
+        { parent: this },
+      );
+    }
 
     const runnerSteps =
       runners !== undefined

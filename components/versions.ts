@@ -115,6 +115,15 @@ export const CHARTS = {
     repository: "https://argoproj.github.io/argo-helm",
     upstream: "https://github.com/argoproj/argo-helm/releases?q=argo-cd",
   },
+  // Port's Kubernetes exporter (optional, idp:port): reports what runs to Port. Its image is pinned in
+  // IMAGES.portExporter (the chart defaults to its appVersion).
+  // renovate: datasource=helm depName=port-k8s-exporter registryUrl=https://port-labs.github.io/helm-charts
+  portK8sExporter: {
+    chart: "port-k8s-exporter",
+    version: "0.3.28",
+    repository: "https://port-labs.github.io/helm-charts",
+    upstream: "https://github.com/port-labs/helm-charts/releases?q=port-k8s-exporter",
+  },
   // ARC: both charts at ARC_VERSION (never a literal here; tests/versions.test.ts checks it).
   arcController: {
     chart: "gha-runner-scale-set-controller",
@@ -155,6 +164,13 @@ export const IMAGES = {
     image: "docker.io/schemahero/schemahero-manager",
     tag: "0.25.0",
     upstream: "https://github.com/schemahero/schemahero/releases",
+  },
+  // Port's Kubernetes exporter: chart port-k8s-exporter 0.3.28's appVersion, set explicitly.
+  // renovate: datasource=docker depName=ghcr.io/port-labs/port-k8s-exporter
+  portExporter: {
+    image: "ghcr.io/port-labs/port-k8s-exporter",
+    tag: "0.7.4",
+    upstream: "https://github.com/port-labs/port-k8s-exporter/releases",
   },
   // --- Crossplane part: the in-cluster SQLDatabase server, one pin per Postgres major. ---
   // Official image (Docker Library); Postgres versions are major.minor. renovate.json keeps each pin on its major.
@@ -441,6 +457,16 @@ export const GO_TOOLS = {
     package: ".",
     binary: "yq",
     upstream: "https://github.com/mikefarah/yq/releases",
+  },
+  // The jq engine of Port's Kubernetes exporter (port-k8s-exporter v0.7.4 go.mod: gojq v0.12.17): the
+  // conformance suite evaluates the exporter's mapping with it. Keep it on the exporter's go.mod.
+  // renovate: datasource=go depName=github.com/itchyny/gojq
+  gojq: {
+    module: "github.com/itchyny/gojq",
+    version: "v0.12.17",
+    package: "./cmd/gojq",
+    binary: "gojq",
+    upstream: "https://github.com/itchyny/gojq/releases",
   },
 } as const satisfies Record<string, GoToolPin>;
 

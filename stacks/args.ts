@@ -11,6 +11,7 @@ import type { GitHubAuth, GitHubOrganizationArgs } from "../components/github";
 import type { EnvironmentFolderArgs } from "../components/github/environment-folder";
 import type { SeedingIdentity } from "../components/github/model";
 import type { GitOpsSettings, PlatformArgs } from "../components/platform";
+import { PORT_API_URLS } from "../components/port";
 import type { RunnersSettings } from "../components/runners";
 import type { PlatformConfig } from "./config";
 import { databaseMode } from "./schema";
@@ -19,6 +20,7 @@ import { profileFor, type ProfileName } from "./profiles";
 export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformArgs {
   const { settings, profile } = config;
   const aws = awsContext(config);
+  const port = portSettingsFrom(config);
   return {
     stack,
     profile,
@@ -56,6 +58,23 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
     github: githubArgsFrom(config, stack),
     // --- GitOps ---
     gitOps: gitOpsSettingsFrom(config),
+    // --- Portals ---
+    ...(port !== undefined ? { port } : {}),
+  };
+}
+
+/** Port's API and credentials from config, or undefined without idp:port. */
+export function portSettingsFrom(config: PlatformConfig): PlatformArgs["port"] {
+  const port = config.settings.port;
+  if (port === undefined) return undefined;
+  const clientSecret = config.secrets.portClientSecret;
+  // parseConfig requires the secret whenever idp:port is set.
+  if (clientSecret === undefined) throw new Error("idp:portClientSecret is required by idp:port");
+  return {
+    region: port.region,
+    clientId: port.clientId,
+    clientSecret,
+    exporter: port.exporter,
   };
 }
 
@@ -171,6 +190,7 @@ export function crossplaneSettingsFrom(config: PlatformConfig): CrossplaneSettin
 export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformArgs["github"] {
   const { settings, profile, secrets } = config;
   const gh = settings.github;
+  const port = portSettingsFrom(config);
   const repositories = {
     managementRepository: gh.managementRepository,
     templateRepository: gh.templateRepository,
@@ -240,6 +260,15 @@ export function githubArgsFrom(config: PlatformConfig, stack: string): PlatformA
       privateKey: secrets.githubSelfServiceAppPrivateKey!,
     },
     deliveryApp: { clientId: gh.deliveryAppClientId!, privateKey: secrets.githubDeliveryAppPrivateKey! },
+    ...(port !== undefined
+      ? {
+          port: {
+            apiUrl: PORT_API_URLS[port.region],
+            clientId: port.clientId,
+            clientSecret: port.clientSecret,
+          },
+        }
+      : {}),
   };
   return { ...repositories, organization, environmentFolder };
 }

@@ -654,6 +654,34 @@ const argocdSchema = z
     description: "Argo CD: how people sign in and how it hears about pushes to the management repository.",
   });
 
+const portSchema = z
+  .strictObject({
+    clientId: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{8,128}$/, "must be a Port client ID (Port: Settings, Credentials)")
+      .meta({
+        description:
+          "Client ID of the organization's Port account (Port: Settings, Credentials); its secret is idp:portClientSecret. Both go into the secrets backend (the exporter) and, on the stack with idp:github.manageOrganization, into the management repository's port environment (the catalog workflow).",
+        examples: ["a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6"],
+      }),
+    region: z
+      .enum(["eu", "us"])
+      .default("eu")
+      .meta({
+        description: "Region of the Port account: eu (api.getport.io) or us (api.us.getport.io).",
+        examples: ["eu"],
+      }),
+    exporter: z.boolean().default(true).meta({
+      description:
+        "Install Port's Kubernetes exporter in this cluster: Argo CD Applications, Apps, their Deployments and SQLDatabases appear in Port as entities of the catalog's runtime blueprints (docs/portals.md).",
+    }),
+  })
+  .optional()
+  .meta({
+    description:
+      "Port, the developer portal: self-service (the create-app action), the catalog loaded from the management repository, and what runs. Omit it: no Port integration (Backstage reads the same catalog).",
+  });
+
 /** An OCI repository path without tag, e.g. `registry.example.com/mirror/schemahero/plugin`. */
 const ociRepositoryPrefix = z
   .string()
@@ -1068,6 +1096,8 @@ export const settingsShape = {
   // GitOps.
   argocd: argocdSchema,
   schemahero: schemaHeroSchema,
+  // Portals.
+  port: portSchema,
 } as const;
 
 /** The slug GitHub derives from a team name: lowercase, every run of other characters one '-'. */
@@ -1153,6 +1183,8 @@ export const secretKeys = {
     "PEM private key of the delivery GitHub App (idp:github.deliveryAppClientId). Required when idp:github.manageOrganization is true.",
   githubPackagesToken:
     "A classic GitHub token of the idp:github.packagesReader user with the single scope read:packages: the cluster pulls the apps' GHCR images with it. Required when idp:github.packagesReader is set.",
+  // --- Portals ---
+  portClientSecret: "Client secret of the Port account of idp:port.clientId. Required when idp:port is set.",
   // --- GitOps ---
   argocdDexClientSecret:
     "Client secret of the GitHub OAuth App of idp:argocd.sso.clientId (Dex's GitHub connector). Required when idp:argocd.sso is set.",
@@ -1176,6 +1208,7 @@ const SECRET_RULES: ReadonlyArray<{
     when: (s: Settings) => s.github.manageOrganization,
   })),
   { key: "argocdDexClientSecret", because: "idp:argocd.sso is set", when: (s) => s.argocd.sso !== undefined },
+  { key: "portClientSecret", because: "idp:port is set", when: (s) => s.port !== undefined },
   {
     key: "githubPackagesToken",
     because: "idp:github.packagesReader is set",

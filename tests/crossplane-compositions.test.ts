@@ -222,6 +222,8 @@ describe("App composition", () => {
           "app.kubernetes.io/part-of": "idp",
           "app.kubernetes.io/managed-by": "crossplane",
           "app.kubernetes.io/name": "checkout-api",
+          // The label the Component's backstage.io/kubernetes-id annotation finds them by (catalog.ts).
+          "backstage.io/kubernetes-id": "checkout-api",
         };
         for (const object of Object.values(resources)) {
           assert.deepEqual(object["metadata"], {
@@ -339,6 +341,7 @@ describe("App composition", () => {
               "app.kubernetes.io/part-of": "idp",
               "app.kubernetes.io/managed-by": "crossplane",
               "app.kubernetes.io/name": "checkout-api",
+              "backstage.io/kubernetes-id": "checkout-api",
             },
           },
           spec: {

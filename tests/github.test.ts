@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import { managementRepoPaths, teamNamespace, teamProject } from "../components/conventions";
-import { appResource, sqlDatabaseResource } from "../components/crossplane/api";
+import { appResource, BACKSTAGE_ID_LABEL, sqlDatabaseResource } from "../components/crossplane/api";
 import { appRuleset, AUTOMATION, GITHUB_ACTIONS_APP_ID, VALIDATE_CHECK } from "../components/github/model";
 import { BASE_IMAGES } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
@@ -414,12 +414,63 @@ describe("GitHub organization", () => {
         assert.equal(secret["environment"], AUTOMATION.selfServiceEnvironment);
         assert.deepEqual(dev.secretInputs(dev.one(T.envSecret, name)), ["value"]);
       }
-      assert.deepEqual(dev.inputs(dev.one(T.envVariable)), {
+      assert.deepEqual(dev.inputs(dev.one(T.envVariable, "idp-github-self-service-client-id")), {
         repository: "platform-management",
         environment: AUTOMATION.selfServiceEnvironment,
         variableName: AUTOMATION.selfServiceClientIdVariable,
         value: "Iv23liFIXTURESELF001",
       });
+    });
+
+    it("keeps Port's credentials for the catalog workflow in a port environment only main can use", async () => {
+      assert.deepEqual(dev.inputs(dev.one(T.environment, "idp-github-port")), {
+        repository: "platform-management",
+        environment: AUTOMATION.portEnvironment,
+        canAdminsBypass: false,
+        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+      });
+      assert.equal(
+        dev.inputs(dev.one(T.environmentPolicy, "idp-github-port-branch"))["branchPattern"],
+        "main",
+      );
+      const variables = dev
+        .ofType(T.envVariable)
+        .map((r) => dev.inputs(r))
+        .filter((v) => v["environment"] === AUTOMATION.portEnvironment)
+        .map((v) => [v["variableName"], v["value"]]);
+      assert.deepEqual(variables, [
+        [AUTOMATION.portApiUrlVariable, "https://api.getport.io"],
+        [AUTOMATION.portClientIdVariable, "FIXTUREPORTCLIENT0000000000000001"],
+      ]);
+      const secret = dev.one(T.envSecret, "idp-github-port-client-secret");
+      assert.equal(dev.inputs(secret)["secretName"], AUTOMATION.portClientSecret);
+      assert.deepEqual(dev.secretInputs(secret), ["value"]);
+      // Without idp:port, no port environment (the catalog workflow then skips with a notice) and no exporter.
+      const withoutPort = await synthStack("dev", {
+        config: editedConfig("dev", (c) => {
+          delete c.values["idp:port"];
+          delete c.values["idp:portClientSecret"];
+          c.secretKeys.delete("idp:portClientSecret");
+        }),
+      });
+      const names = (synth: Synth) => synth.resources.map((r) => r.name).filter((n) => /-port(-|$)/.test(n));
+      assert.deepEqual(names(withoutPort), []);
+      assert.deepEqual(names(dev).sort(), [
+        "idp-github-port",
+        "idp-github-port-api-url",
+        "idp-github-port-branch",
+        "idp-github-port-client-id",
+        "idp-github-port-client-secret",
+        // Port's exporter in the cluster (tests/port.test.ts).
+        "idp-port-exporter",
+        "idp-port-exporter-credentials",
+        "idp-port-exporter-credentials-secret",
+        "idp-port-exporter-ns",
+        "idp-port-exporter-reader",
+        "idp-port-exporter-reader-binding",
+        "idp-port-exporter-release",
+        "idp-port-exporter-sa",
+      ]);
     });
 
     it("gives each app repository the delivery key in an environment only its protected main can use, never an organization secret", () => {
@@ -493,7 +544,7 @@ describe("GitHub organization", () => {
         ...Object.entries(files(dev, "idp-github-management-seed")),
         ...Object.entries(files(dev, "idp-github-template-seed")),
       ].filter(([path]) => path.startsWith(".github/workflows/"));
-      assert.equal(workflows.length, 4);
+      assert.equal(workflows.length, 5);
       const orgSecrets = dev.ofType(T.orgSecret).map((r) => dev.inputs(r)["secretName"]);
       const orgVariables = dev.ofType(T.orgVariable).map((r) => dev.inputs(r)["variableName"]);
       const envSecrets = dev
@@ -520,7 +571,7 @@ describe("GitHub organization", () => {
           assert.ok(pool.includes(ref.name), `${path}: ${ref.kind}.${ref.name} is created for its job`);
         }
       }
-      assert.equal(count, 13);
+      assert.equal(count, 16);
     });
   });
 
@@ -583,6 +634,19 @@ describe("GitHub organization", () => {
       assert.equal(tree["catalog/backstage/apps.yaml"]!.mode, "seed-once");
       assert.deepEqual(modes(/^platform\//), ["managed"]);
       assert.deepEqual(modes(/^\.yamllint\.yaml$/), ["managed"]);
+    });
+
+    it("lets Renovate update only what people own: no generated file, no app image", () => {
+      const config = JSON.parse(tree["renovate.json"]!.content) as { ignorePaths: string[] };
+      const ignored = (file: string) => config.ignorePaths.some((glob) => path.matchesGlob(file, glob));
+      for (const [file, { mode }] of Object.entries(tree)) {
+        if (file === "renovate.json" || file === ".yamllint.yaml" || file === "README.md") continue;
+        if (mode === "managed" || (file.startsWith("environments/") && file.includes("/apps/"))) {
+          assert.ok(ignored(file), `${file} is not Renovate's to change`);
+        }
+      }
+      // Manifests a team adds to an environment's infrastructure folder get updates.
+      assert.ok(!ignored("environments/prod/infrastructure/monitoring/values.yaml"));
     });
 
     it("has one folder per environment with apps, Argo CD applications and infrastructure", () => {
@@ -828,6 +892,8 @@ describe("GitHub organization", () => {
       const refs = new Set(
         entities.map((e) => `${String(e["kind"]).toLowerCase()}:${(e["metadata"] as { name: string }).name}`),
       );
+      // Groups come from Backstage's GitHub org provider, named after the teams' slugs: the teams this stack creates.
+      for (const team of dev.ofType(T.team)) refs.add(`group:${team.name.replace(/^idp-github-team-/, "")}`);
       const resolve = (ref: string, kind: string) => (ref.includes(":") ? ref : `${kind}:${ref}`);
       const location = parseAll(tree[`${dir}/all.yaml`]!.content)[0]!;
       for (const target of (location["spec"] as { targets: string[] }).targets) {
@@ -857,12 +923,50 @@ describe("GitHub organization", () => {
         Location: 2,
         Template: 1,
         Domain: 1,
-        Group: 3,
         System: 3,
         Component: 2,
         API: 2,
         Resource: 1,
       });
+    });
+
+    it("points each Component at its source tree, at what its App composes and at the Application that syncs it", () => {
+      const components = Object.entries(tree)
+        .filter(([p]) => p.startsWith("catalog/backstage/teams/"))
+        .flatMap(([, file]) => parseAll(file.content))
+        .filter((e) => e["kind"] === "Component") as Array<{
+        metadata: { name: string; annotations: Record<string, string> };
+        spec: { system: string };
+      }>;
+      assert.deepEqual(
+        components.map((c) => c.metadata.name),
+        ["orders-api", "search-ui"],
+      );
+      for (const { metadata, spec } of components) {
+        const annotations = metadata.annotations;
+        assert.equal(
+          annotations["backstage.io/source-location"],
+          `url:https://github.com/fixture-org/${metadata.name}/tree/main/`,
+        );
+        // The App composition labels everything it composes with BACKSTAGE_ID_LABEL = the App's name.
+        assert.equal(annotations[BACKSTAGE_ID_LABEL], metadata.name);
+        assert.equal(annotations["backstage.io/kubernetes-namespace"], teamNamespace(spec.system));
+        for (const env of ["dev", "staging", "prod"]) {
+          const application = parseAll(
+            tree[`environments/${env}/argocd/${spec.system}.yaml`]!.content,
+          )[0] as {
+            metadata: { name: string };
+            spec: { source: { path: string } };
+          };
+          assert.equal(annotations["argocd/app-name"], application.metadata.name);
+          assert.ok(
+            managementRepoPaths
+              .app(env, spec.system, metadata.name)
+              .startsWith(`${application.spec.source.path}/`),
+            `${env}: the Application syncs ${metadata.name}'s folder`,
+          );
+        }
+      }
     });
 
     it("has Port blueprints of the same model and entities whose relations point at existing entities", () => {
@@ -872,7 +976,18 @@ describe("GitHub organization", () => {
       }>;
       assert.deepEqual(
         blueprints.map((b) => b.identifier),
-        ["domain", "system", "api", "resource", "component"],
+        [
+          "domain",
+          "system",
+          "api",
+          "resource",
+          "component",
+          // What runs, filled by Port's exporter (components/port.ts).
+          "argocd_application",
+          "app_instance",
+          "workload",
+          "database_instance",
+        ],
       );
       const byId = new Map(blueprints.map((b) => [b.identifier, b]));
       const entities = JSON.parse(tree["catalog/port/entities.json"]!.content) as Array<{

@@ -10,6 +10,12 @@ export const XR_API_VERSION = `${XR_GROUP}/${XR_VERSION}`;
 
 export const XR_KINDS = { app: "App", sqlDatabase: "SQLDatabase" } as const;
 
+/**
+ * The label every object an App composes carries, valued with the App's name: Backstage's Kubernetes
+ * plugin finds an entity's objects by it (the Component's `backstage.io/kubernetes-id` annotation).
+ */
+export const BACKSTAGE_ID_LABEL = "backstage.io/kubernetes-id";
+
 /** Name of the Secret a SQLDatabase writes its connection details to, in its own namespace. */
 export function databaseConnectionSecret(databaseName: string): string {
   return `${databaseName}-connection`;

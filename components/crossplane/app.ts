@@ -8,7 +8,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type { IngressLayerRef } from "../contracts";
-import { databaseConnectionSecret, XR_API_VERSION, XR_KINDS } from "./api";
+import { BACKSTAGE_ID_LABEL, databaseConnectionSecret, XR_API_VERSION, XR_KINDS } from "./api";
 import {
   asBase,
   combineFromXr,
@@ -51,16 +51,19 @@ export interface AppCompositionOptions {
   readonly imagePullSecret?: string;
 }
 
-const LABEL = (key: string) => `metadata.labels[${key}]`;
-
-/** Patches every composed object gets: its name and name label follow the App's name. */
+/** Patches every composed object gets: its name and its labels follow the App's name. */
 function named(suffix = ""): Patch[] {
   return [
     suffix === ""
       ? fromXr("metadata.name", "metadata.name")
       : fromXr("metadata.name", "metadata.name", format(`%s${suffix}`)),
-    fromXr("metadata.name", LABEL(APP_NAME_LABEL)),
+    ...appLabels("metadata.labels"),
   ];
+}
+
+/** The App's name as the name label and as the label Backstage finds the App's objects by. */
+function appLabels(labels: string): Patch[] {
+  return [APP_NAME_LABEL, BACKSTAGE_ID_LABEL].map((key) => fromXr("metadata.name", `${labels}[${key}]`));
 }
 
 function deployment(imagePullSecret: string | undefined): ComposedTemplate {
@@ -117,7 +120,7 @@ function deployment(imagePullSecret: string | undefined): ComposedTemplate {
     patches: [
       ...named(),
       fromXr("metadata.name", `spec.selector.matchLabels[${APP_NAME_LABEL}]`),
-      fromXr("metadata.name", `spec.template.metadata.labels[${APP_NAME_LABEL}]`),
+      ...appLabels("spec.template.metadata.labels"),
       requiredFromXr("spec.image", `${container}.image`),
       fromXr("spec.port", `${container}.ports[0].containerPort`),
       // A float64 here (every number is one in a function, see pt.ts): `convert` prints it as an integer.

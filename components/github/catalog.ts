@@ -1,13 +1,15 @@
 /**
  * The software catalog of the organization, generated from the same team and app data as everything
  * else, in two forms:
- * - Backstage descriptors (`backstage.io/v1alpha1`): a Domain for the organization, a Group and a
- *   System per team, and per app a Component, the API it provides and, with a database, a Resource.
+ * - Backstage descriptors (`backstage.io/v1alpha1`): a Domain for the organization, a System per team,
+ *   and per app a Component, the API it provides and, with a database, a Resource. Groups (and their
+ *   members) come from Backstage's GitHub org provider, which names each Group after its team's slug:
+ *   one source, so the catalog never holds two Groups of one team (docs/portals.md).
  * - Port: blueprints of the same model (domain, system, component, api, resource and their relations)
  *   and the entities, as JSON for Port's API.
  */
-import { managementRepoPaths } from "../conventions";
-import { databaseConnectionSecret } from "../crossplane/api";
+import { managementRepoPaths, teamNamespace, teamProject } from "../conventions";
+import { BACKSTAGE_ID_LABEL, databaseConnectionSecret } from "../crossplane/api";
 import {
   managed,
   MANAGED_NOTICE,
@@ -35,7 +37,10 @@ function domainName(layout: OrganizationLayout): string {
   return layout.owner.toLowerCase();
 }
 
-/** Backstage entities: organization file (Domain, Groups) and one file per team (System and its apps). */
+/**
+ * Backstage entities: the organization file (its Domain) and one file per team (System and its apps).
+ * Owners are `group:<team slug>`, the Groups Backstage's GitHub org provider reads from the organization.
+ */
 export function backstageEntities(layout: OrganizationLayout): {
   organization: Array<Record<string, unknown>>;
   teams: Map<string, Array<Record<string, unknown>>>;
@@ -49,21 +54,6 @@ export function backstageEntities(layout: OrganizationLayout): {
       metadata: { name: domain, description: `Applications of the ${layout.owner} organization.` },
       spec: { owner: admins[0] },
     },
-    ...layout.teams.map((team) => ({
-      apiVersion: BACKSTAGE_API_VERSION,
-      kind: "Group",
-      metadata: {
-        name: team.slug,
-        ...(team.description !== undefined ? { description: team.description } : {}),
-        annotations: { "github.com/team-slug": `${layout.owner}/${team.slug}` },
-      },
-      spec: {
-        type: "team",
-        profile: { displayName: team.name },
-        // Members come from GitHub (Backstage's GitHub org provider); the Group anchors ownership.
-        children: [],
-      },
-    })),
   ];
   const teams = new Map<string, Array<Record<string, unknown>>>();
   for (const team of layout.teams) {
@@ -94,7 +84,13 @@ function appEntities(layout: OrganizationLayout, app: AppSpec): Array<Record<str
       name: names.component,
       annotations: {
         "github.com/project-slug": `${layout.owner}/${app.name}`,
-        "backstage.io/source-location": `url:${source}`,
+        // A directory URL: Backstage reads the source location as a tree, which needs the branch.
+        "backstage.io/source-location": `url:${source}/tree/main/`,
+        // What the App composes carries this label (the composition sets it from the App's name).
+        [BACKSTAGE_ID_LABEL]: app.name,
+        "backstage.io/kubernetes-namespace": teamNamespace(app.team),
+        // The team's Application of each environment syncs the App (one per team, same name everywhere).
+        "argocd/app-name": teamProject(app.team),
       },
       links: layout.environments.map((env) => ({
         url: `${repositoryUrl(layout.owner, layout.managementRepository)}/tree/main/${managementRepoPaths.app(env.name, app.team, app.name)}`,
@@ -203,6 +199,99 @@ export function portBlueprints(): Array<Record<string, unknown>> {
         providesApis: relation("Provides APIs", "api", true),
         dependsOn: relation("Depends on", "resource", true),
       },
+    },
+    ...portRuntimeBlueprints(relation, text),
+  ];
+}
+
+/**
+ * Port blueprints of what runs, one entity per environment, filled by Port's Kubernetes exporter
+ * (components/port.ts maps the cluster's objects onto them): Argo CD Applications, Apps, their
+ * Deployments and SQLDatabases, each related to the catalog entity it runs.
+ */
+export const PORT_RUNTIME_BLUEPRINTS = {
+  application: "argocd_application",
+  appInstance: "app_instance",
+  workload: "workload",
+  databaseInstance: "database_instance",
+} as const;
+
+function portRuntimeBlueprints(
+  relation: (title: string, target: string, many?: boolean, required?: boolean) => Record<string, unknown>,
+  text: (title: string, format?: string) => Record<string, unknown>,
+): Array<Record<string, unknown>> {
+  const B = PORT_RUNTIME_BLUEPRINTS;
+  const boolean = (title: string) => ({ title, type: "boolean" });
+  const number = (title: string) => ({ title, type: "number" });
+  const environment = { environment: text("Environment"), namespace: text("Namespace") };
+  return [
+    {
+      identifier: B.application,
+      title: "Argo CD Application",
+      icon: "Argo",
+      schema: {
+        properties: {
+          ...environment,
+          syncStatus: text("Sync status"),
+          healthStatus: text("Health status"),
+          path: text("Path in the management repository"),
+          revision: text("Synced revision"),
+        },
+        required: [],
+      },
+      relations: { system: relation("System", "system") },
+    },
+    {
+      identifier: B.appInstance,
+      title: "App instance",
+      icon: "Service",
+      schema: {
+        properties: {
+          ...environment,
+          image: text("Image"),
+          url: text("URL", "url"),
+          ready: boolean("Ready"),
+          availableReplicas: number("Available replicas"),
+        },
+        required: [],
+      },
+      relations: {
+        component: relation("Component", "component"),
+        application: relation("Argo CD Application", B.application),
+      },
+    },
+    {
+      identifier: B.workload,
+      title: "Workload",
+      icon: "Deployment",
+      schema: {
+        properties: {
+          ...environment,
+          kind: text("Kind"),
+          image: text("Image"),
+          replicas: number("Replicas"),
+          availableReplicas: number("Available replicas"),
+        },
+        required: [],
+      },
+      relations: { appInstance: relation("App instance", B.appInstance) },
+    },
+    {
+      identifier: B.databaseInstance,
+      title: "Database instance",
+      icon: "Database",
+      schema: {
+        properties: {
+          ...environment,
+          engine: text("Engine"),
+          version: text("Version"),
+          size: text("Size"),
+          address: text("Address"),
+          ready: boolean("Ready"),
+        },
+        required: [],
+      },
+      relations: { resource: relation("Resource", "resource") },
     },
   ];
 }

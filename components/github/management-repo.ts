@@ -3,7 +3,7 @@
  *
  *   README.md                                  seed-once   for humans
  *   .github/CODEOWNERS                         managed     teams own their app folders, admins the rest
- *   .github/workflows/{validate,create-app,sync-delivery-key}.yaml managed
+ *   .github/workflows/{validate,create-app,sync-delivery-key,catalog}.yaml managed
  *   .yamllint.yaml                             managed
  *   platform/schemas/<group>/<kind>_<v>.json   managed     schemas of the platform's kinds (kubeconform)
  *   platform/skeleton/<env>/*.yaml             managed     what create-app copies for a new app
@@ -51,6 +51,7 @@ import {
   SKELETON_DIR,
   SKELETON_FILES,
   syncDeliveryKeyWorkflow,
+  catalogWorkflow,
   TEAM_PLACEHOLDER,
   validateWorkflow,
 } from "./workflows";
@@ -60,6 +61,7 @@ export const WORKFLOW_PATHS = {
   validate: ".github/workflows/validate.yaml",
   createApp: ".github/workflows/create-app.yaml",
   syncDeliveryKey: ".github/workflows/sync-delivery-key.yaml",
+  catalog: ".github/workflows/catalog.yaml",
 } as const;
 
 /** The files of one app in one environment: App, and with a database its SQLDatabase and Tables. */
@@ -208,6 +210,38 @@ function skeletonTree(env: EnvironmentSpec, tree: FileTree): void {
   }
 }
 
+/**
+ * Renovate in the management repository updates only what people own there (manifests added under an
+ * environment's `infrastructure/` folder). Generated files are not its to change: their pins come from
+ * the platform's versions module (Renovate on the platform repository) and the next `pulumi up` would
+ * revert an edit; app images move through the app pipelines' promotion pull requests.
+ */
+export const MANAGEMENT_RENOVATE_IGNORED = [
+  ".github/**",
+  "platform/**",
+  "catalog/**",
+  "environments/*/argocd/**",
+  "environments/*/apps/**",
+  "environments/*/infrastructure/namespaces.yaml",
+] as const;
+
+function managementRenovateConfig(): string {
+  const config = {
+    $schema: "https://docs.renovatebot.com/renovate-schema.json",
+    extends: ["config:recommended"],
+    ignorePaths: [...MANAGEMENT_RENOVATE_IGNORED],
+    pinDigests: true,
+    packageRules: [
+      {
+        description: "Changes to what the environments run: reviewed, never merged automatically.",
+        matchFileNames: ["environments/**"],
+        automerge: false,
+      },
+    ],
+  };
+  return JSON.stringify(config, null, 2) + "\n";
+}
+
 export function managementRepositoryTree(layout: OrganizationLayout): FileTree {
   const tree: FileTree = {
     "README.md": seedOnce(readme(layout)),
@@ -215,7 +249,9 @@ export function managementRepositoryTree(layout: OrganizationLayout): FileTree {
     [WORKFLOW_PATHS.validate]: managed(validateWorkflow(layout)),
     [WORKFLOW_PATHS.createApp]: managed(createAppWorkflow(layout)),
     [WORKFLOW_PATHS.syncDeliveryKey]: managed(syncDeliveryKeyWorkflow()),
+    [WORKFLOW_PATHS.catalog]: managed(catalogWorkflow()),
     ".yamllint.yaml": managed(yamllintConfig()),
+    "renovate.json": managed(managementRenovateConfig()),
   };
   for (const schema of layout.resourceSchemas) {
     tree[`${RESOURCE_SCHEMA_DIR}/${schema.group}/${schema.kind.toLowerCase()}_${schema.version}.json`] =

@@ -107,6 +107,14 @@ export const AUTOMATION = {
    * (protected by a ruleset) may use it.
    */
   deliveryEnvironment: "delivery",
+  /**
+   * Environment of the management repository holding Port's credentials (only runs from the default
+   * branch get them): the catalog workflow loads the Port catalog with them.
+   */
+  portEnvironment: "port",
+  portClientIdVariable: "PORT_CLIENT_ID",
+  portApiUrlVariable: "PORT_API_URL",
+  portClientSecret: "PORT_CLIENT_SECRET",
 } as const;
 
 /** The status check an app repository's ruleset requires: the build workflow's test job. */

@@ -482,6 +482,79 @@ ${deliverySetupFunction("          ")}
 }
 
 /**
+ * Loads the Port catalog (`catalog/port/`: blueprints, self-service actions, entities and the apps
+ * create-app added) into Port on every push to main that changes it, through Port's API (GET, then PUT
+ * or POST per blueprint and action; entities upserted and merged). Port's credentials live in the
+ * management repository's `port` environment (default branch only); without them the run says so and
+ * does nothing. Blueprints load in file order, which puts every relation's target first.
+ */
+export function catalogWorkflow(): string {
+  const dir = `${managementRepoPaths.catalog()}/port`;
+  return `${notice()}name: catalog
+on:
+  push:
+    branches: [${MANAGEMENT_BRANCH}]
+    paths: ["${dir}/**"]
+  workflow_dispatch:
+permissions:
+  contents: read
+concurrency:
+  group: catalog
+  cancel-in-progress: false
+jobs:
+  port:
+    name: port
+    runs-on: ${RUNNER}
+    timeout-minutes: 15
+    environment: ${AUTOMATION.portEnvironment}
+    steps:
+      - uses: ${uses(ACTIONS.checkout)}
+        with:
+          persist-credentials: false
+      - name: Load the catalog into Port
+        env:
+          PORT_API_URL: \${{ vars.${AUTOMATION.portApiUrlVariable} }}
+          PORT_CLIENT_ID: \${{ vars.${AUTOMATION.portClientIdVariable} }}
+          PORT_CLIENT_SECRET: \${{ secrets.${AUTOMATION.portClientSecret} }}
+        run: |
+          if [ -z "$PORT_CLIENT_ID" ] || [ -z "$PORT_CLIENT_SECRET" ] || [ -z "$PORT_API_URL" ]; then
+            echo "::notice::The ${AUTOMATION.portEnvironment} environment has no Port credentials (idp:port): nothing loaded."
+            exit 0
+          fi
+          token="$(jq -n --arg id "$PORT_CLIENT_ID" --arg secret "$PORT_CLIENT_SECRET" '{clientId: $id, clientSecret: $secret}' \
+            | curl -fsS -X POST -H 'Content-Type: application/json' --data @- "$PORT_API_URL/v1/auth/access_token" \
+            | jq -r .accessToken)"
+          echo "::add-mask::$token"
+          port() {
+            curl -fsS -o /dev/null -X "$1" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+              --data "$3" "$PORT_API_URL$2"
+          }
+          # Blueprints and actions: replaced when they exist, created otherwise.
+          upsert() {
+            local id status
+            id="$(jq -r .identifier <<<"$2")"
+            status="$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$PORT_API_URL/v1/$1/$id")"
+            case "$status" in
+              200) port PUT "/v1/$1/$id" "$2" ;;
+              404) port POST "/v1/$1" "$2" ;;
+              *) echo "::error::GET /v1/$1/$id answered HTTP $status"; return 1 ;;
+            esac
+            echo "$1/$id"
+          }
+          jq -c '.[]' ${dir}/blueprints.json | while IFS= read -r item; do upsert blueprints "$item"; done
+          jq -c '.[]' ${dir}/actions.json | while IFS= read -r item; do upsert actions "$item"; done
+          for file in ${dir}/entities.json ${dir}/apps/*.json; do
+            [ -e "$file" ] || continue
+            jq -c '.[]' "$file" | while IFS= read -r item; do
+              blueprint="$(jq -r .blueprint <<<"$item")"
+              port POST "/v1/blueprints/$blueprint/entities?upsert=true&merge=true" "$item"
+              echo "entities/$blueprint/$(jq -r .identifier <<<"$item")"
+            done
+          done
+`;
+}
+
+/**
  * The application template's pipeline: test, build and push the image to GHCR, then open (or update) a
  * pull request on the management repository that sets the image in the app's folder of an environment:
  * the first environment on every push to main, any environment on demand (promotion).
