@@ -40,7 +40,7 @@ import { PLATFORM_PROJECT } from "./github/resources";
 import { expose } from "./ingress";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection } from "./kube";
 import { externalSecret } from "./secrets-backend";
-import { CHARTS } from "./versions";
+import { CHARTS, type Mirror } from "./versions";
 
 /** Names other parts and the docs rely on. */
 export const ARGOCD_NAMES = {
@@ -136,6 +136,8 @@ export const HEALTH_CHECKS: Readonly<Record<string, string>> = {
 };
 
 export interface ArgoCdArgs {
+  /** The stack's mirror: charts and images come from it (components/versions.ts). Default none: upstream. */
+  readonly mirror?: Mirror;
   /** Environment profile: replicas, protection, the root Application's sync policy. */
   readonly profile: EnvironmentProfile;
   /** The environment (stack): the root Application syncs `environments/<environment>/argocd`. */
@@ -566,6 +568,7 @@ export class ArgoCd extends pulumi.ComponentResource {
       `${name}-release`,
       {
         pin: CHARTS.argoCd,
+        mirror: args.mirror,
         releaseName: ARGOCD_NAMES.releaseName,
         namespace: ns.metadata.name,
         values: argoCdValues({

@@ -17,7 +17,7 @@ import type { EnvironmentProfile, LetsEncryptEnvironment } from "./profile";
 import { workloadIdentity, type PolicyDocument, type WorkloadIdentity } from "./aws-identity";
 import type { AwsContext, Readiness } from "./contracts";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection, waitFor } from "./kube";
-import { CHARTS } from "./versions";
+import { CHARTS, type Mirror } from "./versions";
 
 export type TlsIssuer = "self-signed" | "letsencrypt-staging" | "letsencrypt-production";
 
@@ -47,6 +47,8 @@ export interface TlsIssuerRef {
 }
 
 export interface CertManagerArgs {
+  /** The stack's mirror: charts and images come from it (components/versions.ts). Default none: upstream. */
+  readonly mirror?: Mirror;
   /** Environment profile: replicas, protection, which Let's Encrypt environments are allowed. */
   readonly profile: EnvironmentProfile;
   /** Base DNS domain: DNS-01 solvers only answer for names below it. */
@@ -212,6 +214,7 @@ export class CertManager extends pulumi.ComponentResource {
       `${name}-release`,
       {
         pin: CHARTS.certManager,
+        mirror: args.mirror,
         releaseName: CERT_MANAGER_DEFAULTS.releaseName,
         namespace: namespaceResource.metadata.name,
         values: {

@@ -15,7 +15,14 @@ import type { EnvironmentProfile } from "./profile";
 import { workloadIdentity, type WorkloadIdentity } from "./aws-identity";
 import type { AwsContext, IngressLayerRef, Readiness } from "./contracts";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection, waitFor } from "./kube";
-import { CHARTS, CROSSPLANE_PACKAGES, packageReference, type CrossplanePackagePin } from "./versions";
+import {
+  CHARTS,
+  CROSSPLANE_PACKAGES,
+  packageReference,
+  type CrossplanePackagePin,
+  type Mirror,
+  packageRegistries,
+} from "./versions";
 import { appComposition } from "./crossplane/app";
 import {
   assertDescribeOnlyPolicy,
@@ -40,6 +47,8 @@ export type DatabaseSettings =
     };
 
 export interface CrossplaneArgs {
+  /** The stack's mirror: charts and images come from it (components/versions.ts). Default none: upstream. */
+  readonly mirror?: Mirror;
   /** Environment profile: protection, controller replicas, data deletion policy, schema deploys, App replica defaults. */
   readonly profile: EnvironmentProfile;
   /** Cluster name: IAM role names, AWS tags and security group names. */
@@ -181,6 +190,7 @@ export class Crossplane extends pulumi.ComponentResource {
       `${name}-release`,
       {
         pin: CHARTS.crossplane,
+        mirror: args.mirror,
         releaseName: CROSSPLANE_DEFAULTS.releaseName,
         namespace: ns.metadata.name,
         values: crossplaneValues(args.profile),
@@ -206,6 +216,7 @@ export class Crossplane extends pulumi.ComponentResource {
     });
     const sql = sqlDatabaseComposition({
       name: this.compositionNames.sqlDatabase,
+      ...(args.mirror !== undefined ? { mirror: args.mirror } : {}),
       clusterName: args.clusterName,
       profile: args.profile,
       secrets: args.databaseSecrets,
@@ -231,6 +242,31 @@ export class Crossplane extends pulumi.ComponentResource {
       },
       afterCrossplane(),
     );
+
+    // --- Packages from the mirror: one ImageConfig per upstream registry rewrites every pull (the
+    // packages, their dependencies, the provider and function pods) while spec.package keeps the upstream
+    // name, which is what Crossplane's lock resolves dependencies by (v2.3.4
+    // internal/controller/pkg/resolver/reconciler.go: the lock always holds original sources).
+    const mirror = args.mirror;
+    const imageConfigs =
+      mirror === undefined
+        ? []
+        : packageRegistries().map((registry) => {
+            const slug = registry.replace(/[^a-z0-9]+/g, "-").replace(/-+$/, "");
+            return new kubernetes.apiextensions.CustomResource(
+              `${name}-image-config-${slug}`,
+              {
+                apiVersion: "pkg.crossplane.io/v1beta1",
+                kind: "ImageConfig",
+                metadata: { name: `idp-mirror-${slug}`, labels: { ...PLATFORM_LABELS } },
+                spec: {
+                  matchImages: [{ type: "Prefix", prefix: registry }],
+                  rewriteImage: { prefix: `${mirror.packages}/${registry}` },
+                },
+              },
+              afterCrossplane(),
+            );
+          });
 
     // --- Providers, each with its own service account (DeploymentRuntimeConfig). -------------
     const identities: Partial<Record<"rds" | "ec2", WorkloadIdentity>> = {};
@@ -310,7 +346,7 @@ export class Crossplane extends pulumi.ComponentResource {
             name: spec.name,
           },
         }),
-        { ...afterCrossplane(runtime, activations, ...after), ...protection },
+        { ...afterCrossplane(runtime, activations, ...imageConfigs, ...after), ...protection },
       );
     };
     const providers = {
@@ -363,7 +399,7 @@ export class Crossplane extends pulumi.ComponentResource {
         new kubernetes.apiextensions.CustomResource(
           `${name}-function-${spec.key}`,
           crossplanePackage("Function", spec.name, spec.pin, {}),
-          afterCrossplane(),
+          afterCrossplane(...imageConfigs),
         ),
       ]),
     ) as Record<FunctionName, kubernetes.apiextensions.CustomResource>;

@@ -41,7 +41,7 @@ import {
 } from "./conventions";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection, waitFor } from "./kube";
 import { AwsSecretsManagerBackend, KubernetesSecretsBackend } from "./secrets-backend";
-import { CHARTS } from "./versions";
+import { CHARTS, type Mirror } from "./versions";
 
 export type ExternalSecretsBackendArgs =
   | { readonly kind: "kubernetes" }
@@ -57,6 +57,8 @@ export type ExternalSecretsBackendArgs =
     };
 
 export interface ExternalSecretsArgs {
+  /** The stack's mirror: charts and images come from it (components/versions.ts). Default none: upstream. */
+  readonly mirror?: Mirror;
   /** Environment profile: replicas and protection. */
   readonly profile: EnvironmentProfile;
   /** Where the platform's secrets live. */
@@ -365,6 +367,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
       `${name}-release`,
       {
         pin: CHARTS.externalSecrets,
+        mirror: args.mirror,
         releaseName: defaults.releaseName,
         namespace: namespaceResource.metadata.name,
         values: {

@@ -17,7 +17,7 @@ import type { Http01Route, TlsIssuerRef } from "./cert-manager";
 import type { IngressLayerRef, Readiness } from "./contracts";
 import { ROUTES_LABEL } from "./conventions";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection, waitFor } from "./kube";
-import { CHARTS } from "./versions";
+import { CHARTS, ENVOY_PROXY_IMAGE, mirroredImage, type Mirror } from "./versions";
 
 export type IngressController = "gateway" | "nginx";
 
@@ -79,6 +79,8 @@ export const INGRESS_DEFAULTS = {
 export interface EnvoyGatewayControllerArgs {
   /** Replicas and protection per profile. */
   readonly profile: EnvironmentProfile;
+  /** The stack's mirror: charts and images come from it (components/versions.ts). Default none: upstream. */
+  readonly mirror?: Mirror;
 }
 
 /**
@@ -121,6 +123,7 @@ export class EnvoyGatewayController extends pulumi.ComponentResource {
       `${name}-release`,
       {
         pin: CHARTS.envoyGateway,
+        mirror: args.mirror,
         releaseName: names.releaseName,
         namespace: this.namespace.metadata.name,
         values: {
@@ -148,6 +151,8 @@ export class EnvoyGatewayController extends pulumi.ComponentResource {
 // ---------------------------------------------------------------------------------------------
 
 export interface IngressLayerArgs {
+  /** The stack's mirror: charts and images come from it (components/versions.ts). Default none: upstream. */
+  readonly mirror?: Mirror;
   /** Environment profile: replicas and protection. */
   readonly profile: EnvironmentProfile;
   /** Base DNS domain; the Gateway's listeners answer for `*.<domain>`. */
@@ -244,7 +249,18 @@ export class IngressLayer extends pulumi.ComponentResource {
             kubernetes: {
               envoyDeployment: {
                 replicas,
-                container: { resources: INGRESS_DEFAULTS.resources.envoyProxy },
+                container: {
+                  resources: INGRESS_DEFAULTS.resources.envoyProxy,
+                  // The release's own tag stays (Envoy Gateway picks it); only the repository moves.
+                  ...(args.mirror !== undefined
+                    ? {
+                        imageRepository: mirroredImage(ENVOY_PROXY_IMAGE, args.mirror).replace(
+                          /:[^:/]+$/,
+                          "",
+                        ),
+                      }
+                    : {}),
+                },
               },
               ...(replicas > 1 ? { envoyPDB: { minAvailable: 1 } } : {}),
               envoyService: {
@@ -395,6 +411,7 @@ export class IngressLayer extends pulumi.ComponentResource {
       `${name}-ingress-nginx`,
       {
         pin: CHARTS.ingressNginx,
+        mirror: args.mirror,
         releaseName: names.releaseName,
         namespace: ns.metadata.name,
         values: {

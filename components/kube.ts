@@ -2,10 +2,10 @@
  * Small Kubernetes building blocks every part uses the same way: namespaces with Pod Security labels,
  * pinned Helm releases that wait for their workloads, readiness annotations and protection options.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import * as kubernetes from "@pulumi/kubernetes";
 import type { EnvironmentProfile } from "./profile";
-import { chartReference, type HelmChartPin } from "./versions";
+import { CHART_IMAGES, chartReference, mirroredChart, type HelmChartPin, type Mirror } from "./versions";
 
 /** Labels on every object the platform creates directly. */
 export const PLATFORM_LABELS = {
@@ -74,6 +74,28 @@ export interface HelmReleaseArgs {
   readonly postrender?: string;
   /** Seconds Helm waits for the release's workloads (and hook jobs) to become ready. Default 600. */
   readonly timeoutSeconds?: number;
+  /**
+   * The stack's mirror: the chart comes from it, and the values that move the chart's default images
+   * there (versions.ts CHART_IMAGES) are merged under `values`. Default none: upstream locations.
+   */
+  readonly mirror?: Mirror;
+}
+
+/** `override` merged into `base`, objects key by key (arrays and scalars of `override` win). */
+export function mergeValues(
+  base: Readonly<Record<string, unknown>>,
+  override: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const existing = merged[key];
+    merged[key] = isPlainObject(existing) && isPlainObject(value) ? mergeValues(existing, value) : value;
+  }
+  return merged;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 export const HELM_RELEASE_DEFAULTS = {
@@ -90,14 +112,23 @@ export function helmRelease(
   args: HelmReleaseArgs,
   opts: pulumi.CustomResourceOptions,
 ): kubernetes.helm.v3.Release {
-  const oci = args.pin.repository.startsWith("oci://");
+  const pin = mirroredChart(args.pin, args.mirror);
+  const oci = pin.repository.startsWith("oci://");
+  const mirror = args.mirror;
+  const images = CHART_IMAGES[args.pin.chart];
+  if (images === undefined)
+    throw new Error(`chart ${args.pin.chart} has no entry in versions.ts CHART_IMAGES`);
+  const values =
+    mirror === undefined
+      ? args.values
+      : pulumi.output(args.values).apply((v) => mergeValues(v, images.values(mirror.images)));
   return new kubernetes.helm.v3.Release(
     resourceName,
     {
       name: args.releaseName,
-      chart: chartReference(args.pin),
-      version: args.pin.version,
-      ...(oci ? {} : { repositoryOpts: { repo: args.pin.repository } }),
+      chart: chartReference(pin),
+      version: pin.version,
+      ...(oci ? {} : { repositoryOpts: { repo: pin.repository } }),
       namespace: args.namespace,
       createNamespace: false,
       skipAwait: false,
@@ -106,7 +137,7 @@ export function helmRelease(
       cleanupOnFail: true,
       timeout: args.timeoutSeconds ?? HELM_RELEASE_DEFAULTS.timeoutSeconds,
       maxHistory: HELM_RELEASE_DEFAULTS.maxHistory,
-      values: args.values,
+      values,
       ...(args.postrender !== undefined ? { postrender: args.postrender } : {}),
     },
     opts,

@@ -35,10 +35,13 @@ import { EnvironmentFolder, type EnvironmentFolderArgs } from "./github/environm
 import { ArgoCd, ARGOCD_NAMES, type ArgoCdApp, type ArgoCdArgs, type ArgoCdTeam } from "./argocd";
 import { SchemaHero, type SchemaHeroArgs } from "./schemahero";
 import { PortExporter, type PortRegion } from "./port";
+import type { Mirror } from "./versions";
 
 export interface PlatformArgs {
   /** Stack name; used only in tags and descriptions, never to branch behaviour (that is the profile's job). */
   readonly stack: string;
+  /** Where every chart, image and package comes from instead of upstream (components/versions.ts). Default none. */
+  readonly mirror?: Mirror;
   /** Environment profile: protection, issuers, replicas, deletion policies, runner limits. */
   readonly profile: EnvironmentProfile;
   /** Base DNS domain; every exposed service is `<service>.<domain>`. */
@@ -141,15 +144,18 @@ export class Platform extends pulumi.ComponentResource {
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("idp:platform:Platform", name, {}, opts);
     const { profile, domain } = args;
+    // Every part downloads from the mirror when the stack has one.
+    const mirror = args.mirror !== undefined ? { mirror: args.mirror } : {};
 
     // --- Cluster foundations: Gateway API CRDs → cert-manager → ingress layer; ESO independent.
     const gatewayApi =
       args.ingress.controller === "gateway"
-        ? new EnvoyGatewayController(`${name}-envoy-gateway`, { profile }, { parent: this })
+        ? new EnvoyGatewayController(`${name}-envoy-gateway`, { profile, ...mirror }, { parent: this })
         : undefined;
     const certManager = new CertManager(
       `${name}-cert-manager`,
       {
+        ...mirror,
         profile,
         domain,
         ...args.tls,
@@ -162,6 +168,7 @@ export class Platform extends pulumi.ComponentResource {
     const ingressLayer = new IngressLayer(
       `${name}-ingress`,
       {
+        ...mirror,
         profile,
         domain,
         controller: args.ingress.controller,
@@ -176,6 +183,7 @@ export class Platform extends pulumi.ComponentResource {
     const externalSecrets = new ExternalSecrets(
       `${name}-external-secrets`,
       {
+        ...mirror,
         profile,
         backend: args.secrets,
         teamNamespaces: args.gitOps.teams.map((team) => teamNamespace(team.slug)),
@@ -189,6 +197,7 @@ export class Platform extends pulumi.ComponentResource {
     const crossplane = new Crossplane(
       `${name}-crossplane`,
       {
+        ...mirror,
         ...args.crossplane,
         ingress: ingressLayer.ref,
         databaseSecrets:
@@ -206,7 +215,7 @@ export class Platform extends pulumi.ComponentResource {
       args.runners !== undefined
         ? new Runners(
             `${name}-runners`,
-            { ...args.runners, secretsBackend: externalSecrets.backend },
+            { ...mirror, ...args.runners, secretsBackend: externalSecrets.backend },
             { parent: this },
           )
         : undefined;
@@ -245,12 +254,13 @@ export class Platform extends pulumi.ComponentResource {
     const gitOps = args.gitOps;
     const schemaHero = new SchemaHero(
       `${name}-schemahero`,
-      { profile, ...gitOps.schemaHero },
+      { ...mirror, profile, ...gitOps.schemaHero },
       { parent: this },
     );
     const argocd = new ArgoCd(
       `${name}-argocd`,
       {
+        ...mirror,
         profile,
         environment: args.stack,
         domain,
@@ -281,6 +291,7 @@ export class Platform extends pulumi.ComponentResource {
       new PortExporter(
         `${name}-port-exporter`,
         {
+          ...mirror,
           environment: args.stack,
           clusterName: args.clusterName,
           region: port.region,

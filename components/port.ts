@@ -24,13 +24,15 @@ import { XR_PLURALS } from "./crossplane/xrds";
 import { PORT_RUNTIME_BLUEPRINTS } from "./github/catalog";
 import { helmRelease, namespace, PLATFORM_LABELS } from "./kube";
 import { externalSecret } from "./secrets-backend";
-import { CHARTS, IMAGES } from "./versions";
+import { CHARTS, IMAGES, mirroredImage, type Mirror } from "./versions";
 
 /** Port's API per region (the chart's `portBaseUrl`). */
 export const PORT_API_URLS = { eu: "https://api.getport.io", us: "https://api.us.getport.io" } as const;
 export type PortRegion = keyof typeof PORT_API_URLS;
 
 export interface PortExporterArgs {
+  /** The stack's mirror: charts and images come from it (components/versions.ts). Default none: upstream. */
+  readonly mirror?: Mirror;
   /** The environment (stack) this cluster serves: every runtime entity's identifier ends in `-<environment>`. */
   readonly environment: string;
   /** Name of the cluster: the exporter's state key in Port, so each cluster owns its own entities. */
@@ -232,10 +234,14 @@ export class PortExporter extends pulumi.ComponentResource {
       `${name}-release`,
       {
         pin: CHARTS.portK8sExporter,
+        mirror: args.mirror,
         releaseName: D.releaseName,
         namespace: ns.metadata.name,
         values: {
-          image: { repository: IMAGES.portExporter.image, tag: IMAGES.portExporter.tag },
+          image: {
+            repository: mirroredImage(IMAGES.portExporter.image, args.mirror),
+            tag: IMAGES.portExporter.tag,
+          },
           portBaseUrl: PORT_API_URLS[args.region],
           // One state key per cluster: each cluster's exporter owns its own integration in Port.
           stateKey: args.clusterName,

@@ -36,7 +36,7 @@ import type { EnvironmentProfile } from "./profile";
 import type { Readiness, SecretsBackend, StoredSecret } from "./contracts";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection } from "./kube";
 import { externalSecret } from "./secrets-backend";
-import { ARC_VERSION, CHARTS, IMAGES, imageReference } from "./versions";
+import { ARC_VERSION, CHARTS, IMAGES, imageReference, type Mirror, mirroredImage } from "./versions";
 
 export type RunnerContainerMode = "kubernetes" | "dind";
 
@@ -83,6 +83,8 @@ export interface RunnerScaleSetArgs {
 }
 
 export interface RunnersArgs {
+  /** The stack's mirror: charts and images come from it (components/versions.ts). Default none: upstream. */
+  readonly mirror?: Mirror;
   /** Environment profile: controller replicas, runner bounds, protection of the controller. */
   readonly profile: EnvironmentProfile;
   /** The GitHub organization whose runners these are (`https://github.com/<owner>`). */
@@ -299,16 +301,28 @@ function listenerTemplate(resources: RunnerResources): Record<string, unknown> {
   };
 }
 
-const runnerImage = imageReference(IMAGES.actionsRunner);
+/** The images runner pods use: the pinned runner and Docker daemon, from the stack's mirror when it has one. */
+interface RunnerImages {
+  readonly runner: string;
+  readonly dind: string;
+}
+
+function runnerImages(mirror: Mirror | undefined): RunnerImages {
+  return {
+    runner: mirroredImage(imageReference(IMAGES.actionsRunner), mirror),
+    dind: mirroredImage(imageReference(IMAGES.dockerDind), mirror),
+  };
+}
 
 /** The runner container: pinned image, numeric non-root user (so runAsNonRoot can be verified), no escalation. */
 function runnerContainer(
+  image: string,
   resources: RunnerResources,
   extra: Record<string, unknown>,
 ): Record<string, unknown> {
   return {
     name: "runner",
-    image: runnerImage,
+    image,
     command: ["/home/runner/run.sh"],
     resources,
     securityContext: { ...HARDENED_CONTAINER, runAsNonRoot: true, runAsUser: RUNNERS_DEFAULTS.runnerUser },
@@ -336,7 +350,7 @@ export const JOB_HOOK_RULES = [
  * and keeps ours; with `serviceAccountName` set it creates no kubernetes-mode Role
  * (templates/kube_mode_role.yaml at gha-runner-scale-set-0.14.2).
  */
-function kubernetesModeValues(scaleSet: RunnerScaleSetArgs, jobsNamespace: string) {
+function kubernetesModeValues(scaleSet: RunnerScaleSetArgs, jobsNamespace: string, images: RunnerImages) {
   return {
     containerMode: { type: "kubernetes-novolume" },
     template: {
@@ -350,7 +364,7 @@ function kubernetesModeValues(scaleSet: RunnerScaleSetArgs, jobsNamespace: strin
           seccompProfile: { type: "RuntimeDefault" },
         },
         containers: [
-          runnerContainer(scaleSet.resources, {
+          runnerContainer(images.runner, scaleSet.resources, {
             env: [{ name: "ACTIONS_RUNNER_KUBERNETES_NAMESPACE", value: jobsNamespace }],
             volumeMounts: [{ name: "work", mountPath: "/home/runner/_work" }],
           }),
@@ -373,7 +387,7 @@ export const PRIVILEGED_OPT_IN_ANNOTATION = "idp.platform/privileged-opt-in";
  * the Docker daemon is a privileged native sidecar (an init container with `restartPolicy: Always`,
  * Kubernetes 1.29+) sharing the socket and the work directory with the runner.
  */
-function dindModeValues(scaleSet: RunnerScaleSetArgs) {
+function dindModeValues(scaleSet: RunnerScaleSetArgs, images: RunnerImages) {
   const work = { name: "work", mountPath: "/home/runner/_work" };
   const socket = { name: "dind-sock", mountPath: "/var/run" };
   return {
@@ -389,7 +403,7 @@ function dindModeValues(scaleSet: RunnerScaleSetArgs) {
         initContainers: [
           {
             name: "init-dind-externals",
-            image: runnerImage,
+            image: images.runner,
             command: ["cp"],
             args: ["-r", "/home/runner/externals/.", "/home/runner/tmpDir/"],
             securityContext: {
@@ -401,7 +415,7 @@ function dindModeValues(scaleSet: RunnerScaleSetArgs) {
           },
           {
             name: "dind",
-            image: imageReference(IMAGES.dockerDind),
+            image: images.dind,
             args: ["dockerd", "--host=unix:///var/run/docker.sock", "--group=$(DOCKER_GROUP_GID)"],
             env: [{ name: "DOCKER_GROUP_GID", value: String(RUNNERS_DEFAULTS.runnerGroup) }],
             // The opt-in: dockerd needs a privileged container.
@@ -418,7 +432,7 @@ function dindModeValues(scaleSet: RunnerScaleSetArgs) {
           },
         ],
         containers: [
-          runnerContainer(scaleSet.resources, {
+          runnerContainer(images.runner, scaleSet.resources, {
             env: [
               { name: "DOCKER_HOST", value: "unix:///var/run/docker.sock" },
               { name: "RUNNER_WAIT_FOR_DOCKER_IN_SECONDS", value: "120" },
@@ -444,8 +458,11 @@ export function scaleSetValues(args: {
   /** Where kubernetes-mode runners start their job pods. */
   readonly jobsNamespace: string;
   readonly listenerResources: RunnerResources;
+  /** Where the runner images come from. Default: upstream. */
+  readonly mirror?: Mirror;
 }): Record<string, unknown> {
   const { scaleSet } = args;
+  const images = runnerImages(args.mirror);
   return {
     githubConfigUrl: `https://github.com/${args.githubOwner}`,
     githubConfigSecret: RUNNERS_DEFAULTS.githubConfigSecret,
@@ -460,8 +477,8 @@ export function scaleSetValues(args: {
     },
     listenerTemplate: listenerTemplate(args.listenerResources),
     ...(scaleSet.containerMode === "dind"
-      ? dindModeValues(scaleSet)
-      : kubernetesModeValues(scaleSet, args.jobsNamespace)),
+      ? dindModeValues(scaleSet, images)
+      : kubernetesModeValues(scaleSet, args.jobsNamespace, images)),
   };
 }
 
@@ -556,6 +573,7 @@ export class Runners extends pulumi.ComponentResource {
       `${name}-controller`,
       {
         pin: CHARTS.arcController,
+        mirror: args.mirror,
         releaseName: RUNNERS_DEFAULTS.controllerReleaseName,
         namespace: controllerNamespace.metadata.name,
         values: controllerValues({
@@ -680,6 +698,7 @@ export class Runners extends pulumi.ComponentResource {
         `${name}-${scaleSet.name}`,
         {
           pin: CHARTS.arcScaleSet,
+          mirror: args.mirror,
           releaseName: scaleSet.name,
           namespace: target.gated,
           values: scaleSetValues({
@@ -688,6 +707,7 @@ export class Runners extends pulumi.ComponentResource {
             controllerNamespace: controllerNs,
             jobsNamespace,
             listenerResources: args.listenerResources ?? RUNNERS_DEFAULTS.listenerResources,
+            ...(args.mirror !== undefined ? { mirror: args.mirror } : {}),
           }),
         },
         {

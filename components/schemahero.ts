@@ -24,7 +24,14 @@ import type { EnvironmentProfile } from "./profile";
 import type { Readiness } from "./contracts";
 import { TEAM_NAMESPACE_LABEL } from "./conventions";
 import { helmRelease, namespace, statefulProtection, PLATFORM_LABELS } from "./kube";
-import { CHARTS, IMAGES, imageReference } from "./versions";
+import {
+  CHARTS,
+  IMAGES,
+  imageReference,
+  mirroredImage,
+  schemaHeroPluginSource,
+  type Mirror,
+} from "./versions";
 
 export const SCHEMAHERO_NAMES = {
   namespace: "schemahero",
@@ -37,6 +44,8 @@ export const SCHEMAHERO_NAMES = {
 export const SCHEMAHERO_CRDS_RELEASE = "schemahero-crds";
 
 export interface SchemaHeroArgs {
+  /** The stack's mirror: charts and images come from it (components/versions.ts). Default none: upstream. */
+  readonly mirror?: Mirror;
   /** Protection of the CRDs per profile. */
   readonly profile: EnvironmentProfile;
   /**
@@ -64,17 +73,21 @@ export function schemaHeroArgsProblems(args: SchemaHeroArgs): string[] {
 /** The manager's command line: the database controller, its image for the per-database controllers, plugins. */
 export function managerCommand(args: SchemaHeroArgs): string[] {
   const pin = IMAGES.schemaHeroManager;
+  // An explicit plugin registry wins; else the mirror's copy of the pinned plugins (versions.ts).
+  const mirrored = schemaHeroPluginSource(args.mirror);
+  const plugins =
+    args.pluginRegistry !== undefined
+      ? { registry: args.pluginRegistry, tag: args.pluginTag ?? "0" }
+      : mirrored;
   return [
     "/manager",
     "run",
     "--enable-database-controller",
     "--manager-image",
-    pin.image,
+    mirroredImage(pin.image, args.mirror),
     "--manager-tag",
     pin.tag,
-    ...(args.pluginRegistry !== undefined
-      ? ["--plugin-registry", args.pluginRegistry, "--plugin-tag", args.pluginTag ?? "0"]
-      : []),
+    ...(plugins !== undefined ? ["--plugin-registry", plugins.registry, "--plugin-tag", plugins.tag] : []),
   ];
 }
 
@@ -176,6 +189,8 @@ export class SchemaHero extends pulumi.ComponentResource {
     if (problems.length > 0) throw new Error(`SchemaHero ${name}: ${problems.join("; ")}`);
     const names = SCHEMAHERO_NAMES;
     const labels = { ...PLATFORM_LABELS, "app.kubernetes.io/name": "schemahero" };
+    // The manager and, through --manager-image, every per-database controller; the write policy checks it.
+    const managerImage = mirroredImage(imageReference(IMAGES.schemaHeroManager), args.mirror);
 
     // Protected like every platform namespace: deleting it deletes the manager, and every Table in Git
     // would stop being applied without a word in Pulumi's plan.
@@ -188,6 +203,7 @@ export class SchemaHero extends pulumi.ComponentResource {
       `${name}-crds`,
       {
         pin: CHARTS.schemaHero,
+        mirror: args.mirror,
         releaseName: SCHEMAHERO_CRDS_RELEASE,
         namespace: ns.metadata.name,
         values: {},
@@ -251,7 +267,7 @@ export class SchemaHero extends pulumi.ComponentResource {
               expression: `request.userInfo.username == "system:serviceaccount:${names.namespace}:${names.serviceAccount}"`,
             },
           ],
-          validations: writePolicyValidations(imageReference(IMAGES.schemaHeroManager)),
+          validations: writePolicyValidations(managerImage),
         },
       },
       { parent: this },
@@ -288,7 +304,7 @@ export class SchemaHero extends pulumi.ComponentResource {
               containers: [
                 {
                   name: "manager",
-                  image: imageReference(IMAGES.schemaHeroManager),
+                  image: managerImage,
                   imagePullPolicy: "IfNotPresent",
                   command: managerCommand(args),
                   env: [

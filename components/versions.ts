@@ -139,6 +139,12 @@ export const CHARTS = {
   },
 } as const satisfies Record<string, HelmChartPin>;
 
+/**
+ * Envoy Gateway v1.9.0's data-plane image (api/v1alpha1/shared_types.go DefaultEnvoyProxyImage): the
+ * controller starts the proxies from it; it moves with the chart (a mirror changes only its repository).
+ */
+export const ENVOY_PROXY_IMAGE = "docker.io/envoyproxy/envoy:distroless-v1.39.0";
+
 export const IMAGES = {
   // The runner of every scale set (ARC's charts default to the unpinned :latest). Ships the Kubernetes
   // container hooks that run jobs in their own pods.
@@ -248,6 +254,142 @@ export const CROSSPLANE_PACKAGES = {
     upstream: "https://github.com/crossplane-contrib/function-cel-filter/releases",
   },
 } as const satisfies Record<string, CrossplanePackagePin>;
+
+// --- Mirrors -------------------------------------------------------------------------------------
+/**
+ * SchemaHero's database driver plugins (ORAS artifacts), pulled at run time by each database's controller.
+ * SchemaHero v0.25.0 reads `docker.io/schemahero/plugin-<driver>:0` (a moving tag) unless given a registry,
+ * and then reads `<registry>-<driver>:<tag>-<arch>` (pkg/database/plugin/downloader.go), a form upstream
+ * does not publish: a pinned plugin needs a copy (the mirror list names source and destination).
+ */
+// renovate: datasource=docker depName=docker.io/schemahero/plugin-postgres
+export const SCHEMAHERO_PLUGINS = {
+  repository: "docker.io/schemahero/plugin",
+  version: "0.25.0",
+  drivers: ["postgres"],
+  architectures: ["amd64", "arm64"],
+  upstream: "https://github.com/schemahero/schemahero/releases",
+} as const;
+
+/**
+ * Where a stack downloads from when it has `idp:mirror`: every upstream location `<host>/<path>` moves to
+ * `<prefix>/<host>/<path>`, one prefix per kind (all the same registry unless overridden).
+ */
+export interface Mirror {
+  /** Prefix of every container image (`<images>/<upstream host>/<path>:<tag>`). */
+  readonly images: string;
+  /** OCI prefix of every Helm chart (`oci://<charts>/<upstream host>/<path>/<chart>`). */
+  readonly charts: string;
+  /** Prefix of Crossplane packages (an ImageConfig rewrites the upstream registries to it). */
+  readonly packages: string;
+  /** Prefix of SchemaHero's plugins. */
+  readonly schemaHeroPlugins: string;
+}
+
+/** Host and path of a location, without scheme: `https://charts.x.io/a` and `oci://quay.io/a` give `charts.x.io/a`, `quay.io/a`. */
+function hostAndPath(location: string): string {
+  return location.replace(/^[a-z]+:\/\//, "").replace(/\/+$/, "");
+}
+
+/** An image reference as the mirror serves it; unchanged without a mirror. */
+export function mirroredImage(reference: string, mirror: Mirror | undefined): string {
+  return mirror === undefined ? reference : `${mirror.images}/${reference}`;
+}
+
+/** A chart pin as the mirror serves it (always OCI there); unchanged without a mirror. */
+export function mirroredChart(pin: HelmChartPin, mirror: Mirror | undefined): HelmChartPin {
+  if (mirror === undefined) return pin;
+  return { ...pin, repository: `oci://${mirror.charts}/${hostAndPath(pin.repository)}` };
+}
+
+/** The upstream registries of the Crossplane packages (an ImageConfig matches each as a prefix). */
+export function packageRegistries(): string[] {
+  return [...new Set(Object.values(CROSSPLANE_PACKAGES).map((pin) => `${pin.package.split("/")[0]!}/`))];
+}
+
+/** SchemaHero's plugin location and tag as its manager's flags take them (`--plugin-registry`, `--plugin-tag`). */
+export function schemaHeroPluginSource(
+  mirror: Mirror | undefined,
+): { registry: string; tag: string } | undefined {
+  if (mirror === undefined) return undefined;
+  return {
+    registry: `${mirror.schemaHeroPlugins}/${SCHEMAHERO_PLUGINS.repository}`,
+    tag: SCHEMAHERO_PLUGINS.version,
+  };
+}
+
+/** What a chart pulls by default (chart defaults at the pinned version), and the values that move it to a mirror. */
+export interface ChartImages {
+  /** Upstream references the chart renders, read from the chart at its pinned version. */
+  readonly images: readonly string[];
+  /** Values that point every one of them at the mirror (`prefix` is `Mirror.images`). */
+  readonly values: (prefix: string) => Record<string, unknown>;
+}
+
+/**
+ * Images each chart pulls by default, keyed by chart name, with the values that move them. Read from each
+ * chart's templates and values at the pinned version (cited per entry). Images the program sets itself
+ * (IMAGES) are not listed here; the Envoy data plane is set on the EnvoyProxy (components/ingress.ts).
+ */
+export const CHART_IMAGES: Readonly<Record<string, ChartImages>> = {
+  // cert-manager v1.21.1 values.yaml `imageRegistry` (with `imageNamespace` jetstack), _helpers.tpl cert-manager.image.
+  "cert-manager": {
+    images: ["controller", "webhook", "cainjector", "acmesolver", "startupapicheck"].map(
+      (part) => `quay.io/jetstack/cert-manager-${part}:${CHARTS.certManager.version}`,
+    ),
+    values: (prefix) => ({ imageRegistry: `${prefix}/quay.io` }),
+  },
+  // external-secrets helm-chart-2.9.0 values.yaml `global.repository` (controller, webhook and cert controller).
+  "external-secrets": {
+    images: [`ghcr.io/external-secrets/external-secrets:v${CHARTS.externalSecrets.version}`],
+    values: (prefix) => ({ global: { repository: `${prefix}/ghcr.io/external-secrets/external-secrets` } }),
+  },
+  // ingress-nginx helm-chart-4.15.1 values.yaml `global.image.registry`; the references keep their digests.
+  "ingress-nginx": {
+    images: [
+      "registry.k8s.io/ingress-nginx/controller:v1.15.1@sha256:594ceea76b01c592858f803f9ff4d2cb40542cae2060410b2c95f75907d659e1",
+      "registry.k8s.io/ingress-nginx/kube-webhook-certgen:v1.6.9@sha256:01038e7de14b78d702d2849c3aad72fd25903c4765af63cf16aa3398f5d5f2dd",
+    ],
+    values: (prefix) => ({ global: { image: { registry: `${prefix}/registry.k8s.io` } } }),
+  },
+  // gateway-helm v1.9.0 values.tmpl.yaml `global.imageRegistry` (controller, certgen, shutdown manager); the
+  // data-plane Envoy's default (api/v1alpha1/shared_types.go DefaultEnvoyProxyImage) moves on the EnvoyProxy.
+  "gateway-helm": {
+    images: [`docker.io/envoyproxy/gateway:${CHARTS.envoyGateway.version}`, ENVOY_PROXY_IMAGE],
+    values: (prefix) => ({ global: { imageRegistry: `${prefix}/docker.io` } }),
+  },
+  // crossplane 2.3.4 values.yaml `image.repository` (core, RBAC manager and their init containers).
+  crossplane: {
+    images: [`xpkg.crossplane.io/crossplane/crossplane:v${CHARTS.crossplane.version}`],
+    values: (prefix) => ({ image: { repository: `${prefix}/xpkg.crossplane.io/crossplane/crossplane` } }),
+  },
+  // Installed for its CRDs only (components/schemahero.ts): no image.
+  schemahero: { images: [], values: () => ({}) },
+  // argo-cd 10.1.1 values.yaml `global.image.repository`, `dex.image.repository`, `redis.image.repository`.
+  "argo-cd": {
+    images: [
+      "quay.io/argoproj/argocd:v3.4.4",
+      "ghcr.io/dexidp/dex:v2.45.1",
+      "ecr-public.aws.com/docker/library/redis:8.2.3-alpine",
+    ],
+    values: (prefix) => ({
+      global: { image: { repository: `${prefix}/quay.io/argoproj/argocd` } },
+      dex: { image: { repository: `${prefix}/ghcr.io/dexidp/dex` } },
+      redis: { image: { repository: `${prefix}/ecr-public.aws.com/docker/library/redis` } },
+    }),
+  },
+  // gha-runner-scale-set-controller 0.14.2 values.yaml `image.repository` (controller and listener pods).
+  "gha-runner-scale-set-controller": {
+    images: [`ghcr.io/actions/gha-runner-scale-set-controller:${ARC_VERSION}`],
+    values: (prefix) => ({
+      image: { repository: `${prefix}/ghcr.io/actions/gha-runner-scale-set-controller` },
+    }),
+  },
+  // The scale set's runner (and dind) images are the program's own (IMAGES).
+  "gha-runner-scale-set": { images: [], values: () => ({}) },
+  // port-k8s-exporter 0.3.28: its one image is set from IMAGES.portExporter.
+  "port-k8s-exporter": { images: [], values: () => ({}) },
+};
 
 // --- GitHub organization seeding (components/github.ts) -------------------------------------------
 // Pins of what the seeded workflows and the application template use. Changing one rewrites the

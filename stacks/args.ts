@@ -12,6 +12,7 @@ import type { EnvironmentFolderArgs } from "../components/github/environment-fol
 import type { SeedingIdentity } from "../components/github/model";
 import type { GitOpsSettings, PlatformArgs } from "../components/platform";
 import { PORT_API_URLS } from "../components/port";
+import type { Mirror } from "../components/versions";
 import type { RunnersSettings } from "../components/runners";
 import type { PlatformConfig } from "./config";
 import { databaseMode } from "./schema";
@@ -21,8 +22,10 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
   const { settings, profile } = config;
   const aws = awsContext(config);
   const port = portSettingsFrom(config);
+  const mirror = settings.mirror;
   return {
     stack,
+    ...(mirror !== undefined ? { mirror: mirrorFrom(mirror) } : {}),
     profile,
     domain: settings.domain,
     clusterName: settings.cluster.name,
@@ -60,6 +63,16 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
     gitOps: gitOpsSettingsFrom(config),
     // --- Portals ---
     ...(port !== undefined ? { port } : {}),
+  };
+}
+
+/** Each kind's mirror prefix: its own when set, else the registry. */
+export function mirrorFrom(mirror: NonNullable<PlatformConfig["settings"]["mirror"]>): Mirror {
+  return {
+    images: mirror.images ?? mirror.registry,
+    charts: mirror.charts ?? mirror.registry,
+    packages: mirror.packages ?? mirror.registry,
+    schemaHeroPlugins: mirror.schemaHeroPlugins ?? mirror.registry,
   };
 }
 

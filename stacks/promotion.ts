@@ -314,6 +314,8 @@ export const CONFIG_SCOPE = {
   schemahero: "environment",
   // Whether a cluster runs the exporter is the environment's choice (some use a Port account of their own).
   port: "environment",
+  // Each environment's network decides (an air-gapped prod, a dev with egress).
+  mirror: "environment",
 } as const satisfies Record<keyof typeof settingsShape, ConfigScope | Record<string, ConfigScope>>;
 
 /** Config keys (dotted, without the namespace) whose value must be the same in every stack. */

@@ -654,6 +654,38 @@ const argocdSchema = z
     description: "Argo CD: how people sign in and how it hears about pushes to the management repository.",
   });
 
+/** A registry host with an optional path, no scheme or tag: `mirror.example.internal/idp`. */
+const registryPrefix = z
+  .string()
+  .regex(
+    /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/,
+    "must be a registry host with an optional path, without scheme or tag, such as mirror.example.internal/idp",
+  );
+
+const mirrorPrefix = (kind: string) =>
+  registryPrefix.optional().meta({
+    description: `Where ${kind} come from instead of registry (same layout: <prefix>/<upstream host>/<path>). Default: registry.`,
+    examples: ["harbor.example.internal/upstream"],
+  });
+
+const mirrorSchema = z
+  .strictObject({
+    registry: registryPrefix.meta({
+      description:
+        "The registry (OCI) that serves a copy of everything the stack installs, each upstream location <host>/<path> at <registry>/<host>/<path>: images, Helm charts (as OCI charts, e.g. oci://<registry>/charts.external-secrets.io/external-secrets), Crossplane packages and SchemaHero's plugins. `npm run mirror:list -- <stack>` lists what to copy (docs/mirrors.md).",
+      examples: ["mirror.example.internal/idp"],
+    }),
+    images: mirrorPrefix("container images"),
+    charts: mirrorPrefix("Helm charts (OCI)"),
+    packages: mirrorPrefix("Crossplane packages (an ImageConfig rewrites their registries)"),
+    schemaHeroPlugins: mirrorPrefix("SchemaHero's database driver plugins"),
+  })
+  .optional()
+  .meta({
+    description:
+      "Air-gapped and mirrored installs: one registry instead of docker.io, ghcr.io, quay.io, registry.k8s.io, xpkg.crossplane.io and the charts' repositories. Omit it: upstream locations.",
+  });
+
 const portSchema = z
   .strictObject({
     clientId: z
@@ -1098,6 +1130,8 @@ export const settingsShape = {
   schemahero: schemaHeroSchema,
   // Portals.
   port: portSchema,
+  // Where everything is downloaded from.
+  mirror: mirrorSchema,
 } as const;
 
 /** The slug GitHub derives from a team name: lowercase, every run of other characters one '-'. */

@@ -6,7 +6,7 @@
 import * as assert from "node:assert/strict";
 import { CHARTS } from "../components/versions";
 import { CHARTS_WITH_VALUES_SCHEMA, chartValuesValidator } from "./chart-schema";
-import { hasShared, synthFixture } from "./harness";
+import { editedConfig, hasShared, synthFixture, synthStack } from "./harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const chartName = (chart: string): string => chart.split("/").pop()!;
@@ -40,9 +40,20 @@ describe("chart values schemas", () => {
     assert.equal(chartValuesValidator("argo-cd", "0.0.0"), undefined);
   });
 
-  for (const stack of ["dev", "staging", "prod"]) {
-    it(`${stack}: every release's values pass its chart's schema`, async () => {
-      const synth = await synthFixture(stack);
+  // The mirror's image values (versions.ts CHART_IMAGES) too: a misspelt key would leave an image upstream.
+  const cases = [
+    ...["dev", "staging", "prod"].map((stack) => ({ stack, label: stack, mirror: false })),
+    { stack: "prod", label: "prod with idp:mirror", mirror: true },
+  ];
+  for (const { stack, label, mirror } of cases) {
+    it(`${label}: every release's values pass its chart's schema`, async () => {
+      const synth = mirror
+        ? await synthStack(stack, {
+            config: editedConfig(stack, (c) => {
+              c.values["idp:mirror"] = { registry: "mirror.example.internal/idp" };
+            }),
+          })
+        : await synthFixture(stack);
       let checked = 0;
       for (const release of synth.ofType(RELEASE)) {
         const inputs = synth.inputs(release);

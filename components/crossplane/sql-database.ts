@@ -21,7 +21,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { ProfileName } from "../profile";
 import type { Readiness } from "../contracts";
 import { DATABASE_SECRETS_PREFIX, teamSecretStore } from "../conventions";
-import { imageReference, IMAGES } from "../versions";
+import { imageReference, IMAGES, mirroredImage, type Mirror } from "../versions";
 import {
   DATABASE_CONNECTION_KEYS,
   databaseConnectionSecret,
@@ -162,6 +162,13 @@ export const POSTGRES_IMAGES = {
   "18": imageReference(IMAGES.postgres18),
 } as const satisfies Record<PostgresVersion, string>;
 
+/** The Postgres images by major version, from the stack's mirror when it has one. */
+export function postgresImages(mirror: Mirror | undefined): Record<PostgresVersion, string> {
+  return Object.fromEntries(
+    Object.entries(POSTGRES_IMAGES).map(([version, image]) => [version, mirroredImage(image, mirror)]),
+  ) as Record<PostgresVersion, string>;
+}
+
 export interface RdsServer {
   readonly mode: "rds";
   readonly region: string;
@@ -181,6 +188,8 @@ export interface InClusterServer {
 }
 
 export interface SqlDatabaseCompositionOptions {
+  /** The stack's mirror: the in-cluster server's Postgres images come from it. Default none: upstream. */
+  readonly mirror?: Mirror;
   readonly name: string;
   /** Cluster name: tags and security group names, so several clusters can share an account. */
   readonly clusterName: string;
@@ -760,6 +769,7 @@ function rdsServer(options: SqlDatabaseCompositionOptions, server: RdsServer): C
 }
 
 function inClusterServer(options: SqlDatabaseCompositionOptions): ComposedTemplate[] {
+  const images = postgresImages(options.mirror);
   const dataPath = "/var/lib/postgresql/data";
   const statefulSet: k8s.types.input.apps.v1.StatefulSet = {
     apiVersion: "apps/v1",
@@ -785,7 +795,7 @@ function inClusterServer(options: SqlDatabaseCompositionOptions): ComposedTempla
           containers: [
             {
               name: "postgres",
-              image: POSTGRES_IMAGES["17"],
+              image: images["17"],
               ports: [{ name: "postgres", containerPort: POSTGRES_PORT, protocol: "TCP" }],
               env: [
                 { name: "POSTGRES_USER", value: MASTER_USER },
@@ -872,7 +882,7 @@ function inClusterServer(options: SqlDatabaseCompositionOptions): ComposedTempla
           format("%s-postgres-data"),
         ),
         fromXr("metadata.name", `${container}.env[1].valueFrom.secretKeyRef.name`, format("%s-master")),
-        fromXr("spec.version", `${container}.image`, mapValues(POSTGRES_IMAGES)),
+        fromXr("spec.version", `${container}.image`, mapValues(images)),
         fromXr(
           "spec.size",
           `${container}.resources.requests.cpu`,

@@ -120,7 +120,7 @@ export function appSpecSchema(options: AppXrdOptions): StructuralSchema {
     {
       image: string({
         description:
-          "Container image with a tag or digest, e.g. ghcr.io/acme/checkout-api:1.4.2. The pipeline updates it on every release; `latest` is refused.",
+          "Container image with a tag or digest, e.g. <registry>/<organization>/checkout-api:1.4.2. The pipeline updates it on every release; `latest` is refused.",
         pattern: IMAGE_PATTERN,
         maxLength: 512,
         rules: [
