@@ -9,6 +9,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import type { RawStackConfig } from "../stacks/config";
 import { PROJECT } from "../stacks/schema";
+import { SCHEMAHERO_PLUGINS } from "../components/versions";
 
 export const PROJECT_ROOT = path.resolve(__dirname, "..");
 
@@ -172,6 +173,7 @@ export const SAMPLE_VALUES: readonly string[] = [
   "subnet-0f1e2d3c4b5a60711",
   "sg-0a1b2c3d4e5f60718",
   "sg-0f1e2d3c4b5a69788",
+  "PORTCLIENTID0000000000000000DEV0",
 ];
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -195,19 +197,27 @@ export function notReadyForDeploy(config: LoadedStackConfig): string[] {
       `${key} is not set; synth used a placeholder. Before pulumi preview: pulumi config set --stack ${config.stack} --secret ${key} <value>`,
     );
   }
-  if (!hasPackagesReader(config.values["idp:github"])) {
+  if (!hasKey(config.values["idp:github"], "packagesReader")) {
     lines.push(
       `idp:github.packagesReader is not set: the cluster pulls app images without credentials, so the apps' GHCR packages must be public. For private images set it in Pulumi.${config.stack}.yaml, and pulumi config set --stack ${config.stack} --secret idp:githubPackagesToken <token with read:packages> (docs/github.md, "Private images")`,
+    );
+  }
+  if (
+    !hasKey(config.values["idp:schemahero"], "pluginRegistry") &&
+    config.values["idp:mirror"] === undefined
+  ) {
+    lines.push(
+      `SchemaHero reads its Postgres plugin from ${SCHEMAHERO_PLUGINS.repository}-postgres:0, a moving tag: to pin it, copy ${SCHEMAHERO_PLUGINS.repository}-postgres:${SCHEMAHERO_PLUGINS.version} into a registry and set idp:mirror in Pulumi.${config.stack}.yaml (docs/mirrors.md)`,
     );
   }
   return lines;
 }
 
-function hasPackagesReader(github: string | undefined): boolean {
-  if (github === undefined) return false;
+function hasKey(json: string | undefined, key: string): boolean {
+  if (json === undefined) return false;
   try {
-    const parsed = JSON.parse(github) as { packagesReader?: unknown } | null;
-    return typeof parsed?.packagesReader === "string";
+    const parsed = JSON.parse(json) as Record<string, unknown> | null;
+    return typeof parsed?.[key] === "string";
   } catch {
     return false;
   }

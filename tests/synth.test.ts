@@ -226,12 +226,18 @@ describe("synth: what is not ready for a real pulumi up", () => {
       "idp:github still holds sample data (acme-idp, 1234567): replace it with your own in Pulumi.staging.yaml or Pulumi.yaml",
       "idp:githubAppPrivateKey is not set; synth used a placeholder. Before pulumi preview: pulumi config set --stack staging --secret idp:githubAppPrivateKey <value>",
       `idp:github.packagesReader is not set: the cluster pulls app images without credentials, so the apps' GHCR packages must be public. For private images set it in Pulumi.staging.yaml, and pulumi config set --stack staging --secret idp:githubPackagesToken <token with read:packages> (docs/github.md, "Private images")`,
+      "SchemaHero reads its Postgres plugin from docker.io/schemahero/plugin-postgres:0, a moving tag: to pin it, copy docker.io/schemahero/plugin-postgres:0.25.0 into a registry and set idp:mirror in Pulumi.staging.yaml (docs/mirrors.md)",
     ]);
     const withReader = {
       ...config,
       values: { ...config.values, "idp:github": JSON.stringify({ owner: "o", packagesReader: "bot" }) },
     };
     assert.ok(!notReadyForDeploy(withReader).some((line) => line.includes("packagesReader")));
+    const mirrored = {
+      ...config,
+      values: { ...config.values, "idp:mirror": JSON.stringify({ registry: "m.example" }) },
+    };
+    assert.ok(!notReadyForDeploy(mirrored).some((line) => line.includes("SchemaHero")));
   });
 
   it("finds no sample data in the fixture stacks (their own values), only their unset secrets", () => {
