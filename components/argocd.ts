@@ -37,7 +37,7 @@ import {
 } from "./conventions";
 import { XR_GROUP, XR_KINDS } from "./crossplane/api";
 import { PLATFORM_PROJECT } from "./github/resources";
-import { expose } from "./ingress";
+import { admitAcmeSolver, expose } from "./ingress";
 import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection } from "./kube";
 import { externalSecret } from "./secrets-backend";
 import { CHARTS, type Mirror } from "./versions";
@@ -594,6 +594,11 @@ export class ArgoCd extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [this.release] },
     );
+    // Behind ingress-nginx the Ingress's certificate is solved in this namespace, which the chart's
+    // default-deny policy closes: admit the solver.
+    if (args.ingress.kind === "nginx") {
+      admitAcmeSolver(`${name}-acme-solver`, ns.metadata.name, { parent: this, dependsOn: [this.release] });
+    }
 
     // --- The management repository: read-only deploy key and webhook (this stack's own) ----------------
     const deployKey = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, { parent: this });

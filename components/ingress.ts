@@ -457,6 +457,50 @@ export interface ExposeArgs {
 }
 
 /**
+ * cert-manager's HTTP-01 solver (v1.21.1 pkg/issuer/acme/http/pod.go): a pod labelled
+ * `acme.cert-manager.io/http01-solver: "true"` listening on 8089 in the Certificate's namespace, which
+ * ingress-nginx's controller must reach. In a namespace with a default-deny ingress policy (Argo CD's
+ * chart brings one, argo-helm argo-cd-10.1.1 templates/networkpolicy-default-deny.yaml) this admits it.
+ */
+export const ACME_SOLVER = { label: "acme.cert-manager.io/http01-solver", port: 8089 } as const;
+
+export function admitAcmeSolver(
+  resourceName: string,
+  namespace: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): kubernetes.networking.v1.NetworkPolicy {
+  return new kubernetes.networking.v1.NetworkPolicy(
+    resourceName,
+    {
+      metadata: { name: "acme-http01-solver", namespace, labels: { ...PLATFORM_LABELS } },
+      spec: {
+        podSelector: { matchLabels: { [ACME_SOLVER.label]: "true" } },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: {
+                  matchLabels: { "kubernetes.io/metadata.name": INGRESS_NAMES.nginx.namespace },
+                },
+                podSelector: {
+                  matchLabels: {
+                    "app.kubernetes.io/name": "ingress-nginx",
+                    "app.kubernetes.io/component": "controller",
+                  },
+                },
+              },
+            ],
+            ports: [{ protocol: "TCP", port: ACME_SOLVER.port }],
+          },
+        ],
+      },
+    },
+    opts,
+  );
+}
+
+/**
  * Publishes a Service at `https://<host>` through the stack's ingress layer: an HTTPRoute on the shared
  * Gateway's HTTPS listener, or an Ingress of the nginx class whose certificate ingress-shim requests.
  * The object waits for the layer (and, for nginx, its issuer).

@@ -35,6 +35,7 @@ import { EnvironmentFolder, type EnvironmentFolderArgs } from "./github/environm
 import { ArgoCd, ARGOCD_NAMES, type ArgoCdApp, type ArgoCdArgs, type ArgoCdTeam } from "./argocd";
 import { SchemaHero, type SchemaHeroArgs } from "./schemahero";
 import { PortExporter, type PortRegion } from "./port";
+import { dnsOwnerId, ExternalDns, type DnsProvider } from "./dns";
 import type { Mirror } from "./versions";
 
 export interface PlatformArgs {
@@ -91,6 +92,9 @@ export interface PlatformArgs {
   // --- GitOps ---
   /** Argo CD (sign-in, RBAC and projects from the teams) and SchemaHero. */
   readonly gitOps: GitOpsSettings;
+
+  /** Where ExternalDNS publishes the hosts' records; absent: the wildcard record is created by hand. */
+  readonly dns?: DnsProvider;
 
   // --- Portals ---
   /** Port: the account's region and credentials, and whether this cluster runs its exporter. Default none. */
@@ -191,6 +195,24 @@ export class Platform extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // Every host the ingress layer routes gets its record; the owner id keeps stacks apart in a shared zone.
+    if (args.dns !== undefined) {
+      new ExternalDns(
+        `${name}-external-dns`,
+        {
+          ...mirror,
+          profile,
+          domain,
+          ownerId: dnsOwnerId(args.clusterName),
+          ingress: ingressLayer.ref,
+          provider: args.dns,
+          ...(args.aws !== undefined ? { aws: args.aws } : {}),
+          secrets: externalSecrets.backend,
+          after: [ingressLayer.release],
+        },
+        { parent: this },
+      );
+    }
     const teamStoresReady = Object.values(externalSecrets.teamStores).flatMap((store) => store.ready);
     // --- Crossplane: compositions render routes for the stack's ingress layer and push
     // generated database passwords into the secrets backend through each namespace's own store.
@@ -292,6 +314,7 @@ export class Platform extends pulumi.ComponentResource {
         `${name}-port-exporter`,
         {
           ...mirror,
+          profile,
           environment: args.stack,
           clusterName: args.clusterName,
           region: port.region,
@@ -357,6 +380,10 @@ function foundationNextSteps(args: PlatformArgs, certManager: CertManager, ingre
   if (service.type === "NodePort" && service.nodePorts !== undefined) {
     steps.push(
       `Map host ports 80 and 443 to node ports ${service.nodePorts.http} and ${service.nodePorts.https} (kind: extraPortMappings, see docs/foundations.md) and make *.${args.domain} resolve to that host.`,
+    );
+  } else if (args.dns !== undefined) {
+    steps.push(
+      `DNS: ExternalDNS publishes a record for every host in ${args.domain} (${args.dns.kind}); nothing to point by hand.`,
     );
   } else if (args.ingress.controller === "gateway") {
     const names = INGRESS_NAMES.gateway;

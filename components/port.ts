@@ -22,7 +22,8 @@ import type { Readiness, SecretsBackend } from "./contracts";
 import { XR_GROUP, XR_VERSION, BACKSTAGE_ID_LABEL } from "./crossplane/api";
 import { XR_PLURALS } from "./crossplane/xrds";
 import { PORT_RUNTIME_BLUEPRINTS } from "./github/catalog";
-import { helmRelease, namespace, PLATFORM_LABELS } from "./kube";
+import { helmRelease, namespace, PLATFORM_LABELS, statefulProtection } from "./kube";
+import type { EnvironmentProfile } from "./profile";
 import { externalSecret } from "./secrets-backend";
 import { CHARTS, IMAGES, mirroredImage, type Mirror } from "./versions";
 
@@ -31,6 +32,8 @@ export const PORT_API_URLS = { eu: "https://api.getport.io", us: "https://api.us
 export type PortRegion = keyof typeof PORT_API_URLS;
 
 export interface PortExporterArgs {
+  /** Protection of the exporter's namespace, as the profile says. */
+  readonly profile: EnvironmentProfile;
   /** The stack's mirror: charts and images come from it (components/versions.ts). Default none: upstream. */
   readonly mirror?: Mirror;
   /** The environment (stack) this cluster serves: every runtime entity's identifier ends in `-<environment>`. */
@@ -185,7 +188,12 @@ export class PortExporter extends pulumi.ComponentResource {
   constructor(name: string, args: PortExporterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("idp:portal:PortExporter", name, {}, opts);
     const D = PORT_EXPORTER_DEFAULTS;
-    const ns = namespace(`${name}-ns`, { name: D.namespace, podSecurity: "restricted" }, { parent: this });
+    // Protected like every platform namespace: deleting it would delete the release's objects with it.
+    const ns = namespace(
+      `${name}-ns`,
+      { name: D.namespace, podSecurity: "restricted" },
+      { parent: this, ...statefulProtection(args.profile) },
+    );
     const stored = args.secrets.put(
       `${name}-credentials`,
       {

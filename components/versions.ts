@@ -124,6 +124,14 @@ export const CHARTS = {
     repository: "https://port-labs.github.io/helm-charts",
     upstream: "https://github.com/port-labs/helm-charts/releases?q=port-k8s-exporter",
   },
+  // ExternalDNS v0.21.0: a record for every host the ingress layer routes (components/dns.ts).
+  // renovate: datasource=helm depName=external-dns registryUrl=https://kubernetes-sigs.github.io/external-dns
+  externalDns: {
+    chart: "external-dns",
+    version: "1.21.1",
+    repository: "https://kubernetes-sigs.github.io/external-dns",
+    upstream: "https://github.com/kubernetes-sigs/external-dns/releases",
+  },
   // ARC: both charts at ARC_VERSION (never a literal here; tests/versions.test.ts checks it).
   arcController: {
     chart: "gha-runner-scale-set-controller",
@@ -384,6 +392,11 @@ export const CHART_IMAGES: Readonly<Record<string, ChartImages>> = {
     values: (prefix) => ({
       image: { repository: `${prefix}/ghcr.io/actions/gha-runner-scale-set-controller` },
     }),
+  },
+  // external-dns-helm-chart-1.21.1 values.yaml `image.repository` (tag: the appVersion, v0.21.0).
+  "external-dns": {
+    images: ["registry.k8s.io/external-dns/external-dns:v0.21.0"],
+    values: (prefix) => ({ image: { repository: `${prefix}/registry.k8s.io/external-dns/external-dns` } }),
   },
   // The scale set's runner (and dind) images are the program's own (IMAGES).
   "gha-runner-scale-set": { images: [], values: () => ({}) },

@@ -8,7 +8,9 @@
  * provider needs; components/crossplane/aws-iam.ts). A statement may use `Resource: "*"` when every
  * action in it is such a named `<service>:Describe...` action and a Condition bounds it (the platform
  * limits them to its region with `aws:RequestedRegion`). Read-only, bounded, and named: it grants no
- * access to data and no change.
+ * access to data and no change. Likewise `route53:ListHostedZones`, which lists zone names only, is
+ * authorized against `*` only and, Route53 being global, has no condition to bound it (ExternalDNS
+ * calls it to find its zone; components/dns.ts).
  */
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { read } from "./lib";
@@ -47,6 +49,8 @@ function list(value: unknown): string[] {
 }
 
 const DESCRIBE_ACTION = /^[a-z0-9-]+:Describe[A-Za-z0-9]+$/;
+/** Read-only listings AWS authorizes on `*` only and offers no condition for. */
+const UNBOUNDED_LISTINGS: ReadonlySet<string> = new Set(["route53:ListHostedZones"]);
 
 function label(statement: Statement, index: number): string {
   return typeof statement.Sid === "string" && statement.Sid !== ""
@@ -85,7 +89,8 @@ export function permissionProblems(value: unknown): string[] {
         typeof statement.Condition === "object" &&
         Object.keys(statement.Condition).length > 0;
       const describeOnly = actions.length > 0 && actions.every((action) => DESCRIBE_ACTION.test(action));
-      if (!(describeOnly && conditioned)) {
+      const listingOnly = actions.length > 0 && actions.every((action) => UNBOUNDED_LISTINGS.has(action));
+      if (!(describeOnly && conditioned) && !listingOnly) {
         problems.push(
           `${which} allows ${actions.join(", ") || "its actions"} on every resource ("*"): name the resources (only read-only Describe actions without resource-level permissions may use "*", and only under a Condition)`,
         );

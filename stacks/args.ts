@@ -13,6 +13,7 @@ import type { SeedingIdentity } from "../components/github/model";
 import type { GitOpsSettings, PlatformArgs } from "../components/platform";
 import { PORT_API_URLS } from "../components/port";
 import type { Mirror } from "../components/versions";
+import type { DnsProvider } from "../components/dns";
 import type { RunnersSettings } from "../components/runners";
 import type { PlatformConfig } from "./config";
 import { databaseMode } from "./schema";
@@ -22,6 +23,7 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
   const { settings, profile } = config;
   const aws = awsContext(config);
   const port = portSettingsFrom(config);
+  const dns = dnsProviderFrom(config);
   const mirror = settings.mirror;
   return {
     stack,
@@ -61,9 +63,36 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
     github: githubArgsFrom(config, stack),
     // --- GitOps ---
     gitOps: gitOpsSettingsFrom(config),
+    ...(dns !== undefined ? { dns } : {}),
     // --- Portals ---
     ...(port !== undefined ? { port } : {}),
   };
+}
+
+/** ExternalDNS's provider from config, or undefined without idp:dns (parseConfig has checked it). */
+export function dnsProviderFrom(config: PlatformConfig): DnsProvider | undefined {
+  const { settings, secrets } = config;
+  const dns = settings.dns;
+  if (dns?.route53 !== undefined) {
+    const hostedZoneId = dns.route53.hostedZoneId ?? settings.tls.dns01?.route53.hostedZoneId;
+    if (hostedZoneId === undefined) throw new Error("idp:dns.route53.hostedZoneId is required");
+    return { kind: "route53", hostedZoneId };
+  }
+  if (dns?.rfc2136 !== undefined) {
+    const tsigSecret = secrets.dnsTsigSecret;
+    if (tsigSecret === undefined) throw new Error("idp:dnsTsigSecret is required by idp:dns.rfc2136");
+    const { host, port, zone, tsigKeyName, tsigAlgorithm } = dns.rfc2136;
+    return {
+      kind: "rfc2136",
+      host,
+      port,
+      zone: zone ?? settings.domain,
+      tsigKeyName,
+      tsigAlgorithm,
+      tsigSecret,
+    };
+  }
+  return undefined;
 }
 
 /** Each kind's mirror prefix: its own when set, else the registry. */

@@ -304,10 +304,13 @@ function issueLines(issue: z.core.$ZodIssue): string[] {
       ];
     }
     case "custom": {
-      const fix = (issue.params as { fix?: unknown } | undefined)?.fix;
-      return [
-        `Invalid config ${key}: ${issue.message}${inputSuffix(issue.input)}. Fix: ${setCommand(issue.path, typeof fix === "string" ? fix : undefined)}`,
-      ];
+      // `command`: a rule's own fix when setting a value is not it (removing a key, say).
+      const { fix, command } = (issue.params ?? {}) as { fix?: unknown; command?: unknown };
+      const how =
+        typeof command === "string"
+          ? command
+          : setCommand(issue.path, typeof fix === "string" ? fix : undefined);
+      return [`Invalid config ${key}: ${issue.message}${inputSuffix(issue.input)}. Fix: ${how}`];
     }
     case "invalid_format":
       return [

@@ -314,6 +314,8 @@ export const CONFIG_SCOPE = {
   schemahero: "environment",
   // Whether a cluster runs the exporter is the environment's choice (some use a Port account of their own).
   port: "environment",
+  // Each environment's zone and DNS server.
+  dns: "environment",
   // Each environment's network decides (an air-gapped prod, a dev with egress).
   mirror: "environment",
 } as const satisfies Record<keyof typeof settingsShape, ConfigScope | Record<string, ConfigScope>>;
@@ -403,6 +405,7 @@ export function checkConfigs(configs: StackConfigs): CheckResult {
     ...appInstallationProblems(everyStack),
     ...runnerRoutingProblems(everyStack),
     ...seedingIdentityProblems(everyStack),
+    ...dnsOwnerProblems(everyStack),
   );
   return reasons.length === 0
     ? passed("config", `both configs are valid and differ only in environment keys`)
@@ -499,6 +502,28 @@ export function runnerRoutingProblems(stacks: Readonly<Record<string, PlatformCo
       } else {
         owners.set(id, stack);
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * ExternalDNS marks the records it owns with the cluster's name (components/dns.ts `dnsOwnerId`): two
+ * stacks that publish records under one cluster name would change and delete each other's records.
+ */
+export function dnsOwnerProblems(stacks: Readonly<Record<string, PlatformConfig>>): string[] {
+  const owners = new Map<string, string>();
+  const problems: string[] = [];
+  for (const [stack, config] of Object.entries(stacks).sort(([a], [b]) => a.localeCompare(b))) {
+    if (config.settings.dns === undefined) continue;
+    const cluster = config.settings.cluster.name;
+    const other = owners.get(cluster);
+    if (other !== undefined) {
+      problems.push(
+        `${PROJECT}:cluster.name is "${cluster}" in Pulumi.${stack}.yaml and in Pulumi.${other}.yaml, and both publish DNS records (idp:dns): their ExternalDNS would own the same records. Fix: give each stack's cluster its own name.`,
+      );
+    } else {
+      owners.set(cluster, stack);
     }
   }
   return problems;

@@ -686,6 +686,57 @@ const mirrorSchema = z
       "Air-gapped and mirrored installs: one registry instead of docker.io, ghcr.io, quay.io, registry.k8s.io, xpkg.crossplane.io and the charts' repositories. Omit it: upstream locations.",
   });
 
+const route53HostedZoneId = z
+  .string()
+  .regex(/^Z[0-9A-Z]{1,31}$/, "must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ");
+
+const dnsSchema = z
+  .strictObject({
+    route53: z
+      .strictObject({
+        hostedZoneId: route53HostedZoneId.optional().meta({
+          description:
+            "Hosted zone of idp:domain; ExternalDNS may change records of this zone only. Default: idp:tls.dns01.route53.hostedZoneId.",
+          examples: ["Z0123456789ABCDEFGHIJ"],
+        }),
+      })
+      .optional()
+      .meta({ description: "Records in Route53, through the stack's workload identity (needs idp:aws)." }),
+    rfc2136: z
+      .strictObject({
+        host: z
+          .string()
+          .min(1)
+          .meta({
+            description: "The authoritative DNS server that accepts dynamic updates (RFC 2136).",
+            examples: ["10.0.0.53"],
+          }),
+        port: z.number().int().min(1).max(65535).default(53).meta({ description: "Its port. Default 53." }),
+        zone: dnsName.optional().meta({
+          description: "The zone updated. Default: idp:domain.",
+          examples: ["idp.example.com"],
+        }),
+        tsigKeyName: z
+          .string()
+          .min(1)
+          .meta({
+            description: "Name of the TSIG key; the key itself is the secret idp:dnsTsigSecret.",
+            examples: ["externaldns-key"],
+          }),
+        tsigAlgorithm: z
+          .enum(["hmac-sha256", "hmac-sha384", "hmac-sha512"])
+          .default("hmac-sha256")
+          .meta({ description: "TSIG algorithm. Default hmac-sha256." }),
+      })
+      .optional()
+      .meta({ description: "Records on a DNS server by dynamic update, signed with a TSIG key." }),
+  })
+  .optional()
+  .meta({
+    description:
+      "DNS for every host: ExternalDNS publishes a record for each route of the ingress layer (the platform's services and every App), in idp:domain only. Set one provider. Omit it: create the wildcard record *.<domain> by hand (docs/dns.md).",
+  });
+
 const portSchema = z
   .strictObject({
     clientId: z
@@ -761,10 +812,6 @@ function gitOpsRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx: 
 export const TLS_ISSUERS = ["self-signed", "letsencrypt-staging", "letsencrypt-production"] as const;
 export const INGRESS_CONTROLLERS = ["gateway", "nginx"] as const;
 export const SECRETS_BACKENDS = ["kubernetes", "aws-secrets-manager"] as const;
-
-const route53HostedZoneId = z
-  .string()
-  .regex(/^Z[0-9A-Z]{1,31}$/, "must be a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ");
 
 const tlsSchema = z
   .strictObject({
@@ -906,6 +953,7 @@ type FoundationSettings = {
   tls: z.infer<typeof tlsSchema>;
   ingress: z.infer<typeof ingressSchema>;
   secrets: z.infer<typeof secretsSchema>;
+  dns?: z.infer<typeof dnsSchema>;
 };
 
 /** Rules across the foundations' keys: issuers the profile allows, what needs idp:aws. */
@@ -935,6 +983,47 @@ function foundationRules(settings: FoundationSettings, ctx: z.RefinementCtx): vo
       message:
         "is self-signed, but idp:tls.dns01 is set: DNS-01 applies to Let's Encrypt issuers only (or remove idp:tls.dns01)",
     });
+  }
+  if (tls.issuer !== "self-signed" && ingress.controller === "gateway" && tls.dns01 === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["tls", "dns01"],
+      message: `is required with idp:ingress.controller gateway and idp:tls.issuer ${tls.issuer}: with HTTP-01 the Gateway's certificate names only the hosts known at pulumi up, so an app created through self-service would get none. Set idp:tls.dns01 (a wildcard certificate), or use idp:ingress.controller nginx (a certificate per Ingress)`,
+    });
+  }
+  const dns = settings.dns;
+  if (dns !== undefined) {
+    if (dns.route53 !== undefined && dns.rfc2136 !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dns", "rfc2136"],
+        message:
+          "is set together with idp:dns.route53, but ExternalDNS writes to one provider: remove one of them",
+        params: { command: "pulumi config rm --path 'idp:dns.rfc2136' (or 'idp:dns.route53')" },
+      });
+    } else if (dns.route53 === undefined && dns.rfc2136 === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dns"],
+        message: "names no provider: set idp:dns.route53 or idp:dns.rfc2136, or remove idp:dns",
+        params: {
+          command:
+            "pulumi config set --path 'idp:dns.route53.hostedZoneId' Z0123456789ABCDEFGHIJ, or pulumi config rm idp:dns",
+        },
+      });
+    }
+    if (dns.route53 !== undefined) {
+      if (settings.aws === undefined) {
+        ctx.addIssue({ code: "custom", path: ["aws"], message: "is required by idp:dns.route53" });
+      }
+      if (dns.route53.hostedZoneId === undefined && tls.dns01?.route53 === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["dns", "route53", "hostedZoneId"],
+          message: "is required: the hosted zone of idp:domain (idp:tls.dns01.route53 would supply it)",
+        });
+      }
+    }
   }
   if (tls.dns01?.route53 !== undefined && settings.aws === undefined) {
     ctx.addIssue({
@@ -1128,6 +1217,7 @@ export const settingsShape = {
   // GitOps.
   argocd: argocdSchema,
   schemahero: schemaHeroSchema,
+  dns: dnsSchema,
   // Portals.
   port: portSchema,
   // Where everything is downloaded from.
@@ -1217,6 +1307,8 @@ export const secretKeys = {
     "PEM private key of the delivery GitHub App (idp:github.deliveryAppClientId). Required when idp:github.manageOrganization is true.",
   githubPackagesToken:
     "A classic GitHub token of the idp:github.packagesReader user with the single scope read:packages: the cluster pulls the apps' GHCR images with it. Required when idp:github.packagesReader is set.",
+  dnsTsigSecret:
+    "The TSIG key (base64) of idp:dns.rfc2136.tsigKeyName. Required when idp:dns.rfc2136 is set.",
   // --- Portals ---
   portClientSecret: "Client secret of the Port account of idp:port.clientId. Required when idp:port is set.",
   // --- GitOps ---
@@ -1243,6 +1335,7 @@ const SECRET_RULES: ReadonlyArray<{
   })),
   { key: "argocdDexClientSecret", because: "idp:argocd.sso is set", when: (s) => s.argocd.sso !== undefined },
   { key: "portClientSecret", because: "idp:port is set", when: (s) => s.port !== undefined },
+  { key: "dnsTsigSecret", because: "idp:dns.rfc2136 is set", when: (s) => s.dns?.rfc2136 !== undefined },
   {
     key: "githubPackagesToken",
     because: "idp:github.packagesReader is set",

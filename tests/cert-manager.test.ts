@@ -16,7 +16,7 @@ import { CHARTS } from "../components/versions";
 import { PROFILES } from "../stacks/profiles";
 import { chartValuesValidator } from "./chart-schema";
 import { crdValidator } from "./crd-schema";
-import { editedConfig, synthStack, type StackConfigObject, type Synth } from "./harness";
+import { configProblems, editedConfig, synthStack, type StackConfigObject, type Synth } from "./harness";
 import { modelErrors } from "./kubernetes-models";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -48,7 +48,6 @@ describe("cert-manager", () => {
   let dev: Synth;
   let staging: Synth;
   let prod: Synth;
-  let prodHttp01: Synth;
   /** The fixture staging: ingress-nginx, HTTP-01 through its class, Pod Identity. */
   let nginxHttp01: Synth;
   /** The fixture staging with DNS-01 in a Route53 zone instead. */
@@ -58,11 +57,6 @@ describe("cert-manager", () => {
     dev = await synthStack("dev");
     staging = await synthStack("staging");
     prod = await synthStack("prod");
-    prodHttp01 = await synthStack("prod", {
-      config: editedConfig("prod", (c) => {
-        delete tls(c)["dns01"];
-      }),
-    });
     nginxHttp01 = staging;
     stagingDns01 = await synthStack("staging", {
       config: editedConfig("staging", (c) => {
@@ -221,34 +215,23 @@ describe("cert-manager", () => {
     assert.equal(clusterIssuerName("letsencrypt-production"), "letsencrypt-production");
   });
 
-  it("solves HTTP-01 through the shared Gateway's HTTP listener, or through the nginx class", () => {
-    const gatewaySolver = (
-      issuerSpecs(prodHttp01)["letsencrypt-production"]!["acme"] as { solvers: unknown[] }
-    ).solvers;
-    assert.deepEqual(gatewaySolver, [
-      {
-        http01: {
-          gatewayHTTPRoute: {
-            parentRefs: [
-              {
-                group: "gateway.networking.k8s.io",
-                kind: "Gateway",
-                name: "platform",
-                namespace: "envoy-gateway-system",
-                sectionName: "http",
-              },
-            ],
-          },
-        },
-      },
-    ]);
+  it("solves HTTP-01 through the nginx class, and refuses it on the Gateway, whose certificate could not cover new hosts", () => {
     const nginxSolver = (issuerSpecs(nginxHttp01)["letsencrypt-staging"]!["acme"] as { solvers: unknown[] })
       .solvers;
     assert.deepEqual(nginxSolver, [{ http01: { ingress: { ingressClassName: "nginx" } } }]);
     // No DNS-01, no Route53 role.
     assert.equal(
-      prodHttp01.ofType("aws:iam/role:Role").filter((r) => r.name.includes("cert-manager")).length,
+      nginxHttp01.ofType("aws:iam/role:Role").filter((r) => r.name.includes("cert-manager")).length,
       0,
+    );
+    assert.deepEqual(
+      configProblems("prod", (c) => {
+        delete tls(c)["dns01"];
+        delete c.values["idp:dns"];
+      }),
+      [
+        "Invalid config idp:tls.dns01: is required with idp:ingress.controller gateway and idp:tls.issuer letsencrypt-production: with HTTP-01 the Gateway's certificate names only the hosts known at pulumi up, so an app created through self-service would get none. Set idp:tls.dns01 (a wildcard certificate), or use idp:ingress.controller nginx (a certificate per Ingress). Fix: pulumi config set --path 'idp:tls.dns01.route53.hostedZoneId' Z0123456789ABCDEFGHIJ",
+      ],
     );
   });
 
@@ -314,7 +297,7 @@ describe("cert-manager", () => {
   });
 
   it("makes every issuer and certificate wait for the operator, and the CA issuer for its root", () => {
-    for (const synth of [dev, staging, stagingDns01, prod, prodHttp01]) {
+    for (const synth of [dev, staging, stagingDns01, prod]) {
       const release = synth.one(RELEASE, "idp-cert-manager-release");
       for (const record of [...synth.ofType(CLUSTER_ISSUER), ...synth.ofType(CERTIFICATE)]) {
         assert.ok(synth.dependsOn(record, release), `${record.name} waits for the cert-manager release`);
@@ -360,7 +343,7 @@ describe("cert-manager", () => {
 
   it("creates only objects the upstream schemas accept", async function () {
     const validator = crdValidator();
-    for (const synth of [dev, staging, stagingDns01, prod, prodHttp01]) {
+    for (const synth of [dev, staging, stagingDns01, prod]) {
       for (const record of [...synth.ofType(CLUSTER_ISSUER), ...synth.ofType(CERTIFICATE)]) {
         const object = synth.inputs(record);
         assert.deepEqual(await modelErrors(object), [], `${record.name} (@kubernetes-models/cert-manager)`);

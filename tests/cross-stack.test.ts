@@ -5,7 +5,12 @@
  */
 import * as assert from "node:assert/strict";
 import { parseConfig, type PlatformConfig } from "../stacks/config";
-import { appInstallationProblems, runnerRoutingProblems, seedingIdentityProblems } from "../stacks/promotion";
+import {
+  appInstallationProblems,
+  dnsOwnerProblems,
+  runnerRoutingProblems,
+  seedingIdentityProblems,
+} from "../stacks/promotion";
 import { listStacks, loadStackConfig } from "../synth/stack-files";
 import { fixtureConfig } from "./harness";
 
@@ -29,6 +34,18 @@ describe("stacks that must agree", () => {
   it("the fixture stacks agree", () => {
     assert.deepEqual(appInstallationProblems(fixtures()), []);
     assert.deepEqual(runnerRoutingProblems(fixtures()), []);
+    assert.deepEqual(dnsOwnerProblems(fixtures()), []);
+  });
+
+  it("two stacks publishing DNS records under one cluster name are refused, naming both files", () => {
+    const stacks = fixtures();
+    stacks["prod"] = edited(stacks["prod"]!, (s) => ({
+      ...s,
+      cluster: { ...s.cluster, name: "fixture-staging" },
+    }));
+    assert.deepEqual(dnsOwnerProblems(stacks), [
+      'idp:cluster.name is "fixture-staging" in Pulumi.staging.yaml and in Pulumi.prod.yaml, and both publish DNS records (idp:dns): their ExternalDNS would own the same records. Fix: give each stack\'s cluster its own name.',
+    ]);
   });
 
   it("one App has one installation per organization: a second id for it is refused, naming both files", () => {
@@ -66,6 +83,7 @@ describe("stacks that must agree", () => {
     );
     assert.deepEqual(appInstallationProblems(stacks), []);
     assert.deepEqual(runnerRoutingProblems(stacks), []);
+    assert.deepEqual(dnsOwnerProblems(stacks), []);
   });
 });
 describe("each stack's identity may write its own folder of the management repository", () => {

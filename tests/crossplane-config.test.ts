@@ -90,10 +90,12 @@ describe("idp:databases", () => {
     );
     assert.deepEqual(
       problems("prod", (c) => {
-        // A prod stack without AWS at all: no DNS-01 through Route53, secrets in the cluster.
+        // A prod stack without AWS at all: ingress-nginx with HTTP-01, secrets in the cluster, no DNS.
         delete c.values["idp:aws"];
         delete c.values["idp:databases"];
+        delete c.values["idp:dns"];
         c.values["idp:tls"] = { issuer: "letsencrypt-production", acmeEmail: "platform@acme.example" };
+        c.values["idp:ingress"] = { controller: "nginx" };
         c.values["idp:secrets"] = { backend: "kubernetes" };
       }),
       [

@@ -46,17 +46,11 @@ function objectOf(synth: Synth, type: string, name: string): KubernetesObject {
 describe("ingress layer", () => {
   let dev: Synth;
   let prod: Synth;
-  let prodHttp01: Synth;
   let nginx: Synth;
 
   before(async () => {
     dev = await synthStack("dev");
     prod = await synthStack("prod");
-    prodHttp01 = await synthStack("prod", {
-      config: editedConfig("prod", (c) => {
-        delete (c.values["idp:tls"] as Record<string, unknown>)["dns01"];
-      }),
-    });
     nginx = await synthStack("dev", {
       config: editedConfig("dev", (c) => {
         ingress(c)["controller"] = "nginx";
@@ -233,22 +227,10 @@ describe("ingress layer", () => {
         kind: "ClusterIssuer",
         name: "letsencrypt-production",
       });
-      // HTTP-01: Argo CD and the apps of idp:apps (Pulumi.yaml), and a next step saying what that means.
-      assert.deepEqual(certificate(prodHttp01)["dnsNames"], [
-        "argocd.fixture.example.test",
-        "orders-api.fixture.example.test",
-        "search-ui.fixture.example.test",
-      ]);
-      const steps = prodHttp01.result.stackOutputs["nextSteps"] as string[];
-      assert.ok(
-        steps.includes(
-          "The Gateway certificate names argocd.fixture.example.test, orders-api.fixture.example.test, search-ui.fixture.example.test only (HTTP-01): apps created through self-service need idp:tls.dns01, or their name in idp:apps.",
-        ),
-      );
     });
 
     it("waits for the operator: every Gateway API object depends on the controller and the CRDs", () => {
-      for (const synth of [dev, prod, prodHttp01]) {
+      for (const synth of [dev, prod]) {
         const release = synth.one(RELEASE, "idp-envoy-gateway-release");
         const objects = synth.find(
           (r) =>
@@ -296,7 +278,7 @@ describe("ingress layer", () => {
 
     it("creates only objects the upstream schemas accept", async function () {
       const validator = crdValidator();
-      for (const synth of [dev, prod, prodHttp01]) {
+      for (const synth of [dev, prod]) {
         for (const record of synth.find((r) => r.type.startsWith(`kubernetes:${GATEWAY_API}:`))) {
           const object = synth.inputs(record);
           assert.deepEqual(await modelErrors(object), [], `${record.name} (@kubernetes-models/gateway-api)`);

@@ -475,12 +475,20 @@ describe("policy iam-least-privilege", () => {
             Resource: ["*"],
             Condition: { StringEquals: { "aws:RequestedRegion": "eu-west-1" } },
           },
+          // Route53's zone listing has no resource and no condition: alone it passes, not with a change.
+          { Effect: "Allow", Action: ["route53:ListHostedZones"], Resource: ["*"] },
+          {
+            Effect: "Allow",
+            Action: ["route53:ListHostedZones", "route53:ChangeResourceRecordSets"],
+            Resource: ["*"],
+          },
         ),
       ),
       [
         `policy: statement 1 allows rds:DeleteDBInstance on every resource ("*"): ${why}`,
         `policy: statement 2 allows ec2:DescribeSecurityGroups on every resource ("*"): ${why}`,
         `policy: statement 3 allows ec2:DescribeSecurityGroups, ec2:CreateTags on every resource ("*"): ${why}`,
+        `policy: statement 5 allows route53:ListHostedZones, route53:ChangeResourceRecordSets on every resource ("*"): ${why}`,
       ],
     );
   });
