@@ -65,12 +65,17 @@ export interface CrossplaneArgs {
   readonly databaseSecrets: DatabaseSecretsBackend;
   /** Image pull Secret of the Apps' pods (each team namespace's registry login). Default none. */
   readonly imagePullSecret?: string;
+  /** StorageClass of in-cluster Postgres volumes. Default none: the cluster's default class. */
+  readonly storageClassName?: string;
   /** Namespace of Crossplane and its packages. Default `crossplane-system`. */
   readonly namespace?: string;
 }
 
 /** What `Crossplane` needs from config; `Platform` adds the ingress layer and the secrets backend. */
-export type CrossplaneSettings = Omit<CrossplaneArgs, "ingress" | "databaseSecrets" | "imagePullSecret">;
+export type CrossplaneSettings = Omit<
+  CrossplaneArgs,
+  "ingress" | "databaseSecrets" | "imagePullSecret" | "storageClassName"
+>;
 
 export const CROSSPLANE_DEFAULTS = {
   namespace: "crossplane-system",
@@ -217,6 +222,7 @@ export class Crossplane extends pulumi.ComponentResource {
     const sql = sqlDatabaseComposition({
       name: this.compositionNames.sqlDatabase,
       ...(args.mirror !== undefined ? { mirror: args.mirror } : {}),
+      ...(args.storageClassName !== undefined ? { storageClassName: args.storageClassName } : {}),
       clusterName: args.clusterName,
       profile: args.profile,
       secrets: args.databaseSecrets,

@@ -36,6 +36,7 @@ import { ArgoCd, ARGOCD_NAMES, type ArgoCdApp, type ArgoCdArgs, type ArgoCdTeam 
 import { SchemaHero, type SchemaHeroArgs } from "./schemahero";
 import { PortExporter, type PortRegion } from "./port";
 import { dnsOwnerId, ExternalDns, type DnsProvider } from "./dns";
+import { Storage, type StorageArgs } from "./storage";
 import type { Mirror } from "./versions";
 
 export interface PlatformArgs {
@@ -95,6 +96,8 @@ export interface PlatformArgs {
 
   /** Where ExternalDNS publishes the hosts' records; absent: the wildcard record is created by hand. */
   readonly dns?: DnsProvider;
+  /** The cloud's CSI driver and/or a Rook Ceph cluster; absent: the cluster's default StorageClass. */
+  readonly storage?: Pick<StorageArgs, "csi" | "rook">;
 
   // --- Portals ---
   /** Port: the account's region and credentials, and whether this cluster runs its exporter. Default none. */
@@ -213,6 +216,21 @@ export class Platform extends pulumi.ComponentResource {
         { parent: this },
       );
     }
+    // Storage before what uses it: in-cluster Postgres claims its volumes from the stack's class.
+    const storage =
+      args.storage !== undefined
+        ? new Storage(
+            `${name}-storage`,
+            {
+              ...mirror,
+              profile,
+              ...args.storage,
+              secrets: externalSecrets.backend,
+              clusterName: args.clusterName,
+            },
+            { parent: this },
+          )
+        : undefined;
     const teamStoresReady = Object.values(externalSecrets.teamStores).flatMap((store) => store.ready);
     // --- Crossplane: compositions render routes for the stack's ingress layer and push
     // generated database passwords into the secrets backend through each namespace's own store.
@@ -227,8 +245,9 @@ export class Platform extends pulumi.ComponentResource {
             ? { kind: "aws-secrets-manager", ready: teamStoresReady, prefix: args.secrets.prefix }
             : { kind: "kubernetes", ready: teamStoresReady },
         ...(args.registry !== undefined ? { imagePullSecret: REGISTRY_PULL_SECRET } : {}),
+        ...(storage?.storageClassName !== undefined ? { storageClassName: storage.storageClassName } : {}),
       },
-      { parent: this },
+      { parent: this, ...(storage !== undefined ? { dependsOn: [...storage.ready] } : {}) },
     );
     this.crossplaneApi = crossplane.api;
 

@@ -132,6 +132,44 @@ export const CHARTS = {
     repository: "https://kubernetes-sigs.github.io/external-dns",
     upstream: "https://github.com/kubernetes-sigs/external-dns/releases",
   },
+  // --- Storage (components/storage.ts), each optional per stack (idp:storage). ---
+  // renovate: datasource=helm depName=aws-ebs-csi-driver registryUrl=https://kubernetes-sigs.github.io/aws-ebs-csi-driver
+  awsEbsCsiDriver: {
+    chart: "aws-ebs-csi-driver",
+    version: "2.64.0",
+    repository: "https://kubernetes-sigs.github.io/aws-ebs-csi-driver",
+    upstream: "https://github.com/kubernetes-sigs/aws-ebs-csi-driver/releases",
+  },
+  // renovate: datasource=helm depName=openstack-cinder-csi registryUrl=https://kubernetes.github.io/cloud-provider-openstack
+  openstackCinderCsi: {
+    chart: "openstack-cinder-csi",
+    version: "2.36.0",
+    repository: "https://kubernetes.github.io/cloud-provider-openstack",
+    upstream: "https://github.com/kubernetes/cloud-provider-openstack/releases",
+  },
+  // Rook's two charts are released together (same version); ceph-csi-drivers at the version Rook's
+  // v1.20.6 tests pin (tests/framework/installer/ceph_helm_installer.go).
+  // renovate: datasource=helm depName=rook-ceph registryUrl=https://charts.rook.io/release
+  rookCeph: {
+    chart: "rook-ceph",
+    version: "v1.20.6",
+    repository: "https://charts.rook.io/release",
+    upstream: "https://github.com/rook/rook/releases",
+  },
+  // renovate: datasource=helm depName=rook-ceph-cluster registryUrl=https://charts.rook.io/release
+  rookCephCluster: {
+    chart: "rook-ceph-cluster",
+    version: "v1.20.6",
+    repository: "https://charts.rook.io/release",
+    upstream: "https://github.com/rook/rook/releases",
+  },
+  // renovate: datasource=helm depName=ceph-csi-drivers registryUrl=https://ceph.github.io/ceph-csi-operator
+  cephCsiDrivers: {
+    chart: "ceph-csi-drivers",
+    version: "1.0.4",
+    repository: "https://ceph.github.io/ceph-csi-operator",
+    upstream: "https://github.com/ceph/ceph-csi-operator/releases",
+  },
   // ARC: both charts at ARC_VERSION (never a literal here; tests/versions.test.ts checks it).
   arcController: {
     chart: "gha-runner-scale-set-controller",
@@ -397,6 +435,100 @@ export const CHART_IMAGES: Readonly<Record<string, ChartImages>> = {
   "external-dns": {
     images: ["registry.k8s.io/external-dns/external-dns:v0.21.0"],
     values: (prefix) => ({ image: { repository: `${prefix}/registry.k8s.io/external-dns/external-dns` } }),
+  },
+  // helm-chart-aws-ebs-csi-driver-2.64.0 values.yaml: `image.repository` and each `sidecars.<x>.image.repository`
+  // (the snapshotter renders where the snapshot API exists; the Windows node set and the test pod are off).
+  "aws-ebs-csi-driver": {
+    images: [
+      "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.64.0",
+      "public.ecr.aws/csi-components/csi-provisioner:v6.3.0-eksbuild.4",
+      "public.ecr.aws/csi-components/csi-attacher:v4.12.0-eksbuild.5",
+      "public.ecr.aws/csi-components/csi-snapshotter:v8.6.0-eksbuild.5",
+      "public.ecr.aws/csi-components/csi-resizer:v2.2.1-eksbuild.3",
+      "public.ecr.aws/csi-components/livenessprobe:v2.19.0-eksbuild.5",
+      "public.ecr.aws/csi-components/csi-node-driver-registrar:v2.17.0-eksbuild.5",
+    ],
+    values: (prefix) => {
+      const sidecar = (name: string) => ({
+        image: { repository: `${prefix}/public.ecr.aws/csi-components/${name}` },
+      });
+      return {
+        image: { repository: `${prefix}/public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver` },
+        sidecars: {
+          provisioner: sidecar("csi-provisioner"),
+          attacher: sidecar("csi-attacher"),
+          snapshotter: sidecar("csi-snapshotter"),
+          resizer: sidecar("csi-resizer"),
+          livenessProbe: sidecar("livenessprobe"),
+          nodeDriverRegistrar: sidecar("csi-node-driver-registrar"),
+        },
+      };
+    },
+  },
+  // openstack-cinder-csi-2.36.0 values.yaml: `csi.plugin.image.repository` and `csi.<sidecar>.image.repository`.
+  "openstack-cinder-csi": {
+    images: [
+      "registry.k8s.io/provider-os/cinder-csi-plugin:v1.36.0",
+      "registry.k8s.io/sig-storage/csi-attacher:v4.10.0",
+      "registry.k8s.io/sig-storage/csi-provisioner:v5.3.0",
+      "registry.k8s.io/sig-storage/csi-snapshotter:v8.4.0",
+      "registry.k8s.io/sig-storage/csi-resizer:v1.14.0",
+      "registry.k8s.io/sig-storage/livenessprobe:v2.17.0",
+      "registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.15.0",
+    ],
+    values: (prefix) => {
+      const sidecar = (name: string) => ({
+        image: { repository: `${prefix}/registry.k8s.io/sig-storage/${name}` },
+      });
+      return {
+        csi: {
+          plugin: { image: { repository: `${prefix}/registry.k8s.io/provider-os/cinder-csi-plugin` } },
+          attacher: sidecar("csi-attacher"),
+          provisioner: sidecar("csi-provisioner"),
+          snapshotter: sidecar("csi-snapshotter"),
+          resizer: sidecar("csi-resizer"),
+          livenessprobe: sidecar("livenessprobe"),
+          nodeDriverRegistrar: sidecar("csi-node-driver-registrar"),
+        },
+      };
+    },
+  },
+  // rook v1.20.6 deploy/charts/rook-ceph/values.yaml: the operator (`image.repository`), the Ceph-CSI
+  // operator subchart, and the CSI images Rook writes into the image-set ConfigMap (`csi.<x>.repository`).
+  "rook-ceph": {
+    images: [
+      "docker.io/rook/ceph:v1.20.6",
+      "quay.io/cephcsi/ceph-csi-operator:v1.0.4",
+      "quay.io/cephcsi/cephcsi:v3.17.0",
+      "registry.k8s.io/sig-storage/csi-provisioner:v6.2.0",
+      "registry.k8s.io/sig-storage/csi-attacher:v4.12.0",
+      "registry.k8s.io/sig-storage/csi-resizer:v2.1.0",
+      "registry.k8s.io/sig-storage/csi-snapshotter:v8.5.0",
+      "registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.17.0",
+    ],
+    values: (prefix) => ({
+      image: { repository: `${prefix}/docker.io/rook/ceph` },
+      "ceph-csi-operator": {
+        controllerManager: {
+          manager: { image: { repository: `${prefix}/quay.io/cephcsi/ceph-csi-operator` } },
+        },
+      },
+      csi: {
+        cephcsi: { repository: `${prefix}/quay.io/cephcsi/cephcsi` },
+        provisioner: { repository: `${prefix}/registry.k8s.io/sig-storage/csi-provisioner` },
+        attacher: { repository: `${prefix}/registry.k8s.io/sig-storage/csi-attacher` },
+        resizer: { repository: `${prefix}/registry.k8s.io/sig-storage/csi-resizer` },
+        snapshotter: { repository: `${prefix}/registry.k8s.io/sig-storage/csi-snapshotter` },
+        registrar: { repository: `${prefix}/registry.k8s.io/sig-storage/csi-node-driver-registrar` },
+      },
+    }),
+  },
+  // The drivers chart renders no pod: the Ceph-CSI operator runs them from Rook's image set (above).
+  "ceph-csi-drivers": { images: [], values: () => ({}) },
+  // rook v1.20.6 deploy/charts/rook-ceph-cluster/values.yaml `cephImage.repository` (every Ceph daemon).
+  "rook-ceph-cluster": {
+    images: ["quay.io/ceph/ceph:v20.2.4"],
+    values: (prefix) => ({ cephImage: { repository: `${prefix}/quay.io/ceph/ceph` } }),
   },
   // The scale set's runner (and dind) images are the program's own (IMAGES).
   "gha-runner-scale-set": { images: [], values: () => ({}) },

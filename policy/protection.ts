@@ -25,7 +25,11 @@ export const CRD_BEARING_CHARTS = [
   "argo-cd",
   "gateway-helm",
   "schemahero",
+  "rook-ceph",
 ] as const;
+
+/** Charts whose release holds data: Rook's cluster chart owns the CephCluster and its pools. */
+export const DATA_CHARTS = ["rook-ceph-cluster"] as const;
 
 /** Cloud resources that hold data. */
 const STATEFUL_CLOUD_TYPES: Readonly<Record<string, string>> = {
@@ -43,6 +47,9 @@ const STATEFUL_CLOUD_TYPES: Readonly<Record<string, string>> = {
 export function statefulReason(type: string, props: unknown): string | undefined {
   if (isHelm(type)) {
     const chart = chartName(read(props, "chart"));
+    if (chart !== undefined && (DATA_CHARTS as readonly string[]).includes(chart)) {
+      return `a release of the ${chart} chart, which holds the cluster's data (uninstalling it deletes the Ceph cluster)`;
+    }
     return chart !== undefined && (CRD_BEARING_CHARTS as readonly string[]).includes(chart)
       ? `a release of the ${chart} chart, which installs CRDs (deleting a CRD deletes every object of its kind)`
       : undefined;

@@ -14,6 +14,7 @@ import type { GitOpsSettings, PlatformArgs } from "../components/platform";
 import { PORT_API_URLS } from "../components/port";
 import type { Mirror } from "../components/versions";
 import type { DnsProvider } from "../components/dns";
+import type { CsiDriver } from "../components/storage";
 import type { RunnersSettings } from "../components/runners";
 import type { PlatformConfig } from "./config";
 import { databaseMode } from "./schema";
@@ -24,6 +25,7 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
   const aws = awsContext(config);
   const port = portSettingsFrom(config);
   const dns = dnsProviderFrom(config);
+  const storage = storageSettingsFrom(config, aws);
   const mirror = settings.mirror;
   return {
     stack,
@@ -64,6 +66,7 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
     // --- GitOps ---
     gitOps: gitOpsSettingsFrom(config),
     ...(dns !== undefined ? { dns } : {}),
+    ...(storage !== undefined ? { storage } : {}),
     // --- Portals ---
     ...(port !== undefined ? { port } : {}),
   };
@@ -93,6 +96,28 @@ export function dnsProviderFrom(config: PlatformConfig): DnsProvider | undefined
     };
   }
   return undefined;
+}
+
+/** The storage part from config, or undefined without idp:storage (parseConfig has checked it). */
+export function storageSettingsFrom(
+  config: PlatformConfig,
+  aws: AwsContext | undefined,
+): PlatformArgs["storage"] {
+  const storage = config.settings.storage;
+  if (storage === undefined) return undefined;
+  let csi: CsiDriver | undefined;
+  if (storage.csi === "aws-ebs") {
+    if (aws === undefined) throw new Error("idp:storage.csi aws-ebs needs idp:aws");
+    csi = { kind: "aws-ebs", aws };
+  } else if (storage.csi === "openstack-cinder") {
+    const cloudConfig = config.secrets.openstackCloudConfig;
+    if (cloudConfig === undefined) throw new Error("idp:openstackCloudConfig is required by idp:storage.csi");
+    csi = { kind: "openstack-cinder", cloudConfig };
+  }
+  return {
+    ...(csi !== undefined ? { csi } : {}),
+    ...(storage.rook !== undefined ? { rook: storage.rook } : {}),
+  };
 }
 
 /** Each kind's mirror prefix: its own when set, else the registry. */

@@ -316,6 +316,8 @@ export const CONFIG_SCOPE = {
   port: "environment",
   // Each environment's zone and DNS server.
   dns: "environment",
+  // Each cluster's disks and cloud.
+  storage: "environment",
   // Each environment's network decides (an air-gapped prod, a dev with egress).
   mirror: "environment",
 } as const satisfies Record<keyof typeof settingsShape, ConfigScope | Record<string, ConfigScope>>;

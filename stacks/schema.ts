@@ -737,6 +737,65 @@ const dnsSchema = z
       "DNS for every host: ExternalDNS publishes a record for each route of the ingress layer (the platform's services and every App), in idp:domain only. Set one provider. Omit it: create the wildcard record *.<domain> by hand (docs/dns.md).",
   });
 
+const storageSchema = z
+  .strictObject({
+    csi: z
+      .enum(["aws-ebs", "openstack-cinder"])
+      .optional()
+      .meta({
+        description:
+          "The cloud's CSI driver and its StorageClass: aws-ebs (encrypted gp3, WaitForFirstConsumer; the driver's IAM role through the stack's workload identity, needs idp:aws) or openstack-cinder (cloud.conf from the secret idp:openstackCloudConfig). Default: none, the cluster's default class.",
+        examples: ["aws-ebs"],
+      }),
+    rook: z
+      .strictObject({
+        nodes: z
+          .array(
+            z.strictObject({
+              name: z
+                .string()
+                .min(1)
+                .meta({
+                  description: "The node's kubernetes.io/hostname label.",
+                  examples: ["storage-node-1"],
+                }),
+              devices: z
+                .array(
+                  z
+                    .string()
+                    .regex(
+                      /^(\/dev\/)?[A-Za-z0-9][A-Za-z0-9/._:-]*$/,
+                      "must be a device name such as sdb or /dev/disk/by-id/...",
+                    ),
+                )
+                .min(1)
+                .meta({
+                  description: "Devices Ceph may consume on it (wiped), e.g. sdb or /dev/disk/by-id/...",
+                  examples: [["sdb"]],
+                }),
+            }),
+          )
+          .min(1)
+          .meta({
+            description:
+              "Nodes that hold Ceph's data and their devices: listed explicitly, never every device of every node.",
+          }),
+        replicas: z.number().int().min(1).max(5).default(3).meta({
+          description: "Replicas of the block pool (one per host). Default 3.",
+        }),
+      })
+      .optional()
+      .meta({
+        description:
+          "A Rook Ceph cluster (operator, Ceph-CSI drivers, cluster) with one replicated block pool and its StorageClass ceph-block; no filesystem or object store (docs/storage.md).",
+      }),
+  })
+  .optional()
+  .meta({
+    description:
+      "Storage the stack relies on: the class in-cluster Postgres uses comes from here (the CSI driver's, else Rook's). Omit it: the cluster's default StorageClass, as before.",
+  });
+
 const portSchema = z
   .strictObject({
     clientId: z
@@ -954,6 +1013,7 @@ type FoundationSettings = {
   ingress: z.infer<typeof ingressSchema>;
   secrets: z.infer<typeof secretsSchema>;
   dns?: z.infer<typeof dnsSchema>;
+  storage?: z.infer<typeof storageSchema>;
 };
 
 /** Rules across the foundations' keys: issuers the profile allows, what needs idp:aws. */
@@ -989,6 +1049,18 @@ function foundationRules(settings: FoundationSettings, ctx: z.RefinementCtx): vo
       code: "custom",
       path: ["tls", "dns01"],
       message: `is required with idp:ingress.controller gateway and idp:tls.issuer ${tls.issuer}: with HTTP-01 the Gateway's certificate names only the hosts known at pulumi up, so an app created through self-service would get none. Set idp:tls.dns01 (a wildcard certificate), or use idp:ingress.controller nginx (a certificate per Ingress)`,
+    });
+  }
+  const storage = settings.storage;
+  if (storage?.csi === "aws-ebs" && settings.aws === undefined) {
+    ctx.addIssue({ code: "custom", path: ["aws"], message: "is required by idp:storage.csi aws-ebs" });
+  }
+  if (storage?.rook !== undefined && storage.rook.nodes.length < storage.rook.replicas) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["storage", "rook", "replicas"],
+      message: `is ${storage.rook.replicas}, but idp:storage.rook.nodes lists ${storage.rook.nodes.length}: each replica needs its own host`,
+      params: { fix: String(storage.rook.nodes.length) },
     });
   }
   const dns = settings.dns;
@@ -1218,6 +1290,7 @@ export const settingsShape = {
   argocd: argocdSchema,
   schemahero: schemaHeroSchema,
   dns: dnsSchema,
+  storage: storageSchema,
   // Portals.
   port: portSchema,
   // Where everything is downloaded from.
@@ -1309,6 +1382,8 @@ export const secretKeys = {
     "A classic GitHub token of the idp:github.packagesReader user with the single scope read:packages: the cluster pulls the apps' GHCR images with it. Required when idp:github.packagesReader is set.",
   dnsTsigSecret:
     "The TSIG key (base64) of idp:dns.rfc2136.tsigKeyName. Required when idp:dns.rfc2136 is set.",
+  openstackCloudConfig:
+    "The cloud.conf of the OpenStack Cinder CSI driver ([Global] auth-url, application credentials, region). Required when idp:storage.csi is openstack-cinder.",
   // --- Portals ---
   portClientSecret: "Client secret of the Port account of idp:port.clientId. Required when idp:port is set.",
   // --- GitOps ---
@@ -1336,6 +1411,11 @@ const SECRET_RULES: ReadonlyArray<{
   { key: "argocdDexClientSecret", because: "idp:argocd.sso is set", when: (s) => s.argocd.sso !== undefined },
   { key: "portClientSecret", because: "idp:port is set", when: (s) => s.port !== undefined },
   { key: "dnsTsigSecret", because: "idp:dns.rfc2136 is set", when: (s) => s.dns?.rfc2136 !== undefined },
+  {
+    key: "openstackCloudConfig",
+    because: "idp:storage.csi is openstack-cinder",
+    when: (s) => s.storage?.csi === "openstack-cinder",
+  },
   {
     key: "githubPackagesToken",
     because: "idp:github.packagesReader is set",

@@ -94,6 +94,7 @@ describe("idp:databases", () => {
         delete c.values["idp:aws"];
         delete c.values["idp:databases"];
         delete c.values["idp:dns"];
+        delete c.values["idp:storage"];
         c.values["idp:tls"] = { issuer: "letsencrypt-production", acmeEmail: "platform@acme.example" };
         c.values["idp:ingress"] = { controller: "nginx" };
         c.values["idp:secrets"] = { backend: "kubernetes" };

@@ -190,6 +190,8 @@ export interface InClusterServer {
 export interface SqlDatabaseCompositionOptions {
   /** The stack's mirror: the in-cluster server's Postgres images come from it. Default none: upstream. */
   readonly mirror?: Mirror;
+  /** StorageClass of the in-cluster server's volume. Default none: the cluster's default class. */
+  readonly storageClassName?: string;
   readonly name: string;
   /** Cluster name: tags and security group names, so several clusters can share an account. */
   readonly clusterName: string;
@@ -841,7 +843,11 @@ function inClusterServer(options: SqlDatabaseCompositionOptions): ComposedTempla
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
     metadata: { labels: { ...COMPOSED_LABELS } },
-    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "20Gi" } } },
+    spec: {
+      accessModes: ["ReadWriteOnce"],
+      ...(options.storageClassName !== undefined ? { storageClassName: options.storageClassName } : {}),
+      resources: { requests: { storage: "20Gi" } },
+    },
   };
   const service: k8s.types.input.core.v1.Service = {
     apiVersion: "v1",
