@@ -138,6 +138,11 @@ export const HEALTH_CHECKS: Readonly<Record<string, string>> = {
 export interface ArgoCdArgs {
   /** The stack's mirror: charts and images come from it (components/versions.ts). Default none: upstream. */
   readonly mirror?: Mirror;
+  /**
+   * API servers of the workload clusters Argo CD deploys to besides its own (their registrations are
+   * components/workload-clusters.ts): each team's project may deploy to its namespace there. Default none.
+   */
+  readonly workloadClusterServers?: readonly string[];
   /** Environment profile: replicas, protection, the root Application's sync policy. */
   readonly profile: EnvironmentProfile;
   /** The environment (stack): the root Application syncs `environments/<environment>/argocd`. */
@@ -335,7 +340,10 @@ const ARGO_API_VERSION = "argoproj.io/v1alpha1";
  * and its `infrastructure` folder (the teams' namespaces: cluster-scoped, so that Application has no
  * destination namespace). Nothing else, from the management repository only.
  */
-export function platformAppProject(repoUrl: string): Record<string, unknown> {
+export function platformAppProject(
+  repoUrl: string,
+  workloadServers: readonly string[] = [],
+): Record<string, unknown> {
   return {
     apiVersion: ARGO_API_VERSION,
     kind: "AppProject",
@@ -346,8 +354,10 @@ export function platformAppProject(repoUrl: string): Record<string, unknown> {
       sourceRepos: [repoUrl],
       destinations: [
         { server: IN_CLUSTER, namespace: ARGOCD_NAMES.namespace },
-        // Applications without a destination namespace: only cluster-scoped resources.
+        // Applications without a destination namespace: only cluster-scoped resources (the teams'
+        // namespaces), here and on every workload cluster.
         { server: IN_CLUSTER },
+        ...workloadServers.map((server) => ({ server })),
       ],
       // Only the teams' namespaces (Argo CD 3.3+ matches `name` as a glob): a commit to the platform's
       // folder cannot create or adopt any other namespace, argocd and kube-system included.
@@ -374,6 +384,7 @@ export function teamAppProject(
   owner: string,
   managementRepository: string,
   appRepositories: readonly string[],
+  workloadServers: readonly string[] = [],
 ): Record<string, unknown> {
   return {
     apiVersion: ARGO_API_VERSION,
@@ -385,7 +396,11 @@ export function teamAppProject(
         gitOpsRepoUrl(owner, managementRepository),
         ...appRepositories.map((repository) => gitOpsRepoUrl(owner, repository)),
       ],
-      destinations: [{ server: IN_CLUSTER, namespace: teamNamespace(slug) }],
+      // The team's namespace, in this cluster and on each workload cluster.
+      destinations: [IN_CLUSTER, ...workloadServers].map((server) => ({
+        server,
+        namespace: teamNamespace(slug),
+      })),
       clusterResourceWhitelist: [],
       namespaceResourceWhitelist: TEAM_RESOURCE_KINDS.map((kind) => ({ ...kind })),
     },
@@ -659,9 +674,15 @@ export class ArgoCd extends pulumi.ComponentResource {
     for (const app of args.apps ?? [])
       appsByTeam.set(app.team, [...(appsByTeam.get(app.team) ?? []), app.name]);
     const projectObjects = [
-      platformAppProject(repoUrl),
+      platformAppProject(repoUrl, args.workloadClusterServers),
       ...args.teams.map((team) =>
-        teamAppProject(team.slug, repository.owner, repository.name, appsByTeam.get(team.slug) ?? []),
+        teamAppProject(
+          team.slug,
+          repository.owner,
+          repository.name,
+          appsByTeam.get(team.slug) ?? [],
+          args.workloadClusterServers,
+        ),
       ),
     ];
     const projects: Record<string, kubernetes.apiextensions.CustomResource> = {};

@@ -171,6 +171,8 @@ export class Crossplane extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** The XRDs and Compositions: what must exist before XRs (the management repository's apps) apply. */
   public readonly api: Readiness;
+  /** provider-kubernetes and provider-helm installed and healthy: their ProviderConfig kinds are served. */
+  public readonly clusterProviders: Readiness;
   /** Names of the Compositions the XRDs default to. */
   public readonly compositionNames: { readonly app: string; readonly sqlDatabase: string };
   /** IAM roles of the AWS providers (RDS mode only). */
@@ -360,6 +362,7 @@ export class Crossplane extends pulumi.ComponentResource {
       helm: installProvider(PROVIDERS.helm),
       sql: installProvider(PROVIDERS.sql),
     };
+    this.clusterProviders = [providers.kubernetes, providers.helm];
     let awsProviders: pulumi.Resource[] = [];
     let awsProviderConfig: kubernetes.apiextensions.CustomResource | undefined;
     if (args.databases.mode === "rds") {

@@ -29,7 +29,7 @@ import {
   type ProxyServiceArgs,
 } from "./ingress";
 import { Runners, type RunnersSettings } from "./runners";
-import { Crossplane, type CrossplaneSettings } from "./crossplane";
+import { Crossplane, CROSSPLANE_DEFAULTS, type CrossplaneSettings } from "./crossplane";
 import { GitHubOrganization, type GitHubOrganizationArgs } from "./github";
 import { EnvironmentFolder, type EnvironmentFolderArgs } from "./github/environment-folder";
 import { ArgoCd, ARGOCD_NAMES, type ArgoCdApp, type ArgoCdArgs, type ArgoCdTeam } from "./argocd";
@@ -37,6 +37,7 @@ import { SchemaHero, type SchemaHeroArgs } from "./schemahero";
 import { PortExporter, type PortRegion } from "./port";
 import { dnsOwnerId, ExternalDns, type DnsProvider } from "./dns";
 import { Storage, type StorageArgs } from "./storage";
+import { WorkloadClusters, type WorkloadCluster } from "./workload-clusters";
 import type { Mirror } from "./versions";
 
 export interface PlatformArgs {
@@ -96,6 +97,8 @@ export interface PlatformArgs {
 
   /** Where ExternalDNS publishes the hosts' records; absent: the wildcard record is created by hand. */
   readonly dns?: DnsProvider;
+  /** Other clusters Argo CD and Crossplane deliver to (credentials in the secrets backend). Default none. */
+  readonly workloadClusters?: readonly WorkloadCluster[];
   /** The cloud's CSI driver and/or a Rook Ceph cluster; absent: the cluster's default StorageClass. */
   readonly storage?: Pick<StorageArgs, "csi" | "rook">;
 
@@ -320,11 +323,30 @@ export class Platform extends pulumi.ComponentResource {
         // GitHub cannot verify a certificate of the local CA; the shared secret still authenticates payloads.
         ...(gitOps.webhook ? { webhook: { insecureSsl: args.tls.issuer === "self-signed" } } : {}),
         syncPrerequisites: [...crossplane.api, ...schemaHero.ready],
+        ...(args.workloadClusters !== undefined
+          ? { workloadClusterServers: args.workloadClusters.map((c) => c.server) }
+          : {}),
       },
       { parent: this },
     );
     this.argocdUrl = argocd.url;
     this.argocdLogin = argocdLogin(argocd, args);
+
+    // --- Workload clusters: registered with Argo CD and Crossplane from the secrets backend.
+    const clusters = args.workloadClusters ?? [];
+    if (clusters.length > 0) {
+      new WorkloadClusters(
+        `${name}-workload-clusters`,
+        {
+          clusters,
+          secrets: externalSecrets.backend,
+          argocdNamespace: ARGOCD_NAMES.namespace,
+          crossplaneNamespace: CROSSPLANE_DEFAULTS.namespace,
+          after: [argocd.release, ...crossplane.clusterProviders],
+        },
+        { parent: this },
+      );
+    }
 
     // --- Portals: Port's exporter reads the kinds Crossplane, SchemaHero and Argo CD serve.
     const port = args.port;

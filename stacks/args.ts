@@ -67,6 +67,7 @@ export function toPlatformArgs(config: PlatformConfig, stack: string): PlatformA
     gitOps: gitOpsSettingsFrom(config),
     ...(dns !== undefined ? { dns } : {}),
     ...(storage !== undefined ? { storage } : {}),
+    ...(settings.workloadClusters.length > 0 ? { workloadClusters: settings.workloadClusters } : {}),
     // --- Portals ---
     ...(port !== undefined ? { port } : {}),
   };

@@ -318,6 +318,8 @@ export const CONFIG_SCOPE = {
   dns: "environment",
   // Each cluster's disks and cloud.
   storage: "environment",
+  // Each environment's own clusters.
+  workloadClusters: "environment",
   // Each environment's network decides (an air-gapped prod, a dev with egress).
   mirror: "environment",
 } as const satisfies Record<keyof typeof settingsShape, ConfigScope | Record<string, ConfigScope>>;

@@ -796,6 +796,43 @@ const storageSchema = z
       "Storage the stack relies on: the class in-cluster Postgres uses comes from here (the CSI driver's, else Rook's). Omit it: the cluster's default StorageClass, as before.",
   });
 
+const workloadClustersSchema = z
+  .array(
+    z.strictObject({
+      name: dnsLabel.meta({
+        description: "Name of the cluster: its Argo CD registration and its Crossplane ProviderConfigs.",
+        examples: ["prod-eu-1"],
+      }),
+      server: z
+        .string()
+        .regex(/^https:\/\/[^\s/]+(\/[^\s]*)?$/, "must be the https URL of the cluster's API server")
+        .meta({
+          description: "The cluster's API server.",
+          examples: ["https://ABCDEF.gr7.eu-west-1.eks.amazonaws.com"],
+        }),
+      credentialsKey: z
+        .string()
+        .min(1)
+        .meta({
+          description:
+            "Key in the secrets backend of the cluster's credentials, properties token (a service account token) and caData (the CA certificate, base64 PEM); kept there by the operator, never in Pulumi state (docs/workload-clusters.md).",
+          examples: ["idp/prod/clusters/prod-eu-1"],
+        }),
+      labels: z
+        .record(z.string(), z.string())
+        .default({})
+        .meta({
+          description: "Labels on the Argo CD registration (region, tier...).",
+          examples: [{ region: "eu-west-1" }],
+        }),
+    }),
+  )
+  .default([])
+  .meta({
+    description:
+      "Workload clusters this control plane delivers to: each is registered with Argo CD and gets a provider-kubernetes and provider-helm ClusterProviderConfig, from credentials in the secrets backend; each team's project may deploy to its namespace there. Default none.",
+  });
+
 const portSchema = z
   .strictObject({
     clientId: z
@@ -1291,6 +1328,7 @@ export const settingsShape = {
   schemahero: schemaHeroSchema,
   dns: dnsSchema,
   storage: storageSchema,
+  workloadClusters: workloadClustersSchema,
   // Portals.
   port: portSchema,
   // Where everything is downloaded from.
@@ -1344,6 +1382,18 @@ function crossKeyRules(settings: z.infer<z.ZodObject<typeof settingsShape>>, ctx
   });
   runnersRules(settings, ctx);
   gitOpsRules(settings, ctx);
+  reportRepeats(
+    settings.workloadClusters,
+    (cluster) => cluster.name,
+    { path: ["workloadClusters"], field: "name", noun: "workload cluster" },
+    ctx,
+  );
+  reportRepeats(
+    settings.workloadClusters,
+    (cluster) => cluster.server,
+    { path: ["workloadClusters"], field: "server", noun: "workload cluster" },
+    ctx,
+  );
 }
 
 /**
