@@ -67,6 +67,8 @@ export interface CrossplaneArgs {
   readonly imagePullSecret?: string;
   /** StorageClass of in-cluster Postgres volumes. Default none: the cluster's default class. */
   readonly storageClassName?: string;
+  /** Workload clusters Apps may run on (each has a ClusterProviderConfig of its name). Default none. */
+  readonly workloadClusters?: readonly string[];
   /** Namespace of Crossplane and its packages. Default `crossplane-system`. */
   readonly namespace?: string;
 }
@@ -74,7 +76,7 @@ export interface CrossplaneArgs {
 /** What `Crossplane` needs from config; `Platform` adds the ingress layer and the secrets backend. */
 export type CrossplaneSettings = Omit<
   CrossplaneArgs,
-  "ingress" | "databaseSecrets" | "imagePullSecret" | "storageClassName"
+  "ingress" | "databaseSecrets" | "imagePullSecret" | "storageClassName" | "workloadClusters"
 >;
 
 export const CROSSPLANE_DEFAULTS = {
@@ -480,6 +482,7 @@ export class Crossplane extends pulumi.ComponentResource {
         replicas: args.profile.appReplicas,
         defaultComposition: this.compositionNames.app,
         immutableImages: args.profile.immutableImages,
+        workloadClusters: args.workloadClusters ?? [],
       }),
       [],
     );

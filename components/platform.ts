@@ -249,6 +249,9 @@ export class Platform extends pulumi.ComponentResource {
             : { kind: "kubernetes", ready: teamStoresReady },
         ...(args.registry !== undefined ? { imagePullSecret: REGISTRY_PULL_SECRET } : {}),
         ...(storage?.storageClassName !== undefined ? { storageClassName: storage.storageClassName } : {}),
+        ...(args.workloadClusters !== undefined
+          ? { workloadClusters: args.workloadClusters.map((c) => c.name) }
+          : {}),
       },
       { parent: this, ...(storage !== undefined ? { dependsOn: [...storage.ready] } : {}) },
     );

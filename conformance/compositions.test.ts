@@ -9,7 +9,8 @@
 import * as assert from "node:assert/strict";
 import { XR_KINDS } from "../components/crossplane/api";
 import type { CompositionObject } from "../components/crossplane/pt";
-import type { XrdObject } from "../components/crossplane/xrds";
+import { appXrd, type XrdObject } from "../components/crossplane/xrds";
+import { PROFILES } from "../stacks/profiles";
 import { admit, render as model } from "../tests/crossplane-render";
 import { render, startFunctions, type RenderResult, type RunningFunction } from "./session";
 import { examples, fixtureStack, fixtureStacks, ofKind, type FixtureStack } from "./fixtures";
@@ -221,6 +222,65 @@ describe("Compositions through the real functions and Crossplane's render engine
       }
     }
     assert.ok(compared >= 30, `${compared} renders compared`);
+  });
+});
+
+describe("An App on a workload cluster, through the real functions", () => {
+  it("composes only Objects through the cluster's ProviderConfig, reports where it runs, and the model agrees", async () => {
+    const stack = await fixtureStack("prod");
+    const composition = ofKind(stack, "Composition").find(
+      (c) => (c["spec"] as { compositeTypeRef: { kind: string } }).compositeTypeRef.kind === XR_KINDS.app,
+    )!;
+    // The XRD the stack installs once it has a workload cluster of that name.
+    const xrd = appXrd({
+      domain: stack.domain,
+      replicas: PROFILES.prod.appReplicas,
+      defaultComposition: String((composition["metadata"] as Json)["name"]),
+      workloadClusters: ["prod-eu-1"],
+    });
+    const example = examples("App", stack.domain).find((a) => (a["spec"] as Json)["database"] === undefined)!;
+    const { object: xr, errors } = await admit(xrd, {
+      ...example,
+      spec: { ...(example["spec"] as Json), cluster: "prod-eu-1" },
+    });
+    assert.deepEqual(errors, []);
+    const c: Case = { stack, composition, xrd: xrd as unknown as Json, xr };
+    const { fresh, settled, observed } = renderTwice(c);
+    for (const result of [fresh, settled]) assert.deepEqual(warnings(result), [], label(c));
+    const composed = composedByName(settled.composed);
+    assert.deepEqual(Object.keys(composed).sort(), [
+      "remote-autoscaler",
+      "remote-deployment",
+      "remote-disruption-budget",
+      "remote-service",
+    ]);
+    for (const object of Object.values(composed)) {
+      assert.equal(object["apiVersion"], "kubernetes.m.crossplane.io/v1alpha1");
+      assert.deepEqual((object["spec"] as Json)["providerConfigRef"], {
+        kind: "ClusterProviderConfig",
+        name: "prod-eu-1",
+      });
+    }
+    assert.equal(
+      condition(settled.xr, "Ready")?.status,
+      "True",
+      JSON.stringify(condition(settled.xr, "Ready")),
+    );
+    const status = settled.xr["status"] as Json;
+    assert.equal(status["cluster"], "prod-eu-1");
+    assert.equal(status["availableReplicas"], 2);
+    assert.equal(status["url"], undefined);
+    for (const [real, seen, state] of [
+      [fresh, [], xr],
+      [settled, observed, withStatusOf(xr, settled)],
+    ] as const) {
+      const mine = await model(composition as unknown as CompositionObject, state, composedByName(seen));
+      const theirs = composedByName(real.composed);
+      assert.deepEqual(Object.keys(mine.resources).sort(), Object.keys(theirs).sort());
+      for (const [name, object] of Object.entries(mine.resources)) {
+        assert.deepEqual(normalizeComposed(object, xr), normalizeComposed(theirs[name]!, xr), name);
+      }
+    }
   });
 });
 

@@ -49,6 +49,13 @@ export function withReadyStatus(object: Json): Json {
     case "PodDisruptionBudget":
       status = {};
       break;
+    case "Object":
+      // provider-kubernetes reports the object as it exists on the other cluster (status.atProvider.manifest).
+      status = {
+        atProvider: { manifest: withReadyStatus((spec["forProvider"] as { manifest: Json }).manifest) },
+        conditions: [ready],
+      };
+      break;
     case "Instance":
       status = {
         atProvider: {

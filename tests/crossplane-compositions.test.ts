@@ -104,6 +104,9 @@ function assertCompositionValid(composition: CompositionObject): void {
 
 // -------------------------------------------------------------------------------------------------
 
+/** The composed resources of an App on a workload cluster, filtered out of an App here. */
+const REMOTE = ["remote-deployment", "remote-service", "remote-autoscaler", "remote-disruption-budget"];
+
 describe("App composition", () => {
   const xrd = appXrd({ domain: DOMAIN, replicas: PROFILES.prod.appReplicas, defaultComposition: "x" });
   const example = (database?: string) =>
@@ -140,7 +143,15 @@ describe("App composition", () => {
         assert.deepEqual(composition.spec.pipeline[1]!.input, {
           apiVersion: "cel.fn.crossplane.io/v1beta1",
           kind: "Filters",
-          filters: [{ name: DATABASE_USAGE, expression: "has(observed.composite.resource.spec.database)" }],
+          filters: [
+            { name: DATABASE_USAGE, expression: "has(observed.composite.resource.spec.database)" },
+            // Here, or on a workload cluster (spec.cluster): one set or the other.
+            ...["deployment", "service", "route", "autoscaler", "disruption-budget"].map((name) => ({
+              name,
+              expression: "!has(observed.composite.resource.spec.cluster)",
+            })),
+            ...REMOTE.map((name) => ({ name, expression: "has(observed.composite.resource.spec.cluster)" })),
+          ],
         });
         assert.deepEqual(
           input(composition).resources.map((r) => [r.name, r.base.kind, r.readinessChecks]),
@@ -159,6 +170,11 @@ describe("App composition", () => {
             ],
             ["disruption-budget", "PodDisruptionBudget", [{ type: "None" }]],
             [DATABASE_USAGE, "Usage", [{ type: "None" }]],
+            ...REMOTE.map((name) => [
+              name,
+              "Object",
+              [{ type: "MatchCondition", matchCondition: { type: "Ready", status: "True" } }],
+            ]),
           ],
         );
         assertCompositionValid(composition);
@@ -166,7 +182,7 @@ describe("App composition", () => {
 
       it("renders the example without a database: no Usage, no connection Secret", async () => {
         const { resources, filtered } = await renderXr(composition, xrd, example());
-        assert.deepEqual(filtered, [DATABASE_USAGE]);
+        assert.deepEqual(filtered, [DATABASE_USAGE, ...REMOTE]);
         assert.deepEqual(Object.keys(resources), [
           "deployment",
           "service",
@@ -216,6 +232,109 @@ describe("App composition", () => {
         assert.equal((container["livenessProbe"] as { httpGet: Json }).httpGet["path"], "/ready");
       });
 
+      it("runs an App on a workload cluster through that cluster's ProviderConfig, and says where it runs", async () => {
+        const onClusters = appXrd({
+          domain: DOMAIN,
+          replicas: PROFILES.prod.appReplicas,
+          defaultComposition: "x",
+          workloadClusters: ["prod-eu-1"],
+        });
+        const xr = { ...example(), spec: { ...(example()["spec"] as Json), cluster: "prod-eu-1" } };
+        const { resources, filtered } = await renderXr(composition, onClusters, xr);
+        // Nothing here but the Objects: no route (the workload cluster's ingress is its own), no Usage.
+        assert.deepEqual(filtered, [
+          DATABASE_USAGE,
+          "deployment",
+          "service",
+          "route",
+          "autoscaler",
+          "disruption-budget",
+        ]);
+        assert.deepEqual(Object.keys(resources), REMOTE);
+        const kinds: Record<string, string> = {
+          "remote-deployment": "Deployment",
+          "remote-service": "Service",
+          "remote-autoscaler": "HorizontalPodAutoscaler",
+          "remote-disruption-budget": "PodDisruptionBudget",
+        };
+        for (const name of REMOTE) {
+          const object = resources[name] as {
+            apiVersion: string;
+            kind: string;
+            metadata: { name: string; labels: Json };
+            spec: { providerConfigRef: Json; forProvider: { manifest: Json & { metadata: Json } } };
+          };
+          assert.equal(object.apiVersion, "kubernetes.m.crossplane.io/v1alpha1");
+          assert.equal(object.kind, "Object");
+          assert.equal(object.metadata.name, `checkout-api-${kinds[name]!.toLowerCase()}`);
+          assert.equal(object.metadata.labels["idp.platform/cluster"], "prod-eu-1");
+          assert.deepEqual(object.spec.providerConfigRef, {
+            kind: "ClusterProviderConfig",
+            name: "prod-eu-1",
+          });
+          const manifest = object.spec.forProvider.manifest;
+          assert.equal(manifest["kind"], kinds[name]);
+          assert.deepEqual(
+            [manifest.metadata["name"], manifest.metadata["namespace"]],
+            ["checkout-api", "team-payments"],
+          );
+        }
+        // The same Deployment as here, on the other cluster, labelled with it.
+        const local = (await renderXr(composition, xrd, example())).resources["deployment"] as Json & {
+          metadata: { labels: Json };
+        };
+        const remote = (resources["remote-deployment"] as { spec: { forProvider: { manifest: Json } } }).spec
+          .forProvider.manifest as Json & { metadata: { labels: Json } };
+        assert.deepEqual(remote["spec"], local["spec"]);
+        assert.equal(remote.metadata.labels["idp.platform/cluster"], "prod-eu-1");
+        // Observed there, reported here: the replicas and the cluster.
+        const observed = {
+          "remote-deployment": {
+            ...(resources["remote-deployment"] as Json),
+            status: {
+              conditions: [{ type: "Ready", status: "True" }],
+              atProvider: {
+                manifest: {
+                  metadata: { labels: { "idp.platform/cluster": "prod-eu-1" } },
+                  status: { availableReplicas: 2 },
+                },
+              },
+            },
+          },
+        };
+        const { object: admitted } = await admit(onClusters, xr);
+        const second = await render(composition, admitted, observed);
+        assert.deepEqual(second.status, { availableReplicas: 2, cluster: "prod-eu-1" });
+      });
+
+      it("refuses a cluster the environment does not have, and a database on a workload cluster", async () => {
+        const onClusters = appXrd({
+          domain: DOMAIN,
+          replicas: PROFILES.prod.appReplicas,
+          defaultComposition: "x",
+          workloadClusters: ["prod-eu-1"],
+        });
+        const withCluster = (cluster: string, database?: string) => ({
+          ...example(database),
+          spec: { ...(example(database)["spec"] as Json), cluster },
+        });
+        assert.deepEqual((await admit(onClusters, withCluster("prod-us-9"))).errors, [
+          ".spec: cluster must be one of this environment's workload clusters: prod-eu-1",
+        ]);
+        assert.deepEqual((await admit(onClusters, withCluster("prod-eu-1", "checkout-db"))).errors, [
+          ".spec: an App on a workload cluster cannot use a database yet: its connection Secret is on this cluster",
+        ]);
+        const noClusters = appXrd({
+          domain: DOMAIN,
+          replicas: PROFILES.prod.appReplicas,
+          defaultComposition: "x",
+          workloadClusters: [],
+        });
+        assert.deepEqual((await admit(noClusters, withCluster("prod-eu-1"))).errors, [
+          ".spec: this environment has no workload clusters (idp:workloadClusters)",
+        ]);
+      });
+
       it("renders Deployment, Service, autoscaler and disruption budget for the App", async () => {
         const { resources } = await renderXr(composition, xrd, example());
         const labels = {
@@ -228,7 +347,11 @@ describe("App composition", () => {
         for (const object of Object.values(resources)) {
           assert.deepEqual(object["metadata"], {
             name: "checkout-api",
-            labels,
+            // The Deployment says where the App runs (status.cluster reads it back).
+            labels:
+              object["kind"] === "Deployment"
+                ? { ...labels, "idp.platform/cluster": "control-plane" }
+                : labels,
             ...(kind === "nginx" && object["kind"] === "Ingress"
               ? { annotations: { "cert-manager.io/cluster-issuer": "letsencrypt-staging" } }
               : {}),
@@ -327,7 +450,7 @@ describe("App composition", () => {
 
       it("with a database: reads its connection Secret and keeps it from deletion", async () => {
         const { resources, filtered } = await renderXr(composition, xrd, example("checkout-db"));
-        assert.deepEqual(filtered, []);
+        assert.deepEqual(filtered, REMOTE);
         const container = (
           resources["deployment"] as { spec: { template: { spec: { containers: Json[] } } } }
         ).spec.template.spec.containers[0]!;
@@ -414,6 +537,8 @@ describe("App composition", () => {
     assert.deepEqual(rules("gateway"), [
       { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs },
       { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes"], verbs },
+      // An App on a workload cluster: provider-kubernetes Objects.
+      { apiGroups: ["kubernetes.m.crossplane.io"], resources: ["objects"], verbs },
       { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs },
     ]);
     assert.deepEqual(
@@ -1146,20 +1271,28 @@ describe("SQLDatabase compositions", () => {
       "grants.postgresql.sql.m.crossplane.io",
       "roles.postgresql.sql.m.crossplane.io",
     ];
+    // The App's Objects (an App on a workload cluster) are provider-kubernetes managed resources.
+    const objects = "objects.kubernetes.m.crossplane.io";
     assert.deepEqual(managedResourceDefinitions([app, sqlComposition("prod", "rds")]), [
       ...sqlMrds.slice(0, 2),
       "instances.rds.aws.m.upbound.io",
+      objects,
       sqlMrds[2],
       "securitygroupingressrules.ec2.aws.m.upbound.io",
       "securitygroups.ec2.aws.m.upbound.io",
       "subnetgroups.rds.aws.m.upbound.io",
     ]);
-    assert.deepEqual(managedResourceDefinitions([app, sqlComposition("dev", "in-cluster")]), sqlMrds);
+    assert.deepEqual(managedResourceDefinitions([app, sqlComposition("dev", "in-cluster")]), [
+      ...sqlMrds.slice(0, 2),
+      objects,
+      sqlMrds[2],
+    ]);
     assert.deepEqual(composedKinds(app), [
       "/Service",
       "apps/Deployment",
       "autoscaling/HorizontalPodAutoscaler",
       "gateway.networking.k8s.io/HTTPRoute",
+      "kubernetes.m.crossplane.io/Object",
       "policy/PodDisruptionBudget",
       "protection.crossplane.io/Usage",
     ]);

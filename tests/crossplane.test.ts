@@ -489,6 +489,7 @@ describe("Crossplane component", () => {
       activate: [
         "databases.postgresql.sql.m.crossplane.io",
         "grants.postgresql.sql.m.crossplane.io",
+        "objects.kubernetes.m.crossplane.io",
         "roles.postgresql.sql.m.crossplane.io",
       ],
     });
@@ -497,10 +498,11 @@ describe("Crossplane component", () => {
     );
     assert.equal(role.metadata.name, "crossplane:compose:app");
     assert.equal(role.metadata.labels["rbac.crossplane.io/aggregate-to-crossplane"], "true");
-    // Autoscaler, route and disruption budget: services, deployments and usages come with Crossplane.
+    // Autoscaler, route, disruption budget and (workload clusters) Objects: services, deployments and
+    // usages come with Crossplane.
     assert.deepEqual(
       role.rules.map((r) => r["apiGroups"]),
-      [["autoscaling"], ["gateway.networking.k8s.io"], ["policy"]],
+      [["autoscaling"], ["gateway.networking.k8s.io"], ["kubernetes.m.crossplane.io"], ["policy"]],
     );
   });
 

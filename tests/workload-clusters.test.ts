@@ -142,6 +142,22 @@ describe("workload clusters", () => {
     );
   });
 
+  it("lets an App name exactly these clusters (spec.cluster), and no other", () => {
+    const xrd = prod
+      .ofType("kubernetes:apiextensions.crossplane.io/v2:CompositeResourceDefinition")
+      .map((r) => JSON.stringify(prod.inputs(r)))
+      .find((text) => text.includes('"kind":"App"'))!;
+    assert.ok(
+      xrd.includes('!has(self.cluster) || self.cluster in [\\"prod-eu-1\\",\\"prod-us-1\\"]'),
+      xrd.slice(0, 200),
+    );
+    const plainXrd = plain
+      .ofType("kubernetes:apiextensions.crossplane.io/v2:CompositeResourceDefinition")
+      .map((r) => JSON.stringify(plain.inputs(r)))
+      .find((text) => text.includes('"kind":"App"'))!;
+    assert.ok(plainXrd.includes("this environment has no workload clusters"));
+  });
+
   it("renders every stack as before without the key", () => {
     assert.deepEqual(
       plain.find((r) => r.name.startsWith("idp-workload-clusters")),

@@ -70,7 +70,8 @@ function deployment(imagePullSecret: string | undefined): ComposedTemplate {
   const base: k8s.types.input.apps.v1.Deployment = {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { labels: { ...COMPOSED_LABELS } },
+    // On a workload cluster the Object's patch puts the cluster's name here instead.
+    metadata: { labels: { ...COMPOSED_LABELS, [CLUSTER_LABEL]: CONTROL_PLANE } },
     spec: {
       // No replicas: the HorizontalPodAutoscaler owns the count.
       revisionHistoryLimit: 5,
@@ -139,6 +140,7 @@ function deployment(imagePullSecret: string | undefined): ComposedTemplate {
         format(databaseConnectionSecret("%s")),
       ),
       toXr("status.availableReplicas", "status.availableReplicas"),
+      toXr(`metadata.labels[${CLUSTER_LABEL}]`, "status.cluster"),
     ],
     readinessChecks: READY.condition("Available"),
   };
@@ -298,6 +300,54 @@ function disruptionBudget(): ComposedTemplate {
   };
 }
 
+/** The label every App workload carries: where it runs (`control-plane` or a workload cluster's name). */
+export const CLUSTER_LABEL = "idp.platform/cluster";
+export const CONTROL_PLANE = "control-plane";
+
+/** provider-kubernetes v1.2.1's namespaced Object: a manifest applied through a ProviderConfig. */
+export const OBJECT_API_VERSION = "kubernetes.m.crossplane.io/v1alpha1";
+
+/** Prefix of the composed resources that run an App on a workload cluster. */
+export const REMOTE_PREFIX = "remote-";
+
+/**
+ * The same template on the App's workload cluster: an Object wrapping its manifest, applied through the
+ * ClusterProviderConfig named after the cluster, in the App's namespace there. Patches write inside the
+ * manifest; observed fields are read back from the Object's copy of the object (status.atProvider.manifest).
+ */
+function onWorkloadCluster(template: ComposedTemplate): ComposedTemplate {
+  const manifest = "spec.forProvider.manifest";
+  const patches = (template.patches ?? []).map((patch): Patch => {
+    if (patch.type === "ToCompositeFieldPath") {
+      return { ...patch, fromFieldPath: `status.atProvider.manifest.${patch.fromFieldPath}` };
+    }
+    return { ...patch, toFieldPath: `${manifest}.${patch.toFieldPath}` };
+  });
+  return {
+    name: `${REMOTE_PREFIX}${template.name}`,
+    base: {
+      apiVersion: OBJECT_API_VERSION,
+      kind: "Object",
+      metadata: { labels: { ...COMPOSED_LABELS } },
+      spec: {
+        forProvider: { manifest: template.base },
+        providerConfigRef: { kind: "ClusterProviderConfig", name: "" },
+      },
+    },
+    patches: [
+      fromXr("metadata.name", "metadata.name", format(`%s-${template.base.kind.toLowerCase()}`)),
+      ...appLabels("metadata.labels"),
+      fromXr("spec.cluster", `metadata.labels[${CLUSTER_LABEL}]`),
+      fromXr("spec.cluster", "spec.providerConfigRef.name"),
+      fromXr("metadata.namespace", `${manifest}.metadata.namespace`),
+      fromXr("spec.cluster", `${manifest}.metadata.labels[${CLUSTER_LABEL}]`),
+      ...patches,
+    ],
+    // The Object is Ready once the provider applied the manifest there.
+    readinessChecks: READY.ready,
+  };
+}
+
 /** Name of the App's database Usage in the composition; filtered out when the App has no database. */
 export const DATABASE_USAGE = "database-usage";
 
@@ -328,18 +378,31 @@ function databaseUsage(): ComposedTemplate {
 }
 
 export function appComposition(options: AppCompositionOptions): CompositionObject {
+  // What runs the App: here, or (spec.cluster) on a workload cluster, where the route is that cluster's own.
+  const workload = {
+    deployment: deployment(options.imagePullSecret),
+    service: service(),
+    autoscaler: autoscaler(),
+    disruptionBudget: disruptionBudget(),
+  };
+  const local = [
+    workload.deployment,
+    workload.service,
+    route(options),
+    workload.autoscaler,
+    workload.disruptionBudget,
+  ];
+  const remote = Object.values(workload).map(onWorkloadCluster);
+  const onCluster = "has(observed.composite.resource.spec.cluster)";
   return composition({
     name: options.name,
     kind: XR_KINDS.app,
     labels: { "app.kubernetes.io/part-of": "idp", "idp.platform/route": options.ingress.kind },
-    resources: [
-      deployment(options.imagePullSecret),
-      service(),
-      route(options),
-      autoscaler(),
-      disruptionBudget(),
-      databaseUsage(),
+    resources: [...local, databaseUsage(), ...remote],
+    filters: [
+      { name: DATABASE_USAGE, expression: "has(observed.composite.resource.spec.database)" },
+      ...local.map((template) => ({ name: template.name, expression: `!${onCluster}` })),
+      ...remote.map((template) => ({ name: template.name, expression: onCluster })),
     ],
-    filters: [{ name: DATABASE_USAGE, expression: "has(observed.composite.resource.spec.database)" }],
   });
 }

@@ -31,6 +31,8 @@ export const COMPOSED_RESOURCES: Readonly<Record<string, string>> = {
   "rds.aws.m.upbound.io/SubnetGroup": "subnetgroups",
   "ec2.aws.m.upbound.io/SecurityGroup": "securitygroups",
   "ec2.aws.m.upbound.io/SecurityGroupIngressRule": "securitygroupingressrules",
+  // An App on a workload cluster: its objects, applied there by provider-kubernetes.
+  "kubernetes.m.crossplane.io/Object": "objects",
 };
 
 /**

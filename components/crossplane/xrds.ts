@@ -103,6 +103,11 @@ export interface AppXrdOptions {
   readonly defaultComposition: string;
   /** Refuse images that can move (the profile's `immutableImages`). Default: false. */
   readonly immutableImages?: boolean;
+  /**
+   * Workload clusters an App may name in `spec.cluster` (the stack's idp:workloadClusters): an App naming
+   * any other is refused. Undefined: any name (schemas that check several environments at once).
+   */
+  readonly workloadClusters?: readonly string[];
 }
 
 export const APP_DEFAULTS = {
@@ -258,6 +263,12 @@ export function appSpecSchema(options: AppXrdOptions): StructuralSchema {
           ],
         },
       ),
+      cluster: string({
+        description:
+          "The workload cluster the App runs on (idp:workloadClusters), through that cluster's ProviderConfig; in the App's namespace there. Default: this cluster.",
+        pattern: DNS_LABEL_PATTERN,
+        maxLength: 63,
+      }),
       database: object(
         {
           name: string({
@@ -279,9 +290,35 @@ export function appSpecSchema(options: AppXrdOptions): StructuralSchema {
           rule: `!has(self.database) || !has(self.env) || self.env.all(e, !(e.name in ${JSON.stringify(reservedEnv)}))`,
           message: `with a database, env must not set ${reservedEnv.join(", ")}: they come from the connection Secret`,
         },
+        // The connection Secret exists on this cluster only.
+        {
+          rule: "!has(self.cluster) || !has(self.database)",
+          message:
+            "an App on a workload cluster cannot use a database yet: its connection Secret is on this cluster",
+        },
+        ...clusterRules(options.workloadClusters),
       ],
     },
   );
+}
+
+/** Which clusters an App may name: those of the stack, or (no list) any. */
+function clusterRules(clusters: readonly string[] | undefined): Array<{ rule: string; message: string }> {
+  if (clusters === undefined) return [];
+  if (clusters.length === 0) {
+    return [
+      {
+        rule: "!has(self.cluster)",
+        message: "this environment has no workload clusters (idp:workloadClusters)",
+      },
+    ];
+  }
+  return [
+    {
+      rule: `!has(self.cluster) || self.cluster in ${JSON.stringify(clusters)}`,
+      message: `cluster must be one of this environment's workload clusters: ${clusters.join(", ")}`,
+    },
+  ];
 }
 
 function statusSchema(properties: Readonly<Record<string, StructuralSchema>>): StructuralSchema {
@@ -296,11 +333,13 @@ export function appXrd(options: AppXrdOptions): XrdObject {
     defaultComposition: options.defaultComposition,
     spec: appSpecSchema(options),
     status: statusSchema({
-      url: string({ description: "Public URL of the App." }),
+      url: string({ description: "Public URL of the App (on this cluster's ingress layer)." }),
       availableReplicas: integer({ description: "Replicas ready to serve." }),
+      cluster: string({ description: "Where the App runs: control-plane, or the workload cluster's name." }),
     }),
     columns: [
       { name: "URL", type: "string", jsonPath: ".status.url" },
+      { name: "CLUSTER", type: "string", jsonPath: ".status.cluster" },
       { name: "AVAILABLE", type: "integer", jsonPath: ".status.availableReplicas" },
       { name: "IMAGE", type: "string", jsonPath: ".spec.image" },
     ],
