@@ -137,6 +137,13 @@ later build of its default branch opens a pull request that pins its image there
 \`build\` workflow for another environment opens the pull request that brings the app there (its
 first promotion) or updates its image.
 
+## Run an app on another cluster
+
+Where an environment has workload clusters (the platform's \`idp:workloadClusters\`), set
+\`spec.cluster: <cluster>\` in the app's \`App\`: it then runs on that cluster, in the team's namespace there, and
+\`kubectl get apps\` shows where in its CLUSTER column. Such an app has no database yet, and is exposed by
+that cluster's own ingress.
+
 ## Environments
 
 ${layout.environments.map((env) => `- \`${env.name}\`: apps at \`https://<app>.${env.domain}\``).join("\n")}
