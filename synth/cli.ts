@@ -25,6 +25,7 @@ import { diffStacks, formatDiff } from "./diff";
 import { writeSynth, summarize } from "./render";
 import { synthesize, type SynthResult } from "./run";
 import { loadStackConfig, notReadyForDeploy, PROJECT_ROOT, StackFileError } from "./stack-files";
+import { runCli } from "./run-cli";
 
 const USAGE = `usage: npm run synth -- <stack> [--preview] [--out <dir>] [--root <dir>]
        npm run synth -- --diff <stackA> <stackB> [--preview] [--root <dir>]
@@ -194,14 +195,4 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCli(main);

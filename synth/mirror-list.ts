@@ -28,6 +28,7 @@ import { decodeWire } from "./records";
 import { isHelmRelease, isKubernetesObject } from "./render";
 import { synthesize, type SynthResult } from "./run";
 import { loadStackConfig, PROJECT_ROOT, StackFileError } from "./stack-files";
+import { runCli } from "./run-cli";
 
 export interface MirrorEntry {
   readonly kind: "chart" | "image" | "package" | "plugin";
@@ -161,14 +162,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCli(main);

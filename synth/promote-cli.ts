@@ -32,6 +32,7 @@ import {
   HISTORY_DEFAULTS,
   tryParse,
 } from "../stacks/promotion";
+import { runCli } from "./run-cli";
 
 export const USAGE = `usage: npm run promote -- <from> <to> --deployed <file> --history <file> [--commit <sha>]
                        [--max-age-hours <n>] [--no-diff] [--root <dir>]
@@ -221,14 +222,4 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   return verdict.promotable ? 0 : 1;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runCli(main);
