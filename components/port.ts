@@ -8,7 +8,7 @@
  *   port-labs/helm-charts port-k8s-exporter-0.3.28, templates/deployment.yaml `envFrom`). Never Helm values.
  * - Mapping: Git is the source of truth. The exporter syncs from the configuration stored in Port and
  *   pushes its file there only on first install or, with `overwriteConfigurationOnRestart`, on every start
- *   (port-k8s-exporter v0.7.5, pkg/defaults/init.go); default resources are off so Port's defaults never
+ *   (read at port-k8s-exporter v0.7.5, pkg/defaults/init.go; the image is pinned at the chart's 0.7.4); default resources are off so Port's defaults never
  *   replace the mapping. A changed mapping changes the chart's `config-hash` pod label, so it restarts.
  * - RBAC: the chart's ClusterRole is one rule over `clusterRole.apiGroups` × `clusterRole.resources`
  *   (default `*`/`*`, templates/serviceaccount.yaml): off. This component binds its own ClusterRole that
@@ -251,8 +251,10 @@ export class PortExporter extends pulumi.ComponentResource {
             tag: IMAGES.portExporter.tag,
           },
           portBaseUrl: PORT_API_URLS[args.region],
-          // One state key per cluster: each cluster's exporter owns its own integration in Port.
-          stateKey: args.clusterName,
+          // One state key per cluster: each cluster's exporter owns its own integration in Port. The chart
+          // lowercases it and keeps the first one it wrote (templates/configmap.yaml, lookup); the prefix
+          // keeps an all-digit cluster name from rendering as a number.
+          stateKey: `idp-${args.clusterName}`,
           createDefaultResources: false,
           overwriteConfigurationOnRestart: true,
           eventListener: { type: "POLLING", pollingRate: D.pollingRate },

@@ -97,7 +97,9 @@ export function platformStorageClass(args: Pick<StorageArgs, "csi" | "rook">): s
  * Describe calls (no resource-level permissions) are a separate, region-bound policy.
  */
 export function ebsCsiPolicy(aws: AwsContext): PolicyDocument {
-  const arn = (type: string) => `arn:${aws.partition}:ec2:${aws.region}:${aws.accountId}:${type}/*`;
+  // EC2 snapshot ARNs carry no account (arn:<partition>:ec2:<region>::snapshot/<id>); volumes and instances do.
+  const arn = (type: string) =>
+    `arn:${aws.partition}:ec2:${aws.region}:${type === "snapshot" ? "" : aws.accountId}:${type}/*`;
   const instances = `arn:${aws.partition}:ec2:${aws.region}:${aws.accountId}:instance/*`;
   const tag = STORAGE_DEFAULTS.ebsClusterTag;
   const requestTag = { StringEquals: { [`aws:RequestTag/${tag}`]: aws.clusterName } };
@@ -123,12 +125,14 @@ export function ebsCsiPolicy(aws: AwsContext): PolicyDocument {
       {
         Sid: "OwnVolumes",
         Effect: "Allow",
+        // CopyVolumes names its source volume too (a cloned claim): only this cluster's.
         Action: [
           "ec2:ModifyVolume",
           "ec2:AttachVolume",
           "ec2:DetachVolume",
           "ec2:DeleteVolume",
           "ec2:CreateSnapshot",
+          "ec2:CopyVolumes",
         ],
         Resource: [arn("volume")],
         Condition: resourceTag,
@@ -256,8 +260,9 @@ export function cephCsiDriversValues(): Record<string, unknown> {
       },
     },
     drivers: {
-      // Block only (no filesystem is created); snapshots like Rook's own tests configure them.
-      rbd: { enabled: true, name: `${namespace}.rbd.csi.ceph.com`, snapshotPolicy: "volumeSnapshot" },
+      // Block only (no filesystem is created). No snapshotter: this stack installs neither the VolumeSnapshot
+      // CRDs nor a snapshot controller (Rook's own tests install both before enabling it).
+      rbd: { enabled: true, name: `${namespace}.rbd.csi.ceph.com`, snapshotPolicy: "none" },
       cephfs: { enabled: false, name: `${namespace}.cephfs.csi.ceph.com` },
       nfs: { enabled: false, name: `${namespace}.nfs.csi.ceph.com` },
       nvmeof: { enabled: false, name: `${namespace}.nvmeof.csi.ceph.com` },

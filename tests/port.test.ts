@@ -35,7 +35,7 @@ describe("Port's Kubernetes exporter", () => {
     assert.deepEqual(values["image"], { repository: IMAGES.portExporter.image, tag: "0.7.4" });
     assert.deepEqual(values["secret"], { useExistingSecret: true, name: "port-credentials" });
     assert.equal(values["portBaseUrl"], "https://api.getport.io");
-    assert.equal(values["stateKey"], "fixture-dev");
+    assert.equal(values["stateKey"], "idp-fixture-dev");
     // Git is the source of truth: pushed on every start; Port's defaults never replace it.
     assert.equal(values["overwriteConfigurationOnRestart"], true);
     assert.equal(values["createDefaultResources"], false);
