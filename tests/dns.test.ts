@@ -16,7 +16,7 @@ import { PROFILES } from "../stacks/profiles";
 import { admit, render } from "./crossplane-render";
 import type { XrdObject } from "../components/crossplane/xrds";
 import type { CompositionObject } from "../components/crossplane/pt";
-import { synthStack, type Synth } from "./harness";
+import { configProblems, editedConfig, synthStack, type Synth } from "./harness";
 
 type Json = Record<string, unknown>;
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -234,7 +234,6 @@ describe("DNS and certificates for every host", () => {
   });
 
   it("is absent without idp:dns, and refuses two providers", async () => {
-    const { configProblems, editedConfig } = await import("./harness");
     const without = await synthStack("prod", {
       config: editedConfig("prod", (c) => {
         delete c.values["idp:dns"];
